@@ -1,0 +1,1 @@
+"""Reverse mentoring for Slack: the program itself, free of Slack payload shapes."""

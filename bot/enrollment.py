@@ -1,0 +1,268 @@
+"""Enrollment and self-service: join, status, pause, resume, leave."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.context import Context
+from bot.i18n import t
+from bot.topics import BY_KEY
+from storage import queries
+from storage.models import (
+    Cadence,
+    Cohort,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    Role,
+)
+
+logger = logging.getLogger(__name__)
+
+DEPARTMENT_MAX = 80
+TIME_WINDOWS = ("any", "morning", "midday", "afternoon")
+WEEKDAYS = (0, 1, 2, 3, 4)
+DEFAULT_COHORT = "general"
+MAX_PAUSE_WEEKS = 52
+
+
+class EnrollmentError(ValueError):
+    """The join form has problems; ``errors`` maps field names to message keys."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class JoinForm:
+    """What a person entered in the join modal, already parsed."""
+
+    role: str | None
+    topics: list[str]
+    department: str | None
+    cohort_id: int | None = None
+    weekdays: list[int] = field(default_factory=list)
+    time_window: str = "any"
+
+
+@dataclass(frozen=True)
+class JoinOptions:
+    """What the join modal offers and pre-fills."""
+
+    cohorts: list[Cohort]
+    current: Participant | None
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """The result of a join."""
+
+    participant: Participant
+    cohort: Cohort
+    created: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    """A person's own view of their enrollment."""
+
+    participant: Participant
+    cohort: Cohort
+    state: str
+    pair: Pair | None
+    partner_id: str | None
+    next_session: datetime | None = None
+
+
+def join_options(ctx: Context, user_id: str) -> JoinOptions:
+    """The open cohorts and the person's current enrollment, for the join modal."""
+    with ctx.db.transaction() as session:
+        return JoinOptions(
+            cohorts=list(queries.open_cohorts(session)),
+            current=queries.participant_of(session, user_id),
+        )
+
+
+def validate(form: JoinForm) -> None:
+    """Check a join form.
+
+    Raises:
+        EnrollmentError: With a message key per field that is wrong.
+    """
+    errors: dict[str, str] = {}
+    if form.role not in {Role.MENTOR.value, Role.MENTEE.value}:
+        errors["role"] = "join.error.role"
+    if not form.topics or any(topic not in BY_KEY for topic in form.topics):
+        errors["topics"] = "join.error.topics"
+    if form.department is not None and len(form.department) > DEPARTMENT_MAX:
+        errors["department"] = "join.error.department"
+    if errors:
+        raise EnrollmentError(errors)
+
+
+def enroll(ctx: Context, user_id: str, form: JoinForm) -> Enrolled:
+    """Enroll a person, or update their enrollment (a second submission).
+
+    The cohort is the one chosen; else the person's current one if still open; else the
+    only open cohort; else a ``general`` cohort created on first use.
+
+    Raises:
+        EnrollmentError: The form is invalid or the chosen cohort is closed.
+    """
+    validate(form)
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        current = queries.participant_of(session, user_id)
+        cohorts = list(queries.open_cohorts(session))
+        cohort = _pick_cohort(cohorts, form.cohort_id, current)
+        if cohort is None:
+            if form.cohort_id is not None:
+                raise EnrollmentError({"cohort": "join.error.cohort"})
+            cohort = queries.cohort_by_name(session, DEFAULT_COHORT) or queries.add_cohort(
+                session, Cohort(name=DEFAULT_COHORT, name_key=DEFAULT_COHORT)
+            )
+        participant = current or Participant(user_id=user_id, cohort_id=0, role=form.role or "")
+        created = current is None or current.status == ParticipantStatus.LEFT.value
+        participant.cohort_id = cohort.id or 0
+        participant.role = form.role or ""
+        participant.topics = list(dict.fromkeys(form.topics))
+        participant.department = form.department
+        participant.weekdays = sorted(set(form.weekdays) & set(WEEKDAYS))
+        participant.time_window = form.time_window if form.time_window in TIME_WINDOWS else "any"
+        participant.updated_at = now
+        if created:
+            participant.status = ParticipantStatus.ACTIVE.value
+            participant.paused_until = None
+            participant.joined_at = now
+        session.add(participant)
+        session.flush()
+        return Enrolled(participant=participant, cohort=cohort, created=created)
+
+
+def _pick_cohort(
+    cohorts: list[Cohort], chosen: int | None, current: Participant | None
+) -> Cohort | None:
+    by_id = {cohort.id: cohort for cohort in cohorts}
+    if chosen is not None:
+        return by_id.get(chosen)
+    if current is not None and current.cohort_id in by_id:
+        return by_id[current.cohort_id]
+    return cohorts[0] if cohorts else None
+
+
+def status(ctx: Context, user_id: str) -> Status | None:
+    """The person's enrollment, cohort and partner; None when not enrolled."""
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        participant = queries.participant_of(session, user_id)
+        if participant is None:
+            return None
+        cohort = session.get(Cohort, participant.cohort_id)
+        assert cohort is not None  # a foreign key
+        pair = queries.open_pair_of(session, user_id)
+        return Status(
+            participant=participant,
+            cohort=cohort,
+            state=queries.effective_status(participant, now),
+            pair=pair,
+            partner_id=queries.partner_id(pair, user_id) if pair else None,
+        )
+
+
+@dataclass(frozen=True)
+class PauseResult:
+    """``outcome`` is ``paused``, ``not_enrolled`` or ``left``."""
+
+    outcome: str
+    until: datetime | None = None
+
+
+def pause(ctx: Context, user_id: str, weeks: int | None) -> PauseResult:
+    """Pause a participant for ``weeks`` weeks, or until they resume when None."""
+    if weeks is not None and not 1 <= weeks <= MAX_PAUSE_WEEKS:
+        raise ValueError(f"weeks must be from 1 to {MAX_PAUSE_WEEKS}")
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        participant = queries.participant_of(session, user_id)
+        if participant is None:
+            return PauseResult("not_enrolled")
+        if participant.status == ParticipantStatus.LEFT.value:
+            return PauseResult("left")
+        participant.status = ParticipantStatus.PAUSED.value
+        participant.paused_until = now + timedelta(weeks=weeks) if weeks else None
+        participant.updated_at = now
+        session.add(participant)
+        return PauseResult("paused", participant.paused_until)
+
+
+def resume(ctx: Context, user_id: str) -> str:
+    """End a pause; returns ``resumed``, ``not_paused``, ``left`` or ``not_enrolled``."""
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        participant = queries.participant_of(session, user_id)
+        if participant is None:
+            return "not_enrolled"
+        state = queries.effective_status(participant, now)
+        if state == ParticipantStatus.LEFT.value:
+            return "left"
+        was_paused = state == ParticipantStatus.PAUSED.value
+        participant.status = ParticipantStatus.ACTIVE.value
+        participant.paused_until = None
+        participant.updated_at = now
+        session.add(participant)
+        return "resumed" if was_paused else "not_paused"
+
+
+def leave(ctx: Context, user_id: str) -> str:
+    """Leave the program; the partner (if any) is told the pair ended, without a reason.
+
+    Returns:
+        ``left`` (with a partner told), ``left_alone``, ``already`` or ``not_enrolled``.
+    """
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        participant = queries.participant_of(session, user_id)
+        if participant is None:
+            return "not_enrolled"
+        if participant.status == ParticipantStatus.LEFT.value:
+            return "already"
+        participant.status = ParticipantStatus.LEFT.value
+        participant.paused_until = None
+        participant.updated_at = now
+        session.add(participant)
+        partner = end_open_pair(session, user_id, now)
+    if partner:
+        tell_pair_ended(ctx, partner)
+        return "left"
+    return "left_alone"
+
+
+def end_open_pair(session: queries.Session, user_id: str, now: datetime) -> str | None:
+    """End the person's proposed or active pair; returns the partner's ID, if any."""
+    pair = queries.open_pair_of(session, user_id)
+    if pair is None:
+        return None
+    pair.status = PairStatus.ENDED.value
+    pair.ended_at = now
+    session.add(pair)
+    return queries.partner_id(pair, user_id)
+
+
+def tell_pair_ended(ctx: Context, partner_id: str) -> None:
+    """DM the partner that the pair ended (no reason, no name)."""
+    person = ctx.people.get(partner_id)
+    try:
+        ctx.slack.post_dm(partner_id, t(person.lang, "pair.ended"))
+    except (SlackApiError, SlackClientError, OSError):
+        logger.exception("could not tell a partner that their pair ended")
+
+
+def cadence_values() -> list[str]:
+    """The cadence option values, as typed in ``/mentor admin cohort create``."""
+    return [c.value for c in Cadence]

@@ -1,0 +1,310 @@
+"""German and English texts, picked from the person's Slack locale.
+
+Every key exists in both languages with the same ``{placeholders}``; a test checks that.
+Dates are formatted with Babel in the person's language and time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_datetime
+
+LANGUAGES = ("en", "de")
+
+
+def lang_of(locale: str | None) -> str:
+    """``de`` for a German Slack locale (de-DE, de-AT, de-CH…), else ``en``."""
+    return "de" if locale and locale.lower().startswith("de") else "en"
+
+
+def zone(tz: str | None) -> ZoneInfo:
+    """The person's time zone, UTC when unknown."""
+    try:
+        return ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def fmt_date(value: datetime, lang: str, tz: str | None) -> str:
+    """A date like "15 Dec 2026" / "15.12.2026" in the person's zone."""
+    return format_date(value.astimezone(zone(tz)).date(), format="medium", locale=lang)
+
+
+def fmt_datetime(value: datetime, lang: str, tz: str | None) -> str:
+    """A date and time in the person's zone and language."""
+    return format_datetime(value, format="medium", tzinfo=zone(tz), locale=lang)
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        # help
+        "help.intro": "*Reverse mentoring* – here is what you can do:",
+        "help.join": "`/mentor join` – take part, or change your enrollment",
+        "help.status": "`/mentor status` – your role, cohort, partner and next session",
+        "help.pause": "`/mentor pause [weeks]` – pause sessions and matching; "
+        "`/mentor resume` to come back",
+        "help.leave": "`/mentor leave` – leave the program",
+        "help.export": "`/mentor export` – get everything the bot holds about you",
+        "help.forget": "`/mentor forget` – delete all your data",
+        "help.help": "`/mentor help` – this list",
+        "help.admin": "*Admin*",
+        "help.admin_cohort": "`/mentor admin cohort create NAME [#channel] "
+        "[weekly|biweekly|monthly]` – create a cohort",
+        "help.privacy": "What you write is private: your partner, your manager and the "
+        "admins never see it.",
+        # general
+        "unknown": "I don't know `/mentor {sub}`. Type `/mentor help` to see what you can do.",
+        "not_enrolled": "You're not enrolled yet. Type `/mentor join` to take part.",
+        "error.slack": "Slack didn't accept that just now ({error}). Please try again in a moment.",
+        "error.internal": "Something went wrong on my side, and nothing was changed. "
+        "Please try again in a moment.",
+        "dm.hello": "Hi! I work through the `/mentor` command. Type `/mentor help` to see "
+        "what you can do.",
+        # join modal
+        "join.title": "Reverse mentoring",
+        "join.submit": "Join",
+        "join.submit_update": "Save",
+        "join.close": "Cancel",
+        "join.intro": "Younger colleagues mentor senior leaders on today's digital world, "
+        "in regular, confidential 1:1 sessions. Nobody is paired without saying yes.",
+        "join.role": "Your role",
+        "join.role.mentor": "Mentor – I share what I know",
+        "join.role.mentor_hint": "You know the digital world first-hand and teach a leader.",
+        "join.role.mentee": "Mentee – I want to learn",
+        "join.role.mentee_hint": "You are a leader and learn from a younger colleague.",
+        "join.topics": "Topics",
+        "join.topics_hint": "Mentors: what you can teach. Mentees: what you want to learn.",
+        "join.topics_placeholder": "Pick one or more",
+        "join.department": "Department (optional)",
+        "join.department_hint": "You are never paired with someone from your own department.",
+        "join.cohort": "Cohort",
+        "join.weekdays": "Preferred weekdays (optional)",
+        "join.weekdays_placeholder": "Any weekday",
+        "join.time_window": "Preferred time of day",
+        "window.any": "Any time",
+        "window.morning": "Morning (9–12)",
+        "window.midday": "Around midday (12–14)",
+        "window.afternoon": "Afternoon (14–17)",
+        "join.error.topics": "Pick at least one topic.",
+        "join.error.department": "Keep the department under {max} characters.",
+        "join.error.role": "Choose mentor or mentee.",
+        "join.error.cohort": "That cohort is no longer open; pick another one.",
+        "join.done": "You're enrolled as *{role}* in the cohort *{cohort}*. Topics: {topics}.\n"
+        "You'll get a message as soon as you are matched; nobody is paired without "
+        "saying yes. `/mentor status` shows where you stand.",
+        "join.updated": "Your enrollment is updated: *{role}* in the cohort *{cohort}*. "
+        "Topics: {topics}.",
+        "role.mentor": "mentor",
+        "role.mentee": "mentee",
+        # status
+        "status.title": "*Your reverse mentoring*",
+        "status.role": "Role: {role}",
+        "status.cohort": "Cohort: {cohort}",
+        "status.active": "Status: active",
+        "status.paused_until": "Status: paused until {date}",
+        "status.paused": "Status: paused until you type `/mentor resume`",
+        "status.left": "Status: you left the program; `/mentor join` to come back",
+        "status.partner": "Partner: <@{user}> ({role})",
+        "status.partner_proposed": "Partner: <@{user}> ({role}), waiting until you both accept",
+        "status.no_partner": "Partner: not matched yet – you are in the pool",
+        "status.next_session": "Next session: {when}",
+        "status.no_session": "Next session: not scheduled yet",
+        "status.topics": "Topics: {topics}",
+        # pause / resume / leave
+        "pause.usage": "`/mentor pause` takes a number of weeks from 1 to 52, e.g. "
+        "`/mentor pause 3`, or nothing to pause until you resume.",
+        "pause.done_until": "Paused until {date}. No sessions, reminders or matching until "
+        "then; `/mentor resume` to come back earlier.",
+        "pause.done": "Paused. No sessions, reminders or matching until you type `/mentor resume`.",
+        "pause.left": "You left the program, so there is nothing to pause. `/mentor join` "
+        "to come back.",
+        "resume.done": "Welcome back! You're active again.",
+        "resume.not_paused": "You're not paused; nothing to resume.",
+        "leave.done": "You left the program. {partner_note}`/mentor join` brings you back "
+        "any time; `/mentor forget` deletes your data.",
+        "leave.partner_note": "Your partner was told that the pair ended. ",
+        "leave.already": "You're not in the program right now. `/mentor join` to take part.",
+        "pair.ended": "Your reverse mentoring pair has ended. If you are still in the "
+        "program, you are back in the pool and will hear from me when there is a new match.",
+        # export / forget
+        "export.sent": "I've sent you a direct message with everything I hold about you, "
+        "as a JSON file.",
+        "export.comment": "Here is everything the reverse mentoring bot holds about you.",
+        "export.title": "Your reverse mentoring data",
+        "forget.confirm_text": "*Delete all your data?* This removes your enrollment, your "
+        "pair history and everything you wrote. It can't be undone. If you have a partner, "
+        "they are told only that the pair ended.",
+        "forget.button": "Delete my data",
+        "forget.done": "All your data was deleted. Thank you for taking part.",
+        "forget.nothing": "There is no data about you to delete.",
+        # admin
+        "admin.denied": "Only program admins can use `/mentor admin`. Ask your HR or "
+        "learning team if you need something.",
+        "admin.usage": "Admin commands:\n{commands}",
+        "cohort.usage": "Usage: `/mentor admin cohort create NAME [#channel] "
+        "[weekly|biweekly|monthly]`, e.g. `/mentor admin cohort create board #rm-board "
+        "monthly`",
+        "cohort.bad_name": "A cohort name is 1–40 letters, digits, '-' or '_', e.g. `board-2026`.",
+        "cohort.bad_arg": "I don't understand `{arg}`. {usage}",
+        "cohort.exists": "A cohort named *{name}* already exists.",
+        "cohort.created": "Cohort *{name}* created: sessions {cadence}{channel}. People can "
+        "now pick it when they type `/mentor join`.",
+        "cohort.channel": ", announcements in <#{channel}>",
+        "cohort.channel_private_hint": "For a private channel, invite me there first.",
+        "cadence.weekly": "every week",
+        "cadence.biweekly": "every two weeks",
+        "cadence.monthly": "every month",
+        # home
+        "home.title": "Reverse mentoring",
+        "home.not_enrolled": "Younger colleagues mentor senior leaders on today's digital "
+        "world, in regular, confidential 1:1 sessions. You are not enrolled yet.",
+        "home.join": "Join the program",
+        "home.update": "Change my enrollment",
+        "home.commands": "Type `/mentor help` in any channel for all commands.",
+    },
+    "de": {
+        "help.intro": "*Reverse Mentoring* – das kannst du tun:",
+        "help.join": "`/mentor join` – mitmachen oder deine Anmeldung ändern",
+        "help.status": "`/mentor status` – deine Rolle, Kohorte, dein Tandem und der "
+        "nächste Termin",
+        "help.pause": "`/mentor pause [Wochen]` – Termine und Matching pausieren; "
+        "`/mentor resume` zum Weitermachen",
+        "help.leave": "`/mentor leave` – das Programm verlassen",
+        "help.export": "`/mentor export` – alle Daten erhalten, die der Bot über dich speichert",
+        "help.forget": "`/mentor forget` – alle deine Daten löschen",
+        "help.help": "`/mentor help` – diese Liste",
+        "help.admin": "*Admin*",
+        "help.admin_cohort": "`/mentor admin cohort create NAME [#kanal] "
+        "[weekly|biweekly|monthly]` – eine Kohorte anlegen",
+        "help.privacy": "Was du schreibst, bleibt privat: weder dein Tandem noch deine "
+        "Führungskraft noch die Admins sehen es.",
+        "unknown": "`/mentor {sub}` kenne ich nicht. Mit `/mentor help` siehst du, was "
+        "du tun kannst.",
+        "not_enrolled": "Du bist noch nicht angemeldet. Mit `/mentor join` machst du mit.",
+        "error.slack": "Slack hat das gerade nicht angenommen ({error}). Bitte versuch es "
+        "gleich noch einmal.",
+        "error.internal": "Bei mir ist etwas schiefgegangen; es wurde nichts geändert. "
+        "Bitte versuch es gleich noch einmal.",
+        "dm.hello": "Hallo! Ich arbeite über den Befehl `/mentor`. Mit `/mentor help` "
+        "siehst du, was du tun kannst.",
+        "join.title": "Reverse Mentoring",
+        "join.submit": "Anmelden",
+        "join.submit_update": "Speichern",
+        "join.close": "Abbrechen",
+        "join.intro": "Jüngere Kolleg:innen begleiten Führungskräfte durch die digitale "
+        "Welt, in regelmäßigen, vertraulichen 1:1-Gesprächen. Niemand wird ohne Zustimmung "
+        "zugeordnet.",
+        "join.role": "Deine Rolle",
+        "join.role.mentor": "Mentor:in – ich gebe Wissen weiter",
+        "join.role.mentor_hint": "Du kennst die digitale Welt aus erster Hand und begleitest "
+        "eine Führungskraft.",
+        "join.role.mentee": "Mentee – ich möchte lernen",
+        "join.role.mentee_hint": "Du bist Führungskraft und lernst von einer jüngeren "
+        "Kollegin oder einem jüngeren Kollegen.",
+        "join.topics": "Themen",
+        "join.topics_hint": "Mentor:innen: was du vermitteln kannst. Mentees: was du lernen "
+        "möchtest.",
+        "join.topics_placeholder": "Ein oder mehrere wählen",
+        "join.department": "Abteilung (optional)",
+        "join.department_hint": "Du wirst nie mit jemandem aus deiner eigenen Abteilung "
+        "zusammengebracht.",
+        "join.cohort": "Kohorte",
+        "join.weekdays": "Bevorzugte Wochentage (optional)",
+        "join.weekdays_placeholder": "Jeder Wochentag",
+        "join.time_window": "Bevorzugte Tageszeit",
+        "window.any": "Egal",
+        "window.morning": "Vormittags (9–12 Uhr)",
+        "window.midday": "Mittags (12–14 Uhr)",
+        "window.afternoon": "Nachmittags (14–17 Uhr)",
+        "join.error.topics": "Wähle mindestens ein Thema.",
+        "join.error.department": "Die Abteilung darf höchstens {max} Zeichen lang sein.",
+        "join.error.role": "Wähle Mentor:in oder Mentee.",
+        "join.error.cohort": "Diese Kohorte ist nicht mehr offen; wähle eine andere.",
+        "join.done": "Du bist als *{role}* in der Kohorte *{cohort}* angemeldet. Themen: "
+        "{topics}.\nDu bekommst eine Nachricht, sobald es ein passendes Tandem gibt; "
+        "niemand wird ohne Zustimmung zugeordnet. `/mentor status` zeigt, wo du stehst.",
+        "join.updated": "Deine Anmeldung ist aktualisiert: *{role}* in der Kohorte "
+        "*{cohort}*. Themen: {topics}.",
+        "role.mentor": "Mentor:in",
+        "role.mentee": "Mentee",
+        "status.title": "*Dein Reverse Mentoring*",
+        "status.role": "Rolle: {role}",
+        "status.cohort": "Kohorte: {cohort}",
+        "status.active": "Status: aktiv",
+        "status.paused_until": "Status: pausiert bis {date}",
+        "status.paused": "Status: pausiert, bis du `/mentor resume` eingibst",
+        "status.left": "Status: du hast das Programm verlassen; mit `/mentor join` kommst "
+        "du zurück",
+        "status.partner": "Tandem: <@{user}> ({role})",
+        "status.partner_proposed": "Tandem: <@{user}> ({role}), wartet darauf, dass ihr "
+        "beide zustimmt",
+        "status.no_partner": "Tandem: noch keins – du bist im Pool",
+        "status.next_session": "Nächster Termin: {when}",
+        "status.no_session": "Nächster Termin: noch nicht geplant",
+        "status.topics": "Themen: {topics}",
+        "pause.usage": "`/mentor pause` nimmt eine Zahl von Wochen von 1 bis 52, z. B. "
+        "`/mentor pause 3`, oder nichts, um bis `/mentor resume` zu pausieren.",
+        "pause.done_until": "Pausiert bis {date}. Bis dahin keine Termine, Erinnerungen oder "
+        "Matchings; mit `/mentor resume` geht es früher weiter.",
+        "pause.done": "Pausiert. Keine Termine, Erinnerungen oder Matchings, bis du "
+        "`/mentor resume` eingibst.",
+        "pause.left": "Du hast das Programm verlassen, es gibt nichts zu pausieren. Mit "
+        "`/mentor join` kommst du zurück.",
+        "resume.done": "Willkommen zurück! Du bist wieder aktiv.",
+        "resume.not_paused": "Du bist nicht pausiert; es gibt nichts fortzusetzen.",
+        "leave.done": "Du hast das Programm verlassen. {partner_note}Mit `/mentor join` "
+        "kommst du jederzeit zurück; `/mentor forget` löscht deine Daten.",
+        "leave.partner_note": "Dein Tandem hat erfahren, dass es beendet ist. ",
+        "leave.already": "Du bist gerade nicht im Programm. Mit `/mentor join` machst du mit.",
+        "pair.ended": "Dein Reverse-Mentoring-Tandem ist beendet. Wenn du weiter im "
+        "Programm bist, bist du wieder im Pool und hörst von mir, sobald es ein neues "
+        "Tandem gibt.",
+        "export.sent": "Ich habe dir eine Direktnachricht mit allem geschickt, was ich über "
+        "dich speichere, als JSON-Datei.",
+        "export.comment": "Hier ist alles, was der Reverse-Mentoring-Bot über dich speichert.",
+        "export.title": "Deine Reverse-Mentoring-Daten",
+        "forget.confirm_text": "*Alle deine Daten löschen?* Das entfernt deine Anmeldung, "
+        "deine Tandem-Historie und alles, was du geschrieben hast. Das lässt sich nicht "
+        "rückgängig machen. Dein Tandem erfährt nur, dass es beendet ist.",
+        "forget.button": "Meine Daten löschen",
+        "forget.done": "Alle deine Daten wurden gelöscht. Danke, dass du mitgemacht hast.",
+        "forget.nothing": "Es gibt keine Daten über dich, die ich löschen könnte.",
+        "admin.denied": "Nur Programm-Admins können `/mentor admin` verwenden. Wende dich "
+        "an dein HR- oder Learning-Team, wenn du etwas brauchst.",
+        "admin.usage": "Admin-Befehle:\n{commands}",
+        "cohort.usage": "So geht's: `/mentor admin cohort create NAME [#kanal] "
+        "[weekly|biweekly|monthly]`, z. B. `/mentor admin cohort create vorstand "
+        "#rm-vorstand monthly`",
+        "cohort.bad_name": "Ein Kohortenname besteht aus 1–40 Buchstaben, Ziffern, '-' oder "
+        "'_', z. B. `vorstand-2026`.",
+        "cohort.bad_arg": "`{arg}` verstehe ich nicht. {usage}",
+        "cohort.exists": "Eine Kohorte namens *{name}* gibt es schon.",
+        "cohort.created": "Kohorte *{name}* angelegt: Termine {cadence}{channel}. Wer "
+        "`/mentor join` eingibt, kann sie jetzt wählen.",
+        "cohort.channel": ", Ankündigungen in <#{channel}>",
+        "cohort.channel_private_hint": "Lade mich bei einem privaten Kanal zuerst dort ein.",
+        "cadence.weekly": "jede Woche",
+        "cadence.biweekly": "alle zwei Wochen",
+        "cadence.monthly": "jeden Monat",
+        "home.title": "Reverse Mentoring",
+        "home.not_enrolled": "Jüngere Kolleg:innen begleiten Führungskräfte durch die "
+        "digitale Welt, in regelmäßigen, vertraulichen 1:1-Gesprächen. Du bist noch nicht "
+        "angemeldet.",
+        "home.join": "Beim Programm anmelden",
+        "home.update": "Anmeldung ändern",
+        "home.commands": "Mit `/mentor help` in einem beliebigen Kanal siehst du alle Befehle.",
+    },
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The text for ``key`` in ``lang`` (English when the language is unknown).
+
+    Raises:
+        KeyError: ``key`` is not in the catalogue (a programming error, caught by tests).
+    """
+    catalogue = MESSAGES.get(lang, MESSAGES["en"])
+    text = catalogue[key]
+    return text.format(**values) if values else text

@@ -1,0 +1,27 @@
+"""Callback and action IDs shared by the view builders and the handlers.
+
+The values named in SPEC.md are an interface: Slack payloads (and people's scripts) use
+them, so they never change.
+"""
+
+COMMAND = "/mentor"
+
+# modals (callback_id)
+JOIN = "join"
+GOALS = "goals"
+REFLECTION = "reflection"
+
+# buttons (action_id)
+PAIR_ACCEPT = "pair_accept"
+PAIR_DECLINE = "pair_decline"
+REFLECT_OPEN = "reflect_open"
+FORGET_CONFIRM = "forget_confirm"
+HOME_JOIN = "home_join"
+
+# join modal inputs (block_id == action_id)
+ROLE = "role"
+TOPICS = "topics"
+DEPARTMENT = "department"
+COHORT = "cohort"
+WEEKDAYS = "weekdays"
+TIME_WINDOW = "time_window"

@@ -1,0 +1,109 @@
+"""Who a Slack user is to the bot: language, time zone, admin rights.
+
+``users.info`` is asked once a day per person (or after a ``user_change`` event); the
+answer is cached in ``slack_user``. Slack calls happen outside database transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.i18n import lang_of
+from bot.slack import SlackGateway
+from storage import queries
+from storage.db import Database
+from storage.models import SlackUser
+
+logger = logging.getLogger(__name__)
+
+CACHE_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The facts about a Slack user that the bot needs to talk to them.
+
+    Attributes:
+        user_id: The Slack user ID.
+        lang: ``de`` or ``en``.
+        tz: IANA time zone name, or None when Slack did not say.
+        is_admin: Listed in ``MENTOR_ADMIN_IDS`` or a workspace admin/owner.
+    """
+
+    user_id: str
+    lang: str
+    tz: str | None
+    is_admin: bool
+
+
+class People:
+    """Looks people up, through the cache.
+
+    Args:
+        db: The database.
+        slack: The gateway, for ``users.info``.
+        admin_ids: ``MENTOR_ADMIN_IDS``.
+        clock: The current time.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        slack: SlackGateway,
+        *,
+        admin_ids: frozenset[str],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._db = db
+        self._slack = slack
+        self._admin_ids = admin_ids
+        self._clock = clock
+
+    def get(self, user_id: str) -> Person:
+        """The person, from the cache when it is fresh, else from ``users.info``."""
+        now = self._clock()
+        with self._db.transaction() as session:
+            row = queries.cached_user(session, user_id)
+        if row is None or now - row.fetched_at > CACHE_FOR:
+            row = self.refresh(user_id) or row
+        if row is None:
+            return Person(user_id, "en", None, user_id in self._admin_ids)
+        return self._person(row)
+
+    def refresh(self, user_id: str) -> SlackUser | None:
+        """Ask ``users.info`` again and cache the answer; None when Slack did not answer."""
+        try:
+            user = self._slack.user_info(user_id)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("users.info for a user failed: %s", error)
+            return None
+        row = SlackUser(
+            user_id=user_id,
+            locale=user.get("locale"),
+            tz=user.get("tz"),
+            is_workspace_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            fetched_at=self._clock(),
+        )
+        with self._db.transaction() as session:
+            queries.save_user(session, row)
+        return row
+
+    def refresh_if_known(self, user_id: str) -> None:
+        """On ``user_change``: refresh a person the bot already caches, ignore others."""
+        with self._db.transaction() as session:
+            known = queries.cached_user(session, user_id) is not None
+        if known:
+            self.refresh(user_id)
+
+    def _person(self, row: SlackUser) -> Person:
+        return Person(
+            user_id=row.user_id,
+            lang=lang_of(row.locale),
+            tz=row.tz,
+            is_admin=row.user_id in self._admin_ids or row.is_workspace_admin,
+        )

@@ -1,0 +1,100 @@
+"""A person's rights over their data: ``/mentor export`` and ``/mentor forget``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.context import Context
+from bot.enrollment import end_open_pair, tell_pair_ended
+from bot.i18n import t
+from storage import queries
+from storage.models import Cohort
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def collect(ctx: Context, user_id: str) -> dict[str, Any]:
+    """Everything the bot holds about ``user_id``, as JSON-ready data."""
+    with ctx.db.transaction() as session:
+        profile = queries.cached_user(session, user_id)
+        participant = queries.participant_of(session, user_id)
+        cohort = session.get(Cohort, participant.cohort_id) if participant else None
+        pairs = queries.pairs_of(session, user_id)
+        cohort_names = {
+            pair.cohort_id: (c.name if (c := session.get(Cohort, pair.cohort_id)) else None)
+            for pair in pairs
+        }
+    data: dict[str, Any] = {
+        "exported_at": ctx.clock().isoformat(),
+        "slack_user_id": user_id,
+        "slack_profile_cache": None,
+        "enrollment": None,
+        "pairs": [],
+    }
+    if profile is not None:
+        data["slack_profile_cache"] = {
+            "locale": profile.locale,
+            "time_zone": profile.tz,
+            "workspace_admin": profile.is_workspace_admin,
+            "fetched_at": _iso(profile.fetched_at),
+        }
+    if participant is not None:
+        data["enrollment"] = {
+            "role": participant.role,
+            "cohort": cohort.name if cohort else None,
+            "topics": participant.topics,
+            "department": participant.department,
+            "preferred_weekdays": participant.weekdays,
+            "preferred_time": participant.time_window,
+            "status": participant.status,
+            "paused_until": _iso(participant.paused_until),
+            "joined_at": _iso(participant.joined_at),
+            "updated_at": _iso(participant.updated_at),
+        }
+    for pair in pairs:
+        data["pairs"].append(
+            {
+                "cohort": cohort_names.get(pair.cohort_id),
+                "your_role": "mentor" if pair.mentor_id == user_id else "mentee",
+                "partner_user_id": queries.partner_id(pair, user_id),
+                "status": pair.status,
+                "proposed_at": _iso(pair.created_at),
+                "ended_at": _iso(pair.ended_at),
+            }
+        )
+    return data
+
+
+def export(ctx: Context, user_id: str, lang: str) -> None:
+    """Send the person their data as a JSON file in a DM.
+
+    Raises:
+        slack_sdk.errors.SlackApiError: Slack refused the upload.
+    """
+    content = json.dumps(collect(ctx, user_id), indent=2, ensure_ascii=False).encode("utf-8")
+    ctx.slack.upload_to_dm(
+        user_id,
+        filename="reverse-mentoring-data.json",
+        content=content,
+        title=t(lang, "export.title"),
+        comment=t(lang, "export.comment"),
+    )
+
+
+def forget(ctx: Context, user_id: str) -> bool:
+    """Delete every personal record of the person; their partner learns the pair ended.
+
+    Returns:
+        True when there was anything to delete.
+    """
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        partner = end_open_pair(session, user_id, now)
+        found = queries.forget_user(session, user_id)
+    if partner:
+        tell_pair_ended(ctx, partner)
+    return found

@@ -1,0 +1,40 @@
+"""The in-process scheduler, built when the bot starts (never at import)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.context import Context
+from storage import queries
+
+logger = logging.getLogger(__name__)
+
+EVENT_ID_RETENTION = timedelta(days=1)
+
+
+def housekeeping(ctx: Context) -> None:
+    """Forget redelivery guards older than a day (Slack retries within minutes)."""
+    with ctx.db.transaction() as session:
+        queries.purge_events(session, ctx.clock() - EVENT_ID_RETENTION)
+
+
+def create_scheduler(ctx: Context) -> BackgroundScheduler:
+    """A scheduler with the bot's jobs, not yet started.
+
+    Jobs have stable IDs, one instance at a time, and missed runs coalesce into one.
+    """
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        housekeeping,
+        "interval",
+        hours=1,
+        args=[ctx],
+        id="housekeeping",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler

@@ -1,0 +1,64 @@
+"""Running the bot: HTTP (waitress) or Socket Mode, with the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from waitress.server import create_server
+
+from bot.app import create_app, create_wsgi
+from bot.context import Context
+from bot.scheduler import create_scheduler
+from storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+HTTP_THREADS = 16
+
+
+def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a server listens)
+    """Migrate the database, start the scheduler, and serve until SIGINT/SIGTERM."""
+    settings = ctx.settings
+    upgrade(ctx.db.engine)
+    app = create_app(ctx)
+    scheduler = create_scheduler(ctx) if settings.scheduler else None
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info("signal %s: shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    if scheduler is not None:
+        scheduler.start()
+    # In Socket Mode the HTTP server answers only /healthz: Slack's requests arrive over
+    # the socket, and an unsigned /slack/events must not be accepted.
+    wsgi = create_wsgi(ctx, None if settings.socket_mode else app)
+    server = create_server(
+        wsgi, host=host, port=settings.port, threads=HTTP_THREADS, ident="mentor-bot"
+    )
+    http = threading.Thread(target=server.run, name="http", daemon=True)
+    http.start()
+    socket_handler = None
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            socket_handler = SocketModeHandler(app, settings.app_token)
+            socket_handler.connect()
+            logger.info("connected to Slack in Socket Mode; health on :%s/healthz", settings.port)
+        else:
+            logger.info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
+        stop.wait()
+    finally:
+        if socket_handler is not None:
+            socket_handler.close()
+        server.close()
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        ctx.db.dispose()

@@ -1,0 +1,134 @@
+"""The Slack gateway: every call the bot makes to Slack goes through here.
+
+It wraps slack_sdk's :class:`WebClient` (base URL from ``SLACK_API_URL``) with slack_sdk's
+own retry handlers for rate limits (429 + Retry-After), server errors and dropped
+connections, so no caller writes a retry loop of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient
+
+logger = logging.getLogger(__name__)
+
+# Slack allows 40,000 characters of message text; keep well within it.
+MAX_MESSAGE_TEXT = 3000
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Retry rate limits (honouring Retry-After), 5xx answers and dropped connections."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=3),
+        RateLimitErrorRetryHandler(max_retry_count=8),
+        ServerErrorRetryHandler(max_retry_count=3),
+    ]
+
+
+def make_client(token: str, api_url: str, *, timeout: int = 15) -> WebClient:
+    """A WebClient for ``api_url`` with the retry handlers installed."""
+    return WebClient(
+        token=token, base_url=api_url, timeout=timeout, retry_handlers=retry_handlers()
+    )
+
+
+class SlackGateway:
+    """Typed, retrying access to the Slack Web API methods the bot uses.
+
+    Args:
+        client: The configured WebClient (see :func:`make_client`).
+    """
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._dm_channels: dict[str, str] = {}
+
+    @classmethod
+    def create(cls, token: str, api_url: str) -> SlackGateway:
+        """A gateway for a bot token and API base URL."""
+        return cls(make_client(token, api_url))
+
+    def user_info(self, user_id: str) -> dict[str, Any]:
+        """``users.info`` with the locale; returns the ``user`` object."""
+        response = self.client.users_info(user=user_id, include_locale=True)
+        user: dict[str, Any] = response["user"]
+        return user
+
+    def dm_channel(self, user_id: str) -> str:
+        """The ID of the bot's direct-message channel with ``user_id``."""
+        channel = self._dm_channels.get(user_id)
+        if channel is None:
+            response = self.client.conversations_open(users=user_id)
+            channel = str(response["channel"]["id"])
+            self._dm_channels[user_id] = channel
+        return channel
+
+    def group_dm(self, user_ids: list[str]) -> str:
+        """The ID of a group DM of ``user_ids`` and the bot."""
+        response = self.client.conversations_open(users=",".join(user_ids))
+        return str(response["channel"]["id"])
+
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
+        """Post a message to a channel (or a user's DM when ``channel`` is a user ID).
+
+        Returns:
+            The message's ``ts``.
+        """
+        response = self.client.chat_postMessage(
+            channel=channel, text=text[:MAX_MESSAGE_TEXT], blocks=blocks, unfurl_links=False
+        )
+        return str(response["ts"])
+
+    def post_dm(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
+        """Post a message to the bot's DM with ``user_id``; returns its ``ts``."""
+        return self.post(user_id, text, blocks)
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal; returns the view as Slack stored it."""
+        response = self.client.views_open(trigger_id=trigger_id, view=view)
+        opened: dict[str, Any] = response["view"]
+        return opened
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Publish ``user_id``'s App Home tab."""
+        self.client.views_publish(user_id=user_id, view=view)
+
+    def upload_to_dm(
+        self, user_id: str, *, filename: str, content: bytes, title: str, comment: str
+    ) -> None:
+        """Upload a file into the bot's DM with ``user_id`` (``files_upload_v2``)."""
+        self.client.files_upload_v2(
+            channel=self.dm_channel(user_id),
+            content=content,
+            filename=filename,
+            title=title,
+            initial_comment=comment,
+        )
+
+    def respond(
+        self,
+        response_url: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        replace_original: bool = False,
+    ) -> None:
+        """Answer through an interaction's ``response_url`` (ephemeral to the actor)."""
+        webhook = WebhookClient(response_url, retry_handlers=retry_handlers())
+        result = webhook.send(
+            text=text,
+            blocks=blocks,
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
+        if result.status_code >= 400:
+            logger.warning("response_url answered %s", result.status_code)

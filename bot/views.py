@@ -1,0 +1,301 @@
+"""Block Kit builders: pure functions from plain data to Slack views and messages.
+
+Every user-written string is escaped before it goes into mrkdwn (:func:`bot.text.escape`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.dates import get_day_names
+
+from bot import ids
+from bot.enrollment import DEPARTMENT_MAX, TIME_WINDOWS, WEEKDAYS, JoinOptions, Status
+from bot.i18n import fmt_date, fmt_datetime, t
+from bot.text import escape, truncate
+from bot.topics import TOPICS, labels
+from storage.models import Cohort, ParticipantStatus
+
+Blocks = list[dict[str, Any]]
+
+
+def plain(text: str, limit: int = 75) -> dict[str, Any]:
+    """A plain_text object, cut to ``limit`` characters."""
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object (at most 3,000 characters)."""
+    return {"type": "mrkdwn", "text": truncate(text, 3000)}
+
+
+def section(text: str) -> dict[str, Any]:
+    """A section block with mrkdwn text."""
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    """An option for selects, radio buttons and checkboxes."""
+    result: dict[str, Any] = {"text": plain(text), "value": value}
+    if description:
+        result["description"] = plain(description)
+    return result
+
+
+# --- help -----------------------------------------------------------------------------
+
+
+def build_help(lang: str, *, is_admin: bool) -> str:
+    """The help text, listing the commands this person may use."""
+    keys = [
+        "help.join",
+        "help.status",
+        "help.pause",
+        "help.leave",
+        "help.export",
+        "help.forget",
+        "help.help",
+    ]
+    lines = [t(lang, "help.intro"), *("• " + t(lang, key) for key in keys)]
+    if is_admin:
+        lines += ["", t(lang, "help.admin"), "• " + t(lang, "help.admin_cohort")]
+    lines += ["", "_" + t(lang, "help.privacy") + "_"]
+    return "\n".join(lines)
+
+
+def build_admin_usage(lang: str) -> str:
+    """The list of admin commands."""
+    return t(lang, "admin.usage", commands="• " + t(lang, "help.admin_cohort"))
+
+
+# --- join -----------------------------------------------------------------------------
+
+
+def build_join_modal(lang: str, options: JoinOptions) -> dict[str, Any]:
+    """The enrollment modal (callback_id ``join``), pre-filled on a second visit."""
+    current = options.current
+    roles = [
+        option(t(lang, "join.role.mentor"), "mentor", t(lang, "join.role.mentor_hint")),
+        option(t(lang, "join.role.mentee"), "mentee", t(lang, "join.role.mentee_hint")),
+    ]
+    role_element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": ids.ROLE,
+        "options": roles,
+    }
+    topic_options = [option(topic.label(lang), topic.key) for topic in TOPICS]
+    topics_element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": ids.TOPICS,
+        "placeholder": plain(t(lang, "join.topics_placeholder")),
+        "options": topic_options,
+    }
+    department_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.DEPARTMENT,
+        "max_length": DEPARTMENT_MAX,
+    }
+    day_names = get_day_names("wide", locale=lang)
+    weekday_options = [option(str(day_names[day]), str(day)) for day in WEEKDAYS]
+    weekdays_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": ids.WEEKDAYS,
+        "options": weekday_options,
+    }
+    window_options = [option(t(lang, f"window.{w}"), w) for w in TIME_WINDOWS]
+    window_element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": ids.TIME_WINDOW,
+        "options": window_options,
+        "initial_option": window_options[0],
+    }
+    if current is not None:
+        role_element["initial_option"] = next(o for o in roles if o["value"] == current.role)
+        chosen = [o for o in topic_options if o["value"] in current.topics]
+        if chosen:
+            topics_element["initial_options"] = chosen
+        if current.department:
+            department_element["initial_value"] = current.department
+        days = [o for o in weekday_options if int(o["value"]) in current.weekdays]
+        if days:
+            weekdays_element["initial_options"] = days
+        window_element["initial_option"] = next(
+            (o for o in window_options if o["value"] == current.time_window), window_options[0]
+        )
+
+    blocks: Blocks = [
+        {"type": "section", "text": mrkdwn(t(lang, "join.intro"))},
+        _input(ids.ROLE, t(lang, "join.role"), role_element),
+        _input(
+            ids.TOPICS, t(lang, "join.topics"), topics_element, hint=t(lang, "join.topics_hint")
+        ),
+        _input(
+            ids.DEPARTMENT,
+            t(lang, "join.department"),
+            department_element,
+            optional=True,
+            hint=t(lang, "join.department_hint"),
+        ),
+    ]
+    if len(options.cohorts) > 1:
+        blocks.append(_input(ids.COHORT, t(lang, "join.cohort"), _cohort_select(options)))
+    blocks += [
+        _input(ids.WEEKDAYS, t(lang, "join.weekdays"), weekdays_element, optional=True),
+        _input(ids.TIME_WINDOW, t(lang, "join.time_window"), window_element),
+    ]
+    submit = "join.submit_update" if current is not None else "join.submit"
+    return {
+        "type": "modal",
+        "callback_id": ids.JOIN,
+        "title": plain(t(lang, "join.title"), 24),
+        "submit": plain(t(lang, submit), 24),
+        "close": plain(t(lang, "join.close"), 24),
+        "blocks": blocks,
+    }
+
+
+def _cohort_select(options: JoinOptions) -> dict[str, Any]:
+    cohort_options = [option(c.name, str(c.id)) for c in options.cohorts[:100]]
+    current_id = str(options.current.cohort_id) if options.current else None
+    initial = next((o for o in cohort_options if o["value"] == current_id), cohort_options[0])
+    return {
+        "type": "static_select",
+        "action_id": ids.COHORT,
+        "options": cohort_options,
+        "initial_option": initial,
+    }
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def build_join_done(
+    lang: str, *, role: str, cohort: Cohort, topics: list[str], created: bool
+) -> str:
+    """The DM confirming an enrollment."""
+    key = "join.done" if created else "join.updated"
+    return t(
+        lang,
+        key,
+        role=t(lang, f"role.{role}"),
+        cohort=escape(cohort.name),
+        topics=", ".join(labels(topics, lang)),
+    )
+
+
+# --- status and home ------------------------------------------------------------------
+
+
+def status_lines(lang: str, tz: str | None, status: Status | None) -> list[str]:
+    """The lines of ``/mentor status`` (and of the home tab)."""
+    if status is None:
+        return [t(lang, "not_enrolled")]
+    participant = status.participant
+    lines = [
+        t(lang, "status.title"),
+        "• " + t(lang, "status.role", role=t(lang, f"role.{participant.role}")),
+        "• " + t(lang, "status.cohort", cohort=escape(status.cohort.name)),
+        "• " + t(lang, "status.topics", topics=", ".join(labels(participant.topics, lang))),
+    ]
+    if status.state == ParticipantStatus.PAUSED.value and participant.paused_until:
+        lines.append(
+            "• " + t(lang, "status.paused_until", date=fmt_date(participant.paused_until, lang, tz))
+        )
+    else:
+        lines.append("• " + t(lang, f"status.{status.state}"))
+    if status.state == ParticipantStatus.LEFT.value:
+        return lines
+    if status.pair is not None and status.partner_id:
+        partner_role = "mentee" if participant.role == "mentor" else "mentor"
+        key = "status.partner" if status.pair.status == "active" else "status.partner_proposed"
+        lines.append(
+            "• " + t(lang, key, user=status.partner_id, role=t(lang, f"role.{partner_role}"))
+        )
+    else:
+        lines.append("• " + t(lang, "status.no_partner"))
+    if status.next_session is not None:
+        lines.append(
+            "• " + t(lang, "status.next_session", when=fmt_datetime(status.next_session, lang, tz))
+        )
+    else:
+        lines.append("• " + t(lang, "status.no_session"))
+    return lines
+
+
+def build_status(lang: str, tz: str | None, status: Status | None) -> str:
+    """The ``/mentor status`` answer."""
+    return "\n".join(status_lines(lang, tz, status))
+
+
+def build_home(lang: str, tz: str | None, status: Status | None) -> dict[str, Any]:
+    """The App Home tab: the person's own state and a button to join or change."""
+    enrolled = status is not None and status.state != ParticipantStatus.LEFT.value
+    blocks: Blocks = [{"type": "header", "text": plain(t(lang, "home.title"), 150)}]
+    if status is None:
+        blocks.append(section(t(lang, "home.not_enrolled")))
+    else:
+        blocks.append(section("\n".join(status_lines(lang, tz, status))))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "home_actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.HOME_JOIN,
+                    "text": plain(t(lang, "home.update" if enrolled else "home.join")),
+                    "style": "primary",
+                }
+            ],
+        }
+    )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                mrkdwn(t(lang, "home.commands")),
+                mrkdwn("_" + t(lang, "help.privacy") + "_"),
+            ],
+        }
+    )
+    return {"type": "home", "blocks": blocks}
+
+
+# --- forget ---------------------------------------------------------------------------
+
+
+def build_forget_confirm(lang: str) -> Blocks:
+    """The ephemeral question with the ``forget_confirm`` button."""
+    return [
+        section(t(lang, "forget.confirm_text")),
+        {
+            "type": "actions",
+            "block_id": "forget",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.FORGET_CONFIRM,
+                    "text": plain(t(lang, "forget.button")),
+                    "style": "danger",
+                    "value": "confirm",
+                }
+            ],
+        },
+    ]

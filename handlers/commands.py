@@ -1,0 +1,213 @@
+"""The ``/mentor`` slash command and its subcommands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from logging import Logger
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import cohorts, enrollment, ids, privacy
+from bot.context import Context
+from bot.i18n import fmt_date, t
+from bot.people import Person
+from bot.text import escape, truncate
+from bot.views import (
+    build_admin_usage,
+    build_forget_confirm,
+    build_help,
+    build_join_modal,
+    build_status,
+)
+from handlers.common import services, slack_error_text
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One ``/mentor`` call: who, the words after the subcommand, the payload, and ack."""
+
+    ctx: Context
+    person: Person
+    args: list[str]
+    command: dict[str, Any]
+    ack: Ack
+
+
+Subcommand = Callable[[Invocation], None]
+
+
+def handle_mentor(ack: Ack, command: dict[str, Any], context: BoltContext, logger: Logger) -> None:
+    """Route ``/mentor [subcommand] [args]``; every path answers the person."""
+    ctx = services(context)
+    words = (command.get("text") or "").split()
+    name = words[0].lower() if words else "help"
+    person = ctx.people.get(command["user_id"])
+    subcommand = SUBCOMMANDS.get(name)
+    try:
+        if subcommand is None:
+            ack(text=t(person.lang, "unknown", sub=escape(truncate(words[0], 40))))
+        else:
+            subcommand(Invocation(ctx, person, words[1:], command, ack))
+    except Exception:
+        logger.exception("/mentor %s failed", name)
+        if ack.response is None:
+            ack(text=t(person.lang, "error.internal"))
+
+
+def help_(call: Invocation) -> None:
+    """``/mentor help``."""
+    call.ack(text=build_help(call.person.lang, is_admin=call.person.is_admin))
+
+
+def join(call: Invocation) -> None:
+    """``/mentor join``: open the enrollment modal."""
+    person = call.person
+    view = build_join_modal(person.lang, enrollment.join_options(call.ctx, person.user_id))
+    call.ack()
+    open_modal(call.ctx, person, call.command["trigger_id"], view, call.command.get("response_url"))
+
+
+def open_modal(
+    ctx: Context, person: Person, trigger_id: str, view: dict[str, Any], response_url: str | None
+) -> None:
+    """Open a modal; when Slack refuses, tell the person through ``response_url``."""
+    try:
+        ctx.slack.open_view(trigger_id, view)
+    except (SlackApiError, SlackClientError) as error:
+        logger.warning("views.open failed: %s", error)
+        if response_url:
+            ctx.slack.respond(response_url, slack_error_text(person.lang, error))
+
+
+def status(call: Invocation) -> None:
+    """``/mentor status``."""
+    person = call.person
+    report = enrollment.status(call.ctx, person.user_id)
+    call.ack(text=build_status(person.lang, person.tz, report))
+
+
+def pause(call: Invocation) -> None:
+    """``/mentor pause [weeks]``."""
+    lang, args = call.person.lang, call.args
+    if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 52)):
+        call.ack(text=t(lang, "pause.usage"))
+        return
+    weeks = int(args[0]) if args else None
+    result = enrollment.pause(call.ctx, call.person.user_id, weeks)
+    if result.outcome == "not_enrolled":
+        call.ack(text=t(lang, "not_enrolled"))
+    elif result.outcome == "left":
+        call.ack(text=t(lang, "pause.left"))
+    elif result.until is not None:
+        date = fmt_date(result.until, lang, call.person.tz)
+        call.ack(text=t(lang, "pause.done_until", date=date))
+    else:
+        call.ack(text=t(lang, "pause.done"))
+
+
+RESUME_MESSAGES = {
+    "resumed": "resume.done",
+    "not_paused": "resume.not_paused",
+    "left": "leave.already",
+    "not_enrolled": "not_enrolled",
+}
+
+
+def resume(call: Invocation) -> None:
+    """``/mentor resume``."""
+    outcome = enrollment.resume(call.ctx, call.person.user_id)
+    call.ack(text=t(call.person.lang, RESUME_MESSAGES[outcome]))
+
+
+def leave(call: Invocation) -> None:
+    """``/mentor leave``."""
+    lang = call.person.lang
+    outcome = enrollment.leave(call.ctx, call.person.user_id)
+    if outcome == "not_enrolled":
+        call.ack(text=t(lang, "not_enrolled"))
+    elif outcome == "already":
+        call.ack(text=t(lang, "leave.already"))
+    else:
+        note = t(lang, "leave.partner_note") if outcome == "left" else ""
+        call.ack(text=t(lang, "leave.done", partner_note=note))
+
+
+def export(call: Invocation) -> None:
+    """``/mentor export``: the person's data as a JSON file in a DM."""
+    call.ack()
+    lang = call.person.lang
+    try:
+        privacy.export(call.ctx, call.person.user_id, lang)
+        text = t(lang, "export.sent")
+    except (SlackApiError, SlackClientError) as error:
+        logger.warning("export upload failed: %s", error)
+        text = slack_error_text(lang, error)
+    call.ctx.slack.respond(call.command["response_url"], text)
+
+
+def forget(call: Invocation) -> None:
+    """``/mentor forget``: ask first; the ``forget_confirm`` button does it."""
+    lang = call.person.lang
+    call.ack(text=t(lang, "forget.confirm_text"), blocks=build_forget_confirm(lang))
+
+
+def admin(call: Invocation) -> None:
+    """``/mentor admin ...``: refused for everyone but admins."""
+    lang, args = call.person.lang, call.args
+    if not call.person.is_admin:
+        call.ack(text=t(lang, "admin.denied"))
+    elif len(args) >= 2 and args[0].lower() == "cohort" and args[1].lower() == "create":
+        cohort_create(call, args[2:])
+    else:
+        call.ack(text=build_admin_usage(lang))
+
+
+def cohort_create(call: Invocation, args: list[str]) -> None:
+    """``/mentor admin cohort create NAME [#channel] [weekly|biweekly|monthly]``."""
+    lang = call.person.lang
+    try:
+        spec = cohorts.parse_create(args)
+    except cohorts.CohortError as error:
+        usage = t(lang, "cohort.usage")
+        if error.key == "cohort.bad_arg":
+            arg = escape(truncate(error.arg, 60))
+            call.ack(text=t(lang, "cohort.bad_arg", arg=arg, usage=usage))
+        elif error.key == "cohort.bad_name":
+            call.ack(text=t(lang, "cohort.bad_name") + "\n" + usage)
+        else:
+            call.ack(text=usage)
+        return
+    cohort = cohorts.create(call.ctx, spec)
+    if cohort is None:
+        call.ack(text=t(lang, "cohort.exists", name=escape(spec.name)))
+        return
+    channel = t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
+    cadence = t(lang, f"cadence.{cohort.cadence}")
+    text = t(lang, "cohort.created", name=escape(cohort.name), cadence=cadence, channel=channel)
+    if cohort.channel_id:
+        text += " " + t(lang, "cohort.channel_private_hint")
+    call.ack(text=text)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": help_,
+    "join": join,
+    "status": status,
+    "pause": pause,
+    "resume": resume,
+    "leave": leave,
+    "export": export,
+    "forget": forget,
+    "admin": admin,
+}
+
+
+def register(app: App) -> None:
+    """Register the ``/mentor`` command."""
+    app.command(ids.COMMAND)(handle_mentor)

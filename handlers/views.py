@@ -1,0 +1,97 @@
+"""Modal submissions: the ``join`` modal."""
+
+from __future__ import annotations
+
+import logging
+from logging import Logger
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import enrollment, ids
+from bot.enrollment import EnrollmentError, JoinForm
+from bot.i18n import t
+from bot.text import clean
+from bot.views import build_home, build_join_done
+from handlers.common import services
+
+logger = logging.getLogger(__name__)
+
+
+def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    block = values.get(block_id) or {}
+    return block.get(block_id) or next(iter(block.values()), {}) or {}
+
+
+def _selected(values: dict[str, Any], block_id: str) -> str | None:
+    field = _value(values, block_id)
+    option = field.get("selected_option") or {}
+    return option.get("value")
+
+
+def _selected_many(values: dict[str, Any], block_id: str) -> list[str]:
+    field = _value(values, block_id)
+    return [o.get("value", "") for o in field.get("selected_options") or []]
+
+
+def join_form(values: dict[str, Any]) -> JoinForm:
+    """Turn the join modal's ``state.values`` into a :class:`JoinForm`.
+
+    Raises:
+        EnrollmentError: A field cannot be parsed (e.g. an over-long department).
+    """
+    department_raw = _value(values, ids.DEPARTMENT).get("value")
+    try:
+        department = clean(department_raw, max_length=enrollment.DEPARTMENT_MAX)
+    except ValueError:
+        raise EnrollmentError({ids.DEPARTMENT: "join.error.department"}) from None
+    cohort = _selected(values, ids.COHORT)
+    weekdays = [int(v) for v in _selected_many(values, ids.WEEKDAYS) if v.isdigit()]
+    return JoinForm(
+        role=_selected(values, ids.ROLE),
+        topics=_selected_many(values, ids.TOPICS),
+        department=department,
+        cohort_id=int(cohort) if cohort and cohort.isdigit() else None,
+        weekdays=weekdays,
+        time_window=_selected(values, ids.TIME_WINDOW) or "any",
+    )
+
+
+def handle_join(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, logger: Logger
+) -> None:
+    """Enroll (or update) the person; field errors are shown in the modal."""
+    ctx = services(context)
+    user_id = body["user"]["id"]
+    person = ctx.people.get(user_id)
+    try:
+        result = enrollment.enroll(ctx, user_id, join_form(view["state"]["values"]))
+    except EnrollmentError as error:
+        ack(
+            response_action="errors",
+            errors={
+                field: t(person.lang, key, max=enrollment.DEPARTMENT_MAX)
+                for field, key in error.errors.items()
+            },
+        )
+        return
+    ack()
+    text = build_join_done(
+        person.lang,
+        role=result.participant.role,
+        cohort=result.cohort,
+        topics=result.participant.topics,
+        created=result.created,
+    )
+    try:
+        ctx.slack.post_dm(user_id, text)
+        status = enrollment.status(ctx, user_id)
+        ctx.slack.publish_home(user_id, build_home(person.lang, person.tz, status))
+    except (SlackApiError, SlackClientError):
+        logger.exception("could not confirm an enrollment")
+
+
+def register(app: App) -> None:
+    """Register the modal submission handlers."""
+    app.view(ids.JOIN)(handle_join)

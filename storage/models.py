@@ -1,0 +1,130 @@
+"""The tables. Every datetime is aware UTC (:class:`storage.types.UTCDateTime`).
+
+Personal data lives in ``slack_user``, ``participant`` and the ID columns of ``pair``;
+``/mentor forget`` clears all of it (see :func:`storage.queries.forget_user`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """A participant's role; the values are the join modal's option values."""
+
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+
+
+class Cadence(StrEnum):
+    """How often a cohort's pairs meet."""
+
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class ParticipantStatus(StrEnum):
+    """Where a participant stands in the program."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class PairStatus(StrEnum):
+    """The life of a proposed pair."""
+
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
+class Cohort(SQLModel, table=True):
+    """A group of participants with its own pool, channel and cadence."""
+
+    __tablename__ = "cohort"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+    name_key: str = Field(max_length=40, unique=True)
+    channel_id: str | None = Field(default=None, max_length=32)
+    cadence: str = Field(default=Cadence.BIWEEKLY.value, max_length=16)
+    is_open: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SlackUser(SQLModel, table=True):
+    """What ``users.info`` told us about a person, cached for a day."""
+
+    __tablename__ = "slack_user"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    locale: str | None = Field(default=None, max_length=16)
+    tz: str | None = Field(default=None, max_length=64)
+    is_workspace_admin: bool = Field(default=False)
+    fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Participant(SQLModel, table=True):
+    """One person's enrollment; one row per person, in one cohort at a time."""
+
+    __tablename__ = "participant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, unique=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    role: str = Field(max_length=8)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    department: str | None = Field(default=None, max_length=80)
+    weekdays: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    time_window: str = Field(default="any", max_length=16)
+    status: str = Field(default=ParticipantStatus.ACTIVE.value, max_length=8, index=True)
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Pair(SQLModel, table=True):
+    """A mentor and a mentee, from proposal to end.
+
+    ``mentor_key``/``mentee_key`` are keyed hashes of the user IDs; they outlive
+    ``/mentor forget`` so that a pair is never proposed again, while the plain IDs are
+    cleared.
+    """
+
+    __tablename__ = "pair"
+    __table_args__ = (
+        Index("ix_pair_keys", "mentor_key", "mentee_key"),
+        Index("ix_pair_mentor_id", "mentor_id"),
+        Index("ix_pair_mentee_id", "mentee_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    mentor_id: str | None = Field(default=None, max_length=32)
+    mentee_id: str | None = Field(default=None, max_length=32)
+    mentor_key: str = Field(max_length=64)
+    mentee_key: str = Field(max_length=64)
+    status: str = Field(default=PairStatus.PROPOSED.value, max_length=10, index=True)
+    mentor_accepted: bool = Field(default=False)
+    mentee_accepted: bool = Field(default=False)
+    channel_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Event IDs already handled, so a redelivered event acts once."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

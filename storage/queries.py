@@ -1,0 +1,149 @@
+"""Query functions. Each takes a session; none opens or commits one (the caller does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Cohort,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    ProcessedEvent,
+    SlackUser,
+)
+
+OPEN_PAIR_STATES = (PairStatus.PROPOSED.value, PairStatus.ACTIVE.value)
+
+
+# --- profile cache --------------------------------------------------------------------
+
+
+def cached_user(session: Session, user_id: str) -> SlackUser | None:
+    """The cached ``users.info`` facts of a person, if any."""
+    return session.get(SlackUser, user_id)
+
+
+def save_user(session: Session, row: SlackUser) -> SlackUser:
+    """Insert or replace a person's cached facts."""
+    return session.merge(row)
+
+
+# --- cohorts --------------------------------------------------------------------------
+
+
+def cohort_key(name: str) -> str:
+    """The case-insensitive key a cohort name is unique by."""
+    return name.casefold()
+
+
+def cohort_by_name(session: Session, name: str) -> Cohort | None:
+    """The cohort called ``name`` (case-insensitive)."""
+    return session.exec(select(Cohort).where(Cohort.name_key == cohort_key(name))).first()
+
+
+def open_cohorts(session: Session) -> Sequence[Cohort]:
+    """Cohorts people can join, oldest first."""
+    return session.exec(
+        select(Cohort).where(col(Cohort.is_open).is_(True)).order_by(col(Cohort.id))
+    ).all()
+
+
+def add_cohort(session: Session, cohort: Cohort) -> Cohort:
+    """Add a cohort and flush, so it has an ID."""
+    session.add(cohort)
+    session.flush()
+    return cohort
+
+
+# --- participants ---------------------------------------------------------------------
+
+
+def participant_of(session: Session, user_id: str) -> Participant | None:
+    """A person's enrollment, if they ever joined (and did not ``forget``)."""
+    return session.exec(select(Participant).where(Participant.user_id == user_id)).first()
+
+
+def effective_status(participant: Participant, now: datetime) -> str:
+    """``active``, ``paused`` or ``left``; a pause whose end has passed counts as active."""
+    if participant.status == ParticipantStatus.PAUSED.value and (
+        participant.paused_until is not None and participant.paused_until <= now
+    ):
+        return ParticipantStatus.ACTIVE.value
+    return participant.status
+
+
+# --- pairs ----------------------------------------------------------------------------
+
+
+def open_pair_of(session: Session, user_id: str) -> Pair | None:
+    """The person's proposed or active pair, if any."""
+    return session.exec(
+        select(Pair)
+        .where(or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id))
+        .where(col(Pair.status).in_(OPEN_PAIR_STATES))
+        .order_by(col(Pair.id).desc())
+    ).first()
+
+
+def pairs_of(session: Session, user_id: str) -> Sequence[Pair]:
+    """Every pair the person was in, oldest first."""
+    return session.exec(
+        select(Pair)
+        .where(or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id))
+        .order_by(col(Pair.id))
+    ).all()
+
+
+def partner_id(pair: Pair, user_id: str) -> str | None:
+    """The other person of ``pair``."""
+    return pair.mentee_id if pair.mentor_id == user_id else pair.mentor_id
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+def claim_event(session: Session, event_id: str, now: datetime) -> bool:
+    """Record ``event_id`` as handled; False when it was handled before.
+
+    Uses the database's own conflict handling, so two instances receiving the same
+    redelivered event cannot both claim it.
+    """
+    dialect = session.get_bind().dialect.name
+    table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+    values = {"event_id": event_id, "received_at": now}
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.event_id)
+    return session.execute(stmt).first() is not None
+
+
+def purge_events(session: Session, before: datetime) -> None:
+    """Forget event IDs older than ``before`` (Slack stops retrying after minutes)."""
+    session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before))
+
+
+# --- forgetting -----------------------------------------------------------------------
+
+
+def forget_user(session: Session, user_id: str) -> bool:
+    """Delete every personal record of ``user_id``; True when anything was deleted.
+
+    Pairs keep their keyed hashes (so an old pair is never proposed again) but lose the
+    plain IDs and the group DM.
+    """
+    found = False
+    for table in (Participant, SlackUser):
+        result = session.execute(delete(table).where(col(table.user_id) == user_id))
+        found = found or bool(result.rowcount)  # type: ignore[attr-defined]
+    for column in (Pair.mentor_id, Pair.mentee_id):
+        result = session.execute(
+            update(Pair).where(col(column) == user_id).values({column: None, "channel_id": None})
+        )
+        found = found or bool(result.rowcount)  # type: ignore[attr-defined]
+    return found

@@ -1,0 +1,80 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when reachable)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from storage.db import Database, make_engine
+from storage.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "MENTOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+_POSTGRES_HINT = (
+    f"PostgreSQL is not reachable at {POSTGRES_URL}: start it, or set "
+    "MENTOR_TEST_POSTGRES_URL to a database the tests may create schemas in"
+)
+_postgres_ok: bool | None = None
+
+
+def postgres_available() -> bool:
+    """True when the test PostgreSQL server answers (checked once)."""
+    global _postgres_ok
+    if _postgres_ok is None:
+        try:
+            engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            engine.dispose()
+            _postgres_ok = True
+        except OperationalError:
+            _postgres_ok = False
+    return _postgres_ok
+
+
+def require_postgres() -> None:
+    """Skip the calling test, with a message saying how to enable it, without PostgreSQL."""
+    if not postgres_available():
+        if os.environ.get("CI") == "true" and os.environ.get("MENTOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(_POSTGRES_HINT)
+        pytest.skip(_POSTGRES_HINT)
+
+
+def postgres_schema_url() -> Iterator[str]:
+    """A fresh schema on the test server; dropped afterwards."""
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """An empty database URL, once for SQLite and once for PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/mentor.db"
+    else:
+        require_postgres()
+        yield from postgres_schema_url()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database on each engine."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    database = Database(engine)
+    yield database
+    database.dispose()
