@@ -29,7 +29,6 @@ def create_app(ctx: Context) -> App:
     """
     settings = ctx.settings
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret or "",
         client=ctx.slack.client,
         request_verification_enabled=not settings.socket_mode,

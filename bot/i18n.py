@@ -112,6 +112,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.next_session": "Next session: {when}",
         "status.no_session": "Next session: not scheduled yet",
         "status.topics": "Topics: {topics}",
+        "status.department": "Department: {department}",
         # pause / resume / leave
         "pause.usage": "`/mentor pause` takes a number of weeks from 1 to 52, e.g. "
         "`/mentor pause 3`, or nothing to pause until you resume.",
@@ -244,6 +245,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.next_session": "Nächster Termin: {when}",
         "status.no_session": "Nächster Termin: noch nicht geplant",
         "status.topics": "Themen: {topics}",
+        "status.department": "Abteilung: {department}",
         "pause.usage": "`/mentor pause` nimmt eine Zahl von Wochen von 1 bis 52, z. B. "
         "`/mentor pause 3`, oder nichts, um bis `/mentor resume` zu pausieren.",
         "pause.done_until": "Pausiert bis {date}. Bis dahin keine Termine, Erinnerungen oder "

@@ -64,18 +64,24 @@ class People:
         self._admin_ids = admin_ids
         self._clock = clock
 
-    def get(self, user_id: str) -> Person:
-        """The person, from the cache when it is fresh, else from ``users.info``."""
+    def get(self, user_id: str, *, remember: bool = True) -> Person:
+        """The person, from the cache when it is fresh, else from ``users.info``.
+
+        Args:
+            user_id: The Slack user ID.
+            remember: Cache what ``users.info`` says; False when the person is about to be
+                forgotten, so that looking them up stores nothing new.
+        """
         now = self._clock()
         with self._db.transaction() as session:
             row = queries.cached_user(session, user_id)
         if row is None or now - row.fetched_at > CACHE_FOR:
-            row = self.refresh(user_id) or row
+            row = self.refresh(user_id, remember=remember) or row
         if row is None:
             return Person(user_id, "en", None, user_id in self._admin_ids)
         return self._person(row)
 
-    def refresh(self, user_id: str) -> SlackUser | None:
+    def refresh(self, user_id: str, *, remember: bool = True) -> SlackUser | None:
         """Ask ``users.info`` again and cache the answer; None when Slack did not answer."""
         try:
             user = self._slack.user_info(user_id)
@@ -89,8 +95,9 @@ class People:
             is_workspace_admin=bool(user.get("is_admin") or user.get("is_owner")),
             fetched_at=self._clock(),
         )
-        with self._db.transaction() as session:
-            queries.save_user(session, row)
+        if remember:
+            with self._db.transaction() as session:
+                queries.save_user(session, row)
         return row
 
     def refresh_if_known(self, user_id: str) -> None:

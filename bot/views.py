@@ -214,6 +214,8 @@ def status_lines(lang: str, tz: str | None, status: Status | None) -> list[str]:
         "• " + t(lang, "status.cohort", cohort=escape(status.cohort.name)),
         "• " + t(lang, "status.topics", topics=", ".join(labels(participant.topics, lang))),
     ]
+    if participant.department:
+        lines.append("• " + t(lang, "status.department", department=escape(participant.department)))
     if status.state == ParticipantStatus.PAUSED.value and participant.paused_until:
         lines.append(
             "• " + t(lang, "status.paused_until", date=fmt_date(participant.paused_until, lang, tz))

@@ -21,7 +21,7 @@ def handle_forget_confirm(
     ack()
     ctx = services(context)
     user_id = body["user"]["id"]
-    lang = ctx.people.get(user_id).lang
+    lang = ctx.people.get(user_id, remember=False).lang
     try:
         found = privacy.forget(ctx, user_id)
         text = t(lang, "forget.done" if found else "forget.nothing")

@@ -38,6 +38,10 @@ class Invocation:
     command: dict[str, Any]
     ack: Ack
 
+    def answer(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Acknowledge with an ephemeral answer only the person sees."""
+        self.ack(text=text, blocks=blocks, response_type="ephemeral")
+
 
 Subcommand = Callable[[Invocation], None]
 
@@ -51,18 +55,19 @@ def handle_mentor(ack: Ack, command: dict[str, Any], context: BoltContext, logge
     subcommand = SUBCOMMANDS.get(name)
     try:
         if subcommand is None:
-            ack(text=t(person.lang, "unknown", sub=escape(truncate(words[0], 40))))
+            ack(text=t(person.lang, "unknown", sub=escape(truncate(words[0], 40))),
+                response_type="ephemeral")
         else:
             subcommand(Invocation(ctx, person, words[1:], command, ack))
     except Exception:
         logger.exception("/mentor %s failed", name)
         if ack.response is None:
-            ack(text=t(person.lang, "error.internal"))
+            ack(text=t(person.lang, "error.internal"), response_type="ephemeral")
 
 
 def help_(call: Invocation) -> None:
     """``/mentor help``."""
-    call.ack(text=build_help(call.person.lang, is_admin=call.person.is_admin))
+    call.answer(build_help(call.person.lang, is_admin=call.person.is_admin))
 
 
 def join(call: Invocation) -> None:
@@ -89,26 +94,26 @@ def status(call: Invocation) -> None:
     """``/mentor status``."""
     person = call.person
     report = enrollment.status(call.ctx, person.user_id)
-    call.ack(text=build_status(person.lang, person.tz, report))
+    call.answer(build_status(person.lang, person.tz, report))
 
 
 def pause(call: Invocation) -> None:
     """``/mentor pause [weeks]``."""
     lang, args = call.person.lang, call.args
     if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 52)):
-        call.ack(text=t(lang, "pause.usage"))
+        call.answer(t(lang, "pause.usage"))
         return
     weeks = int(args[0]) if args else None
     result = enrollment.pause(call.ctx, call.person.user_id, weeks)
     if result.outcome == "not_enrolled":
-        call.ack(text=t(lang, "not_enrolled"))
+        call.answer(t(lang, "not_enrolled"))
     elif result.outcome == "left":
-        call.ack(text=t(lang, "pause.left"))
+        call.answer(t(lang, "pause.left"))
     elif result.until is not None:
         date = fmt_date(result.until, lang, call.person.tz)
-        call.ack(text=t(lang, "pause.done_until", date=date))
+        call.answer(t(lang, "pause.done_until", date=date))
     else:
-        call.ack(text=t(lang, "pause.done"))
+        call.answer(t(lang, "pause.done"))
 
 
 RESUME_MESSAGES = {
@@ -122,7 +127,7 @@ RESUME_MESSAGES = {
 def resume(call: Invocation) -> None:
     """``/mentor resume``."""
     outcome = enrollment.resume(call.ctx, call.person.user_id)
-    call.ack(text=t(call.person.lang, RESUME_MESSAGES[outcome]))
+    call.answer(t(call.person.lang, RESUME_MESSAGES[outcome]))
 
 
 def leave(call: Invocation) -> None:
@@ -130,12 +135,12 @@ def leave(call: Invocation) -> None:
     lang = call.person.lang
     outcome = enrollment.leave(call.ctx, call.person.user_id)
     if outcome == "not_enrolled":
-        call.ack(text=t(lang, "not_enrolled"))
+        call.answer(t(lang, "not_enrolled"))
     elif outcome == "already":
-        call.ack(text=t(lang, "leave.already"))
+        call.answer(t(lang, "leave.already"))
     else:
         note = t(lang, "leave.partner_note") if outcome == "left" else ""
-        call.ack(text=t(lang, "leave.done", partner_note=note))
+        call.answer(t(lang, "leave.done", partner_note=note))
 
 
 def export(call: Invocation) -> None:
@@ -154,18 +159,18 @@ def export(call: Invocation) -> None:
 def forget(call: Invocation) -> None:
     """``/mentor forget``: ask first; the ``forget_confirm`` button does it."""
     lang = call.person.lang
-    call.ack(text=t(lang, "forget.confirm_text"), blocks=build_forget_confirm(lang))
+    call.answer(t(lang, "forget.confirm_text"), build_forget_confirm(lang))
 
 
 def admin(call: Invocation) -> None:
     """``/mentor admin ...``: refused for everyone but admins."""
     lang, args = call.person.lang, call.args
     if not call.person.is_admin:
-        call.ack(text=t(lang, "admin.denied"))
+        call.answer(t(lang, "admin.denied"))
     elif len(args) >= 2 and args[0].lower() == "cohort" and args[1].lower() == "create":
         cohort_create(call, args[2:])
     else:
-        call.ack(text=build_admin_usage(lang))
+        call.answer(build_admin_usage(lang))
 
 
 def cohort_create(call: Invocation, args: list[str]) -> None:
@@ -177,22 +182,22 @@ def cohort_create(call: Invocation, args: list[str]) -> None:
         usage = t(lang, "cohort.usage")
         if error.key == "cohort.bad_arg":
             arg = escape(truncate(error.arg, 60))
-            call.ack(text=t(lang, "cohort.bad_arg", arg=arg, usage=usage))
+            call.answer(t(lang, "cohort.bad_arg", arg=arg, usage=usage))
         elif error.key == "cohort.bad_name":
-            call.ack(text=t(lang, "cohort.bad_name") + "\n" + usage)
+            call.answer(t(lang, "cohort.bad_name") + "\n" + usage)
         else:
-            call.ack(text=usage)
+            call.answer(usage)
         return
     cohort = cohorts.create(call.ctx, spec)
     if cohort is None:
-        call.ack(text=t(lang, "cohort.exists", name=escape(spec.name)))
+        call.answer(t(lang, "cohort.exists", name=escape(spec.name)))
         return
     channel = t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
     cadence = t(lang, f"cadence.{cohort.cadence}")
     text = t(lang, "cohort.created", name=escape(cohort.name), cadence=cadence, channel=channel)
     if cohort.channel_id:
         text += " " + t(lang, "cohort.channel_private_hint")
-    call.ack(text=text)
+    call.answer(text)
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
