@@ -31,6 +31,7 @@ def create_app(ctx: Context) -> App:
     app = App(
         signing_secret=settings.signing_secret or "",
         client=ctx.slack.client,
+        listener_executor=ctx.executor,
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,

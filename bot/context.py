@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +13,9 @@ from bot.people import People
 from bot.slack import SlackGateway
 from storage.db import Database
 from storage.types import utcnow
+
+# Threads that run handlers after the ack (Bolt's default is 5, too few for bursts).
+LISTENER_THREADS = 16
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Context:
         vault: Encryption and keyed hashes.
         people: Locale, time zone and admin rights of Slack users, cached.
         clock: Returns the current aware UTC time (replaceable in tests and demos).
+        executor: Runs handlers after Slack has been answered.
     """
 
     settings: Settings
@@ -33,6 +38,9 @@ class Context:
     vault: Vault
     people: People
     clock: Callable[[], datetime] = field(default=utcnow)
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(LISTENER_THREADS, "listener")
+    )
 
     @classmethod
     def create(
@@ -55,3 +63,8 @@ class Context:
             people=people,
             clock=clock,
         )
+
+    def close(self) -> None:
+        """Let running handlers finish, then release the database connections."""
+        self.executor.shutdown(wait=True)
+        self.db.dispose()

@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 from types import FrameType
+from typing import Any
 
 from waitress.server import create_server
 
@@ -17,6 +18,48 @@ from storage.migrate import upgrade
 logger = logging.getLogger(__name__)
 
 HTTP_THREADS = 16
+
+
+class HttpServer:
+    """A waitress server running in a background thread, stoppable from another thread.
+
+    Args:
+        wsgi: The WSGI application.
+        host: The address to listen on.
+        port: The port (0 picks a free one; see :attr:`port`).
+        threads: Worker threads for requests.
+    """
+
+    def __init__(self, wsgi: Any, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
+        self._server: Any = create_server(wsgi, host=host, port=port, threads=threads,
+                                          ident="mentor-bot")
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return int(self._server.effective_port)
+
+    def start(self) -> HttpServer:
+        """Start serving in the background."""
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            # Closing the listening socket from another thread ends the loop this way.
+            if not self._stopping.is_set():
+                raise
+
+    def stop(self) -> None:
+        """Stop accepting requests, finish the running ones, and wait for the thread."""
+        self._stopping.set()
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+        self._thread.join(timeout=10)
 
 
 def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a server listens)
@@ -58,7 +101,7 @@ def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a serve
     finally:
         if socket_handler is not None:
             socket_handler.close()
-        server.close()
+        server.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=True)
-        ctx.db.dispose()
+        ctx.close()

@@ -78,3 +78,23 @@ def db(database_url: str) -> Iterator[Database]:
     database = Database(engine)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def bot(db: Database) -> Iterator[object]:
+    """The running bot on each database, with people in the Slack stand-in.
+
+    UEN (English), UDE (German), UADMIN01 (admin by MENTOR_ADMIN_IDS), UOWNER (workspace
+    owner), U2..U5 (English).
+    """
+    from tests.harness import running_bot
+
+    with running_bot(db) as running:
+        fake = running.fake
+        fake.add_user("UEN", name="erin", locale="en-US", tz="America/New_York")
+        fake.add_user("UDE", name="dieter", locale="de-DE", tz="Europe/Berlin")
+        fake.add_user("UADMIN01", name="ada", locale="en-GB", tz="Europe/London")
+        fake.add_user("UOWNER", name="olga", locale="de-AT", tz="Europe/Vienna", is_owner=True)
+        for n in range(2, 6):
+            fake.add_user(f"U{n}", name=f"user{n}", locale="en-US", tz="Europe/Berlin")
+        yield running

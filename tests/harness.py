@@ -1,0 +1,97 @@
+"""The real bot behind a real HTTP server, talking to the local Slack stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.app import create_app, create_wsgi
+from bot.config import Settings
+from bot.context import Context
+from bot.crypto import generate_key
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import FakeSlack
+from bot.server import HttpServer
+from storage.db import Database
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test"
+ADMIN = "UADMIN01"
+
+
+@dataclass
+class Clock:
+    """A clock the tests can move forward."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Bot:
+    """A running bot: its services, the Slack stand-in, and a driver that signs requests."""
+
+    ctx: Context
+    fake: FakeSlack
+    slack: SlackDriver
+    url: str
+    clock: Clock
+
+    def command(self, user_id: str, text: str = "") -> Any:
+        """Send ``/mentor text`` as ``user_id``; returns the HTTP response."""
+        return self.slack.command(user_id, text)
+
+    def reply(self, user_id: str, text: str = "") -> str:
+        """Send ``/mentor text`` and return the text of the immediate (ephemeral) answer."""
+        response = self.command(user_id, text)
+        assert response.status == 200, response.body
+        body = response.json()
+        return str(body.get("text", ""))
+
+    def join(self, user_id: str, **answers: Any) -> Any:
+        """Open the join modal with ``/mentor join`` and submit it with ``answers``."""
+        before = len(self.fake.opened_views(user_id))
+        response = self.command(user_id, "join")
+        assert response.status == 200
+        assert self.fake.wait_for(lambda: len(self.fake.opened_views(user_id)) > before)
+        view = self.fake.opened_views(user_id)[-1]
+        defaults: dict[str, Any] = {"role": "mentee", "topics": ["genai"]}
+        defaults.update(answers)
+        values = self.slack.state_from(view, defaults)
+        return self.slack.view_submission(user_id, view, values)
+
+
+@contextmanager
+def running_bot(database: Database, *, admin_ids: frozenset[str] = frozenset({ADMIN}),
+                **fake_options: Any) -> Iterator[Bot]:
+    """Start the stand-in, the bot's WSGI app under waitress, and a signing driver."""
+    with FakeSlack(bot_token=BOT_TOKEN, **fake_options) as fake:
+        settings = Settings(
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            api_url=fake.api_url,
+            database_url=str(database.engine.url),
+            admin_ids=admin_ids,
+            encryption_key=generate_key(),
+            scheduler=False,
+        )
+        clock = Clock()
+        ctx = Context.create(settings, db=database, clock=clock)
+        app = create_app(ctx)
+        server = HttpServer(create_wsgi(ctx, app), host="127.0.0.1", port=0, threads=8).start()
+        url = f"http://127.0.0.1:{server.port}"
+        try:
+            yield Bot(ctx=ctx, fake=fake, slack=SlackDriver(url + "/slack/events",
+                                                            SIGNING_SECRET, fake),
+                      url=url, clock=clock)
+        finally:
+            server.stop()
+            ctx.executor.shutdown(wait=True)  # handlers finish before Slack goes away
