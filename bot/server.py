@@ -82,11 +82,7 @@ def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a serve
     # In Socket Mode the HTTP server answers only /healthz: Slack's requests arrive over
     # the socket, and an unsigned /slack/events must not be accepted.
     wsgi = create_wsgi(ctx, None if settings.socket_mode else app)
-    server = create_server(
-        wsgi, host=host, port=settings.port, threads=HTTP_THREADS, ident="mentor-bot"
-    )
-    http = threading.Thread(target=server.run, name="http", daemon=True)
-    http.start()
+    server = HttpServer(wsgi, host=host, port=settings.port).start()
     socket_handler = None
     try:
         if settings.socket_mode:
