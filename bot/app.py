@@ -31,7 +31,8 @@ def create_app(ctx: Context) -> App:
     app = App(
         signing_secret=settings.signing_secret or "",
         client=ctx.slack.client,
-        listener_executor=ctx.executor,
+        listener_executor=ctx.background.executor,
+        process_before_response=True,
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,

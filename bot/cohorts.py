@@ -42,7 +42,7 @@ def parse_create(words: list[str]) -> CohortSpec:
     if not words:
         raise CohortError("cohort.usage")
     name, rest = words[0], words[1:]
-    if not NAME.match(name):
+    if not NAME.match(name) or len(queries.cohort_key(name)) > 40:
         raise CohortError("cohort.bad_name")
     channel_id: str | None = None
     cadence: str | None = None
@@ -62,8 +62,6 @@ def parse_create(words: list[str]) -> CohortSpec:
 def create(ctx: Context, spec: CohortSpec) -> Cohort | None:
     """Create a cohort; None when one with that name (any case) exists."""
     with ctx.db.transaction() as session:
-        if queries.cohort_by_name(session, spec.name) is not None:
-            return None
         return queries.add_cohort(
             session,
             Cohort(

@@ -149,7 +149,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         api_url += "/"
 
     port_text = _get(environ, "PORT") or str(DEFAULT_PORT)
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not re.fullmatch(r"[0-9]{1,5}", port_text) or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
 
     admin_ids = frozenset(

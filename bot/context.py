@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.background import Background
 from bot.config import Settings
 from bot.crypto import Vault
 from bot.people import People
 from bot.slack import SlackGateway
 from storage.db import Database
 from storage.types import utcnow
-
-# Threads that run handlers after the ack (Bolt's default is 5, too few for bursts).
-LISTENER_THREADS = 16
 
 
 @dataclass
@@ -28,8 +25,8 @@ class Context:
         slack: The gateway for every call to Slack.
         vault: Encryption and keyed hashes.
         people: Locale, time zone and admin rights of Slack users, cached.
+        background: Runs work after Slack has been answered.
         clock: Returns the current aware UTC time (replaceable in tests and demos).
-        executor: Runs handlers after Slack has been answered.
     """
 
     settings: Settings
@@ -37,10 +34,8 @@ class Context:
     slack: SlackGateway
     vault: Vault
     people: People
+    background: Background
     clock: Callable[[], datetime] = field(default=utcnow)
-    executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(LISTENER_THREADS, "listener")
-    )
 
     @classmethod
     def create(
@@ -54,17 +49,25 @@ class Context:
         """Build the services for ``settings``."""
         db = db or Database.from_url(settings.database_url)
         slack = slack or SlackGateway.create(settings.bot_token, settings.api_url)
-        people = People(db, slack, admin_ids=settings.admin_ids, clock=clock)
+        background = Background()
+        people = People(
+            db, slack, admin_ids=settings.admin_ids, clock=clock, later=background.later
+        )
         return cls(
             settings=settings,
             db=db,
             slack=slack,
             vault=Vault(settings.encryption_key),
             people=people,
+            background=background,
             clock=clock,
         )
 
+    def later(self, function: Callable[..., object], *args: object) -> None:
+        """Run ``function(*args)`` after Slack has been answered; failures are logged."""
+        self.background.later(function, *args)
+
     def close(self) -> None:
-        """Let running handlers finish, then release the database connections."""
-        self.executor.shutdown(wait=True)
+        """Let background work finish, then release the database connections."""
+        self.background.drain()
         self.db.dispose()

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from bot.context import Context
 from bot.i18n import t
 from bot.topics import BY_KEY
 from storage import queries
 from storage.models import (
-    Cadence,
     Cohort,
     Pair,
-    PairStatus,
     Participant,
     ParticipantStatus,
     Role,
 )
-
-logger = logging.getLogger(__name__)
 
 DEPARTMENT_MAX = 80
 TIME_WINDOWS = ("any", "morning", "midday", "afternoon")
@@ -66,6 +62,7 @@ class Enrolled:
     participant: Participant
     cohort: Cohort
     created: bool
+    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ class Status:
 
 def join_options(ctx: Context, user_id: str) -> JoinOptions:
     """The open cohorts and the person's current enrollment, for the join modal."""
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction(write=False) as session:
         return JoinOptions(
             cohorts=list(queries.open_cohorts(session)),
             current=queries.participant_of(session, user_id),
@@ -110,12 +107,26 @@ def enroll(ctx: Context, user_id: str, form: JoinForm) -> Enrolled:
     """Enroll a person, or update their enrollment (a second submission).
 
     The cohort is the one chosen; else the person's current one if still open; else the
-    only open cohort; else a ``general`` cohort created on first use.
+    only open cohort; else a ``general`` cohort created on first use. Role and cohort
+    cannot change while the person is in a proposed or active pair.
 
     Raises:
-        EnrollmentError: The form is invalid or the chosen cohort is closed.
+        EnrollmentError: The form is invalid, the chosen cohort is closed, or the person
+            tries to change role or cohort while paired.
     """
     validate(form)
+    for attempt in range(3):
+        try:
+            return _enroll(ctx, user_id, form)
+        except IntegrityError:
+            # Two submissions of one person, or two first joins creating the default
+            # cohort, raced on PostgreSQL; the retry sees the winner's row.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _enroll(ctx: Context, user_id: str, form: JoinForm) -> Enrolled:
     now = ctx.clock()
     with ctx.db.transaction() as session:
         current = queries.participant_of(session, user_id)
@@ -124,25 +135,42 @@ def enroll(ctx: Context, user_id: str, form: JoinForm) -> Enrolled:
         if cohort is None:
             if form.cohort_id is not None:
                 raise EnrollmentError({"cohort": "join.error.cohort"})
-            cohort = queries.cohort_by_name(session, DEFAULT_COHORT) or queries.add_cohort(
-                session, Cohort(name=DEFAULT_COHORT, name_key=DEFAULT_COHORT)
-            )
-        participant = current or Participant(user_id=user_id, cohort_id=0, role=form.role or "")
+            cohort = queries.cohort_named(session, DEFAULT_COHORT)
         created = current is None or current.status == ParticipantStatus.LEFT.value
+        if current is not None and not created and queries.open_pair_of(session, user_id):
+            if current.role != form.role:
+                raise EnrollmentError({"role": "join.error.paired"})
+            if current.cohort_id != cohort.id:
+                raise EnrollmentError({"cohort": "join.error.paired"})
+        participant = current or Participant(user_id=user_id, cohort_id=0, role="")
+        before = _answers(participant)
         participant.cohort_id = cohort.id or 0
         participant.role = form.role or ""
         participant.topics = list(dict.fromkeys(form.topics))
         participant.department = form.department
         participant.weekdays = sorted(set(form.weekdays) & set(WEEKDAYS))
         participant.time_window = form.time_window if form.time_window in TIME_WINDOWS else "any"
-        participant.updated_at = now
+        changed = created or _answers(participant) != before
         if created:
             participant.status = ParticipantStatus.ACTIVE.value
             participant.paused_until = None
             participant.joined_at = now
-        session.add(participant)
-        session.flush()
-        return Enrolled(participant=participant, cohort=cohort, created=created)
+        if changed:
+            participant.updated_at = now
+            session.add(participant)
+            session.flush()
+        return Enrolled(participant=participant, cohort=cohort, created=created, changed=changed)
+
+
+def _answers(participant: Participant) -> tuple[object, ...]:
+    return (
+        participant.cohort_id,
+        participant.role,
+        tuple(participant.topics),
+        participant.department,
+        tuple(participant.weekdays),
+        participant.time_window,
+    )
 
 
 def _pick_cohort(
@@ -159,7 +187,7 @@ def _pick_cohort(
 def status(ctx: Context, user_id: str) -> Status | None:
     """The person's enrollment, cohort and partner; None when not enrolled."""
     now = ctx.clock()
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction(write=False) as session:
         participant = queries.participant_of(session, user_id)
         if participant is None:
             return None
@@ -238,31 +266,25 @@ def leave(ctx: Context, user_id: str) -> str:
         session.add(participant)
         partner = end_open_pair(session, user_id, now)
     if partner:
-        tell_pair_ended(ctx, partner)
+        ctx.later(tell_pair_ended, ctx, partner)
         return "left"
     return "left_alone"
 
 
-def end_open_pair(session: queries.Session, user_id: str, now: datetime) -> str | None:
-    """End the person's proposed or active pair; returns the partner's ID, if any."""
+def end_open_pair(session: Session, user_id: str, now: datetime) -> str | None:
+    """End the person's proposed or active pair.
+
+    Returns:
+        The partner's ID when this call ended the pair (so exactly one of two concurrent
+        callers tells the partner), else None.
+    """
     pair = queries.open_pair_of(session, user_id)
-    if pair is None:
+    if pair is None or pair.id is None or not queries.end_pair(session, pair.id, now):
         return None
-    pair.status = PairStatus.ENDED.value
-    pair.ended_at = now
-    session.add(pair)
     return queries.partner_id(pair, user_id)
 
 
 def tell_pair_ended(ctx: Context, partner_id: str) -> None:
     """DM the partner that the pair ended (no reason, no name)."""
     person = ctx.people.get(partner_id)
-    try:
-        ctx.slack.post_dm(partner_id, t(person.lang, "pair.ended"))
-    except (SlackApiError, SlackClientError, OSError):
-        logger.exception("could not tell a partner that their pair ended")
-
-
-def cadence_values() -> list[str]:
-    """The cadence option values, as typed in ``/mentor admin cohort create``."""
-    return [c.value for c in Cadence]
+    ctx.slack.post_dm(partner_id, t(person.lang, "pair.ended"))

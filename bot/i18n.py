@@ -56,6 +56,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admins never see it.",
         # general
         "unknown": "I don't know `/mentor {sub}`. Type `/mentor help` to see what you can do.",
+        "no_args": "`/mentor {sub}` takes nothing after it: type just `/mentor {sub}`. "
+        "`/mentor help` lists every command.",
         "not_enrolled": "You're not enrolled yet. Type `/mentor join` to take part.",
         "error.slack": "Slack didn't accept that just now ({error}). Please try again in a moment.",
         "error.internal": "Something went wrong on my side, and nothing was changed. "
@@ -81,7 +83,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "join.department_hint": "You are never paired with someone from your own department.",
         "join.cohort": "Cohort",
         "join.weekdays": "Preferred weekdays (optional)",
-        "join.weekdays_placeholder": "Any weekday",
         "join.time_window": "Preferred time of day",
         "window.any": "Any time",
         "window.morning": "Morning (9–12)",
@@ -91,6 +92,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "join.error.department": "Keep the department under {max} characters.",
         "join.error.role": "Choose mentor or mentee.",
         "join.error.cohort": "That cohort is no longer open; pick another one.",
+        "join.error.paired": "You are in a pair right now. To change role or cohort, type "
+        "`/mentor leave` first.",
         "join.done": "You're enrolled as *{role}* in the cohort *{cohort}*. Topics: {topics}.\n"
         "You'll get a message as soon as you are matched; nobody is paired without "
         "saying yes. `/mentor status` shows where you stand.",
@@ -183,6 +186,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Führungskraft noch die Admins sehen es.",
         "unknown": "`/mentor {sub}` kenne ich nicht. Mit `/mentor help` siehst du, was "
         "du tun kannst.",
+        "no_args": "Hinter `/mentor {sub}` gehört nichts: gib nur `/mentor {sub}` ein. "
+        "`/mentor help` zeigt alle Befehle.",
         "not_enrolled": "Du bist noch nicht angemeldet. Mit `/mentor join` machst du mit.",
         "error.slack": "Slack hat das gerade nicht angenommen ({error}). Bitte versuch es "
         "gleich noch einmal.",
@@ -199,11 +204,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zugeordnet.",
         "join.role": "Deine Rolle",
         "join.role.mentor": "Mentor:in – ich gebe Wissen weiter",
-        "join.role.mentor_hint": "Du kennst die digitale Welt aus erster Hand und begleitest "
-        "eine Führungskraft.",
+        "join.role.mentor_hint": "Du kennst die digitale Welt und begleitest eine Führungskraft.",
         "join.role.mentee": "Mentee – ich möchte lernen",
-        "join.role.mentee_hint": "Du bist Führungskraft und lernst von einer jüngeren "
-        "Kollegin oder einem jüngeren Kollegen.",
+        "join.role.mentee_hint": "Du bist Führungskraft und lernst von Jüngeren.",
         "join.topics": "Themen",
         "join.topics_hint": "Mentor:innen: was du vermitteln kannst. Mentees: was du lernen "
         "möchtest.",
@@ -213,7 +216,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zusammengebracht.",
         "join.cohort": "Kohorte",
         "join.weekdays": "Bevorzugte Wochentage (optional)",
-        "join.weekdays_placeholder": "Jeder Wochentag",
         "join.time_window": "Bevorzugte Tageszeit",
         "window.any": "Egal",
         "window.morning": "Vormittags (9–12 Uhr)",
@@ -223,6 +225,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "join.error.department": "Die Abteilung darf höchstens {max} Zeichen lang sein.",
         "join.error.role": "Wähle Mentor:in oder Mentee.",
         "join.error.cohort": "Diese Kohorte ist nicht mehr offen; wähle eine andere.",
+        "join.error.paired": "Du bist gerade in einem Tandem. Um Rolle oder Kohorte zu "
+        "ändern, gib zuerst `/mentor leave` ein.",
         "join.done": "Du bist als *{role}* in der Kohorte *{cohort}* angemeldet. Themen: "
         "{topics}.\nDu bekommst eine Nachricht, sobald es ein passendes Tandem gibt; "
         "niemand wird ohne Zustimmung zugeordnet. `/mentor status` zeigt, wo du stehst.",

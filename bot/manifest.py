@@ -30,8 +30,6 @@ METHOD_SCOPES: dict[str, str | None] = {
 # Scopes needed beyond single method calls.
 EXTRA_SCOPES = {
     "commands": "the /mentor slash command",
-    "mpim:write": "conversations.open for a pair's group DM (mentor, mentee and the bot)",
-    "chat:write.public": "announcements in a cohort channel the bot was not invited to",
 }
 
 # Event type -> the subscription name in the manifest, and the scope it needs.

@@ -1,7 +1,10 @@
 """Who a Slack user is to the bot: language, time zone, admin rights.
 
 ``users.info`` is asked once a day per person (or after a ``user_change`` event); the
-answer is cached in ``slack_user``. Slack calls happen outside database transactions.
+answer is cached in ``slack_user``. Slack calls happen outside database transactions, and
+a lookup made while Slack waits for the bot's answer never waits long: a stale cache
+entry is used and refreshed in the background, and a first lookup that Slack does not
+answer at once falls back to English.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from storage.models import SlackUser
 logger = logging.getLogger(__name__)
 
 CACHE_FOR = timedelta(days=1)
+
+Later = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class People:
         slack: The gateway, for ``users.info``.
         admin_ids: ``MENTOR_ADMIN_IDS``.
         clock: The current time.
+        later: Runs a function in the background (refreshes of stale entries).
     """
 
     def __init__(
@@ -58,54 +64,68 @@ class People:
         *,
         admin_ids: frozenset[str],
         clock: Callable[[], datetime],
+        later: Later,
     ) -> None:
         self._db = db
         self._slack = slack
         self._admin_ids = admin_ids
         self._clock = clock
+        self._later = later
 
     def get(self, user_id: str, *, remember: bool = True) -> Person:
-        """The person, from the cache when it is fresh, else from ``users.info``.
+        """The person, quickly: cached, else a quick ``users.info``, else English.
 
         Args:
             user_id: The Slack user ID.
             remember: Cache what ``users.info`` says; False when the person is about to be
                 forgotten, so that looking them up stores nothing new.
         """
-        now = self._clock()
-        with self._db.transaction() as session:
+        with self._db.transaction(write=False) as session:
             row = queries.cached_user(session, user_id)
-        if row is None or now - row.fetched_at > CACHE_FOR:
-            row = self.refresh(user_id, remember=remember) or row
-        if row is None:
+        if row is not None:
+            if remember and self._clock() - row.fetched_at > CACHE_FOR:
+                self._later(self.refresh, user_id)
+            return self._person(row)
+        fetched = self._fetch(user_id, quick=True)
+        if fetched is None:
+            if remember:
+                self._later(self.refresh, user_id)
             return Person(user_id, "en", None, user_id in self._admin_ids)
-        return self._person(row)
+        if remember:
+            self._save(fetched)
+        return self._person(fetched)
 
-    def refresh(self, user_id: str, *, remember: bool = True) -> SlackUser | None:
-        """Ask ``users.info`` again and cache the answer; None when Slack did not answer."""
+    def refresh(self, user_id: str) -> SlackUser | None:
+        """Ask ``users.info`` again (waiting out rate limits) and cache the answer."""
+        row = self._fetch(user_id, quick=False)
+        if row is not None:
+            self._save(row)
+        return row
+
+    def refresh_if_known(self, user_id: str) -> None:
+        """On ``user_change``: refresh a person the bot already caches, ignore others."""
+        with self._db.transaction(write=False) as session:
+            known = queries.cached_user(session, user_id) is not None
+        if known:
+            self.refresh(user_id)
+
+    def _fetch(self, user_id: str, *, quick: bool) -> SlackUser | None:
         try:
-            user = self._slack.user_info(user_id)
+            user = self._slack.user_info(user_id, quick=quick)
         except (SlackApiError, SlackClientError, OSError) as error:
-            logger.warning("users.info for a user failed: %s", error)
+            logger.warning("users.info failed: %s", error)
             return None
-        row = SlackUser(
+        return SlackUser(
             user_id=user_id,
             locale=user.get("locale"),
             tz=user.get("tz"),
             is_workspace_admin=bool(user.get("is_admin") or user.get("is_owner")),
             fetched_at=self._clock(),
         )
-        if remember:
-            with self._db.transaction() as session:
-                queries.save_user(session, row)
-        return row
 
-    def refresh_if_known(self, user_id: str) -> None:
-        """On ``user_change``: refresh a person the bot already caches, ignore others."""
+    def _save(self, row: SlackUser) -> None:
         with self._db.transaction() as session:
-            known = queries.cached_user(session, user_id) is not None
-        if known:
-            self.refresh(user_id)
+            queries.save_user(session, row)
 
     def _person(self, row: SlackUser) -> Person:
         return Person(

@@ -19,7 +19,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def collect(ctx: Context, user_id: str) -> dict[str, Any]:
     """Everything the bot holds about ``user_id``, as JSON-ready data."""
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction(write=False) as session:
         profile = queries.cached_user(session, user_id)
         participant = queries.participant_of(session, user_id)
         cohort = session.get(Cohort, participant.cohort_id) if participant else None
@@ -96,5 +96,5 @@ def forget(ctx: Context, user_id: str) -> bool:
         partner = end_open_pair(session, user_id, now)
         found = queries.forget_user(session, user_id)
     if partner:
-        tell_pair_ended(ctx, partner)
+        ctx.later(tell_pair_ended, ctx, partner)
     return found

@@ -31,8 +31,9 @@ class HttpServer:
     """
 
     def __init__(self, wsgi: Any, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
-        self._server: Any = create_server(wsgi, host=host, port=port, threads=threads,
-                                          ident="mentor-bot")
+        self._server: Any = create_server(
+            wsgi, host=host, port=port, threads=threads, ident="mentor-bot"
+        )
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="http", daemon=True)
 

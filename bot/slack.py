@@ -21,6 +21,9 @@ from slack_sdk.webhook import WebhookClient
 
 logger = logging.getLogger(__name__)
 
+# How long a lookup may take while Slack waits for the bot's answer.
+QUICK_TIMEOUT = 1
+
 # Slack allows 40,000 characters of message text; keep well within it.
 MAX_MESSAGE_TEXT = 3000
 
@@ -48,29 +51,38 @@ class SlackGateway:
         client: The configured WebClient (see :func:`make_client`).
     """
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, quick_client: WebClient | None = None) -> None:
         self.client = client
-        self._dm_channels: dict[str, str] = {}
+        self._quick = quick_client or client
 
     @classmethod
     def create(cls, token: str, api_url: str) -> SlackGateway:
         """A gateway for a bot token and API base URL."""
-        return cls(make_client(token, api_url))
+        quick = WebClient(
+            token=token,
+            base_url=api_url,
+            timeout=QUICK_TIMEOUT,
+            retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        )
+        return cls(make_client(token, api_url), quick)
 
-    def user_info(self, user_id: str) -> dict[str, Any]:
-        """``users.info`` with the locale; returns the ``user`` object."""
-        response = self.client.users_info(user=user_id, include_locale=True)
+    def user_info(self, user_id: str, *, quick: bool = False) -> dict[str, Any]:
+        """``users.info`` with the locale; returns the ``user`` object.
+
+        Args:
+            user_id: The Slack user ID.
+            quick: Give up after about a second instead of waiting out rate limits; for
+                lookups while Slack waits for the bot's answer (it allows 3 seconds).
+        """
+        client = self._quick if quick else self.client
+        response = client.users_info(user=user_id, include_locale=True)
         user: dict[str, Any] = response["user"]
         return user
 
     def dm_channel(self, user_id: str) -> str:
         """The ID of the bot's direct-message channel with ``user_id``."""
-        channel = self._dm_channels.get(user_id)
-        if channel is None:
-            response = self.client.conversations_open(users=user_id)
-            channel = str(response["channel"]["id"])
-            self._dm_channels[user_id] = channel
-        return channel
+        response = self.client.conversations_open(users=user_id)
+        return str(response["channel"]["id"])
 
     def group_dm(self, user_ids: list[str]) -> str:
         """The ID of a group DM of ``user_ids`` and the bot."""

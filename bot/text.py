@@ -11,8 +11,10 @@ def escape(text: str) -> str:
     """Escape user-written text for mrkdwn (``&``, ``<``, ``>``).
 
     Slack turns ``<!channel>``, ``<@U123>`` and ``<http://…|label>`` into pings and links;
-    escaped, they are shown as typed.
+    escaped, they are shown as typed. Text Slack already escaped (slash command text
+    arrives with ``&lt;`` for a typed ``<``) is not escaped twice.
     """
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

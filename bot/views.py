@@ -45,17 +45,12 @@ def option(text: str, value: str, description: str | None = None) -> dict[str, A
 # --- help -----------------------------------------------------------------------------
 
 
-def build_help(lang: str, *, is_admin: bool) -> str:
+def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
     """The help text, listing the commands this person may use."""
-    keys = [
-        "help.join",
-        "help.status",
-        "help.pause",
-        "help.leave",
-        "help.export",
-        "help.forget",
-        "help.help",
-    ]
+    keys = ["help.join", "help.status"]
+    if in_program:
+        keys += ["help.pause", "help.leave"]
+    keys += ["help.export", "help.forget", "help.help"]
     lines = [t(lang, "help.intro"), *("• " + t(lang, key) for key in keys)]
     if is_admin:
         lines += ["", t(lang, "help.admin"), "• " + t(lang, "help.admin_cohort")]
@@ -225,7 +220,7 @@ def status_lines(lang: str, tz: str | None, status: Status | None) -> list[str]:
     if status.state == ParticipantStatus.LEFT.value:
         return lines
     if status.pair is not None and status.partner_id:
-        partner_role = "mentee" if participant.role == "mentor" else "mentor"
+        partner_role = "mentee" if status.pair.mentor_id == participant.user_id else "mentor"
         key = "status.partner" if status.pair.status == "active" else "status.partner_proposed"
         lines.append(
             "• " + t(lang, key, user=status.partner_id, role=t(lang, f"role.{partner_role}"))

@@ -1,8 +1,14 @@
-"""The ``/mentor`` slash command and its subcommands."""
+"""The ``/mentor`` slash command and its subcommands.
+
+Each subcommand answers Slack at once (an ephemeral reply, or an empty ack when a modal
+or a file follows) and leaves every further Slack call to the background, so a slow or
+rate-limited Slack never makes the command time out.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from logging import Logger
@@ -27,6 +33,8 @@ from handlers.common import services, slack_error_text
 
 logger = logging.getLogger(__name__)
 
+WEEKS = re.compile(r"^[0-9]{1,2}$")
+
 
 @dataclass(frozen=True)
 class Invocation:
@@ -34,6 +42,7 @@ class Invocation:
 
     ctx: Context
     person: Person
+    name: str
     args: list[str]
     command: dict[str, Any]
     ack: Ack
@@ -51,23 +60,32 @@ def handle_mentor(ack: Ack, command: dict[str, Any], context: BoltContext, logge
     ctx = services(context)
     words = (command.get("text") or "").split()
     name = words[0].lower() if words else "help"
-    person = ctx.people.get(command["user_id"])
-    subcommand = SUBCOMMANDS.get(name)
+    lang = "en"
     try:
-        if subcommand is None:
-            ack(text=t(person.lang, "unknown", sub=escape(truncate(words[0], 40))),
-                response_type="ephemeral")
-        else:
-            subcommand(Invocation(ctx, person, words[1:], command, ack))
+        person = ctx.people.get(command["user_id"])
+        lang = person.lang
+        entry = SUBCOMMANDS.get(name)
+        if entry is None:
+            text = t(lang, "unknown", sub=escape(truncate(words[0], 40)))
+            ack(text=text, response_type="ephemeral")
+            return
+        subcommand, takes_args = entry
+        call = Invocation(ctx, person, name, words[1:], command, ack)
+        if call.args and not takes_args:
+            call.answer(t(lang, "no_args", sub=name))
+            return
+        subcommand(call)
     except Exception:
         logger.exception("/mentor %s failed", name)
         if ack.response is None:
-            ack(text=t(person.lang, "error.internal"), response_type="ephemeral")
+            ack(text=t(lang, "error.internal"), response_type="ephemeral")
 
 
 def help_(call: Invocation) -> None:
-    """``/mentor help``."""
-    call.answer(build_help(call.person.lang, is_admin=call.person.is_admin))
+    """``/mentor help``: the commands this person may use."""
+    participant = enrollment.status(call.ctx, call.person.user_id)
+    in_program = participant is not None and participant.state != "left"
+    call.answer(build_help(call.person.lang, in_program=in_program, is_admin=call.person.is_admin))
 
 
 def join(call: Invocation) -> None:
@@ -75,19 +93,29 @@ def join(call: Invocation) -> None:
     person = call.person
     view = build_join_modal(person.lang, enrollment.join_options(call.ctx, person.user_id))
     call.ack()
-    open_modal(call.ctx, person, call.command["trigger_id"], view, call.command.get("response_url"))
+    call.ctx.later(
+        open_modal,
+        call.ctx,
+        person,
+        call.command["trigger_id"],
+        view,
+        call.command.get("response_url"),
+    )
 
 
 def open_modal(
     ctx: Context, person: Person, trigger_id: str, view: dict[str, Any], response_url: str | None
 ) -> None:
-    """Open a modal; when Slack refuses, tell the person through ``response_url``."""
+    """Open a modal; when Slack refuses, tell the person (response_url, else a DM)."""
     try:
         ctx.slack.open_view(trigger_id, view)
     except (SlackApiError, SlackClientError) as error:
         logger.warning("views.open failed: %s", error)
+        text = slack_error_text(person.lang, error)
         if response_url:
-            ctx.slack.respond(response_url, slack_error_text(person.lang, error))
+            ctx.slack.respond(response_url, text)
+        else:
+            ctx.slack.post_dm(person.user_id, text)
 
 
 def status(call: Invocation) -> None:
@@ -100,28 +128,28 @@ def status(call: Invocation) -> None:
 def pause(call: Invocation) -> None:
     """``/mentor pause [weeks]``."""
     lang, args = call.person.lang, call.args
-    if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 52)):
+    valid = not args or (
+        len(args) == 1 and WEEKS.match(args[0]) and 1 <= int(args[0]) <= enrollment.MAX_PAUSE_WEEKS
+    )
+    if not valid:
         call.answer(t(lang, "pause.usage"))
         return
     weeks = int(args[0]) if args else None
     result = enrollment.pause(call.ctx, call.person.user_id, weeks)
-    if result.outcome == "not_enrolled":
-        call.answer(t(lang, "not_enrolled"))
-    elif result.outcome == "left":
-        call.answer(t(lang, "pause.left"))
-    elif result.until is not None:
-        date = fmt_date(result.until, lang, call.person.tz)
-        call.answer(t(lang, "pause.done_until", date=date))
+    if result.until is not None:
+        call.answer(t(lang, "pause.done_until", date=fmt_date(result.until, lang, call.person.tz)))
     else:
-        call.answer(t(lang, "pause.done"))
+        call.answer(t(lang, PAUSE_MESSAGES[result.outcome]))
 
 
+PAUSE_MESSAGES = {"not_enrolled": "not_enrolled", "left": "pause.left", "paused": "pause.done"}
 RESUME_MESSAGES = {
     "resumed": "resume.done",
     "not_paused": "resume.not_paused",
     "left": "leave.already",
     "not_enrolled": "not_enrolled",
 }
+LEAVE_MESSAGES = {"not_enrolled": "not_enrolled", "already": "leave.already"}
 
 
 def resume(call: Invocation) -> None:
@@ -131,13 +159,11 @@ def resume(call: Invocation) -> None:
 
 
 def leave(call: Invocation) -> None:
-    """``/mentor leave``."""
+    """``/mentor leave``: the partner, if any, is told in the background."""
     lang = call.person.lang
     outcome = enrollment.leave(call.ctx, call.person.user_id)
-    if outcome == "not_enrolled":
-        call.answer(t(lang, "not_enrolled"))
-    elif outcome == "already":
-        call.answer(t(lang, "leave.already"))
+    if outcome in LEAVE_MESSAGES:
+        call.answer(t(lang, LEAVE_MESSAGES[outcome]))
     else:
         note = t(lang, "leave.partner_note") if outcome == "left" else ""
         call.answer(t(lang, "leave.done", partner_note=note))
@@ -146,14 +172,21 @@ def leave(call: Invocation) -> None:
 def export(call: Invocation) -> None:
     """``/mentor export``: the person's data as a JSON file in a DM."""
     call.ack()
-    lang = call.person.lang
+    call.ctx.later(send_export, call.ctx, call.person, call.command["response_url"])
+
+
+def send_export(ctx: Context, person: Person, response_url: str) -> None:
+    """Upload the export and tell the person how it went."""
     try:
-        privacy.export(call.ctx, call.person.user_id, lang)
-        text = t(lang, "export.sent")
+        privacy.export(ctx, person.user_id, person.lang)
+        text = t(person.lang, "export.sent")
     except (SlackApiError, SlackClientError) as error:
         logger.warning("export upload failed: %s", error)
-        text = slack_error_text(lang, error)
-    call.ctx.slack.respond(call.command["response_url"], text)
+        text = slack_error_text(person.lang, error)
+    except Exception:
+        logger.exception("export failed")
+        text = t(person.lang, "error.internal")
+    ctx.slack.respond(response_url, text)
 
 
 def forget(call: Invocation) -> None:
@@ -200,16 +233,17 @@ def cohort_create(call: Invocation, args: list[str]) -> None:
     call.answer(text)
 
 
-SUBCOMMANDS: dict[str, Subcommand] = {
-    "help": help_,
-    "join": join,
-    "status": status,
-    "pause": pause,
-    "resume": resume,
-    "leave": leave,
-    "export": export,
-    "forget": forget,
-    "admin": admin,
+# name -> (function, whether it takes arguments)
+SUBCOMMANDS: dict[str, tuple[Subcommand, bool]] = {
+    "help": (help_, True),
+    "join": (join, False),
+    "status": (status, False),
+    "pause": (pause, True),
+    "resume": (resume, False),
+    "leave": (leave, False),
+    "export": (export, False),
+    "forget": (forget, False),
+    "admin": (admin, True),
 }
 
 

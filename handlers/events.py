@@ -2,53 +2,51 @@
 
 from __future__ import annotations
 
-from logging import Logger
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import enrollment
+from bot.context import Context
 from bot.i18n import t
 from bot.views import build_home
 from handlers.common import services
 
 
-def handle_app_home_opened(event: dict[str, Any], context: BoltContext, logger: Logger) -> None:
+def handle_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
     """Publish the person's own state on their App Home tab."""
-    if event.get("tab", "home") != "home":
-        return
-    ctx = services(context)
-    user_id = event["user"]
+    if event.get("tab", "home") == "home" and event.get("user"):
+        ctx = services(context)
+        ctx.later(publish_home, ctx, event["user"])
+
+
+def publish_home(ctx: Context, user_id: str) -> None:
+    """Build and publish one person's App Home tab."""
     person = ctx.people.get(user_id)
-    try:
-        ctx.slack.publish_home(
-            user_id, build_home(person.lang, person.tz, enrollment.status(ctx, user_id))
-        )
-    except (SlackApiError, SlackClientError):
-        logger.exception("views.publish failed")
+    status = enrollment.status(ctx, user_id)
+    ctx.slack.publish_home(user_id, build_home(person.lang, person.tz, status))
 
 
-def handle_message(event: dict[str, Any], context: BoltContext, logger: Logger) -> None:
+def handle_message(event: dict[str, Any], context: BoltContext) -> None:
     """A person wrote to the bot directly: point them to ``/mentor help``."""
     if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
         return
-    ctx = services(context)
-    user_id = event.get("user")
-    if not user_id:
-        return
-    person = ctx.people.get(user_id)
-    try:
-        ctx.slack.post(event["channel"], t(person.lang, "dm.hello"))
-    except (SlackApiError, SlackClientError):
-        logger.exception("could not answer a direct message")
+    if event.get("user") and event.get("channel"):
+        ctx = services(context)
+        ctx.later(answer_dm, ctx, event["user"], event["channel"])
+
+
+def answer_dm(ctx: Context, user_id: str, channel: str) -> None:
+    """Point a person who wrote to the bot to ``/mentor help``, in their language."""
+    ctx.slack.post(channel, t(ctx.people.get(user_id).lang, "dm.hello"))
 
 
 def handle_user_change(event: dict[str, Any], context: BoltContext) -> None:
     """A profile changed (locale, time zone, admin rights): refresh the cache."""
     user = event.get("user") or {}
     if user.get("id"):
-        services(context).people.refresh_if_known(user["id"])
+        ctx = services(context)
+        ctx.later(ctx.people.refresh_if_known, user["id"])
 
 
 # Event type -> handler. The manifest's bot_events come from this table

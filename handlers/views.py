@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import logging
+import re
 from logging import Logger
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import enrollment, ids
+from bot.context import Context
 from bot.enrollment import EnrollmentError, JoinForm
 from bot.i18n import t
+from bot.people import Person
 from bot.text import clean
 from bot.views import build_home, build_join_done
 from handlers.common import services
 
-logger = logging.getLogger(__name__)
+DIGITS = re.compile(r"^[0-9]{1,18}$")
 
 
 def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
@@ -47,12 +48,14 @@ def join_form(values: dict[str, Any]) -> JoinForm:
     except ValueError:
         raise EnrollmentError({ids.DEPARTMENT: "join.error.department"}) from None
     cohort = _selected(values, ids.COHORT)
-    weekdays = [int(v) for v in _selected_many(values, ids.WEEKDAYS) if v.isdigit()]
+    weekdays = [
+        int(v) for v in _selected_many(values, ids.WEEKDAYS) if v in {"0", "1", "2", "3", "4"}
+    ]
     return JoinForm(
         role=_selected(values, ids.ROLE),
         topics=_selected_many(values, ids.TOPICS),
         department=department,
-        cohort_id=int(cohort) if cohort and cohort.isdigit() else None,
+        cohort_id=int(cohort) if cohort and DIGITS.match(cohort) else None,
         weekdays=weekdays,
         time_window=_selected(values, ids.TIME_WINDOW) or "any",
     )
@@ -64,32 +67,42 @@ def handle_join(
     """Enroll (or update) the person; field errors are shown in the modal."""
     ctx = services(context)
     user_id = body["user"]["id"]
-    person = ctx.people.get(user_id)
+    lang = "en"
     try:
+        person = ctx.people.get(user_id)
+        lang = person.lang
         result = enrollment.enroll(ctx, user_id, join_form(view["state"]["values"]))
     except EnrollmentError as error:
         ack(
             response_action="errors",
             errors={
-                field: t(person.lang, key, max=enrollment.DEPARTMENT_MAX)
+                field: t(lang, key, max=enrollment.DEPARTMENT_MAX)
                 for field, key in error.errors.items()
             },
         )
         return
+    except Exception:
+        logger.exception("join failed")
+        ack(response_action="errors", errors={ids.ROLE: t(lang, "error.internal")})
+        return
     ack()
+    if result.changed:  # a repeated submission of the same answers sends nothing again
+        ctx.later(confirm_enrollment, ctx, person, result)
+
+
+def confirm_enrollment(ctx: Context, person: Person, result: enrollment.Enrolled) -> None:
+    """DM the confirmation and refresh the person's App Home tab."""
+    participant = result.participant
     text = build_join_done(
         person.lang,
-        role=result.participant.role,
+        role=participant.role,
         cohort=result.cohort,
-        topics=result.participant.topics,
+        topics=participant.topics,
         created=result.created,
     )
-    try:
-        ctx.slack.post_dm(user_id, text)
-        status = enrollment.status(ctx, user_id)
-        ctx.slack.publish_home(user_id, build_home(person.lang, person.tz, status))
-    except (SlackApiError, SlackClientError):
-        logger.exception("could not confirm an enrollment")
+    ctx.slack.post_dm(person.user_id, text)
+    status = enrollment.status(ctx, person.user_id)
+    ctx.slack.publish_home(person.user_id, build_home(person.lang, person.tz, status))
 
 
 def register(app: App) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,9 +31,28 @@ def cached_user(session: Session, user_id: str) -> SlackUser | None:
     return session.get(SlackUser, user_id)
 
 
-def save_user(session: Session, row: SlackUser) -> SlackUser:
-    """Insert or replace a person's cached facts."""
-    return session.merge(row)
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def save_user(session: Session, row: SlackUser) -> None:
+    """Insert or replace a person's cached facts (safe when two requests race)."""
+    table = SlackUser.__table__  # type: ignore[attr-defined]
+    values = {
+        "user_id": row.user_id,
+        "locale": row.locale,
+        "tz": row.tz,
+        "is_workspace_admin": row.is_workspace_admin,
+        "fetched_at": row.fetched_at,
+    }
+    stmt = _insert(session)(table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.user_id],
+        set_={k: v for k, v in values.items() if k != "user_id"},
+    )
+    session.execute(stmt)
 
 
 # --- cohorts --------------------------------------------------------------------------
@@ -55,11 +75,35 @@ def open_cohorts(session: Session) -> Sequence[Cohort]:
     ).all()
 
 
-def add_cohort(session: Session, cohort: Cohort) -> Cohort:
-    """Add a cohort and flush, so it has an ID."""
-    session.add(cohort)
-    session.flush()
-    return cohort
+def add_cohort(session: Session, cohort: Cohort) -> Cohort | None:
+    """Add a cohort; None when one with the same name key exists (also under a race)."""
+    table = Cohort.__table__  # type: ignore[attr-defined]
+    stmt = (
+        _insert(session)(table)
+        .values(
+            name=cohort.name,
+            name_key=cohort.name_key,
+            channel_id=cohort.channel_id,
+            cadence=cohort.cadence,
+            is_open=cohort.is_open,
+            created_at=cohort.created_at,
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.name_key])
+        .returning(table.c.id)
+    )
+    new_id = session.execute(stmt).scalar()
+    return session.get(Cohort, new_id) if new_id is not None else None
+
+
+def cohort_named(session: Session, name: str) -> Cohort:
+    """The cohort called ``name``, created (with defaults) when it does not exist yet."""
+    key = cohort_key(name)
+    created = add_cohort(session, Cohort(name=name, name_key=key))
+    if created is not None:
+        return created
+    found = cohort_by_name(session, name)
+    assert found is not None  # the conflict means it exists
+    return found
 
 
 # --- participants ---------------------------------------------------------------------
@@ -101,6 +145,22 @@ def pairs_of(session: Session, user_id: str) -> Sequence[Pair]:
     ).all()
 
 
+def end_pair(session: Session, pair_id: int, now: datetime) -> bool:
+    """End a proposed or active pair; False when it had already ended (or been declined).
+
+    The check and the change are one statement, so of two concurrent callers (a double
+    click, two instances) exactly one gets True.
+    """
+    result = session.execute(
+        update(Pair)
+        .where(col(Pair.id) == pair_id)
+        .where(col(Pair.status).in_(OPEN_PAIR_STATES))
+        .values(status=PairStatus.ENDED.value, ended_at=now)
+        .returning(col(Pair.id))
+    )
+    return result.first() is not None
+
+
 def partner_id(pair: Pair, user_id: str) -> str | None:
     """The other person of ``pair``."""
     return pair.mentee_id if pair.mentor_id == user_id else pair.mentor_id
@@ -115,11 +175,13 @@ def claim_event(session: Session, event_id: str, now: datetime) -> bool:
     Uses the database's own conflict handling, so two instances receiving the same
     redelivered event cannot both claim it.
     """
-    dialect = session.get_bind().dialect.name
     table = ProcessedEvent.__table__  # type: ignore[attr-defined]
-    values = {"event_id": event_id, "received_at": now}
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.event_id)
+    stmt = (
+        _insert(session)(table)
+        .values(event_id=event_id, received_at=now)
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
     return session.execute(stmt).first() is not None
 
 

@@ -94,4 +94,23 @@ def running_bot(database: Database, *, admin_ids: frozenset[str] = frozenset({AD
                       url=url, clock=clock)
         finally:
             server.stop()
-            ctx.executor.shutdown(wait=True)  # handlers finish before Slack goes away
+            ctx.background.drain()  # handlers finish before Slack goes away
+
+
+def make_pair(bot: Bot, mentor: str, mentee: str, *, status: str = "active") -> int:
+    """Put two enrolled people into a pair in their cohort (as matching will)."""
+    from storage import queries
+    from storage.models import Pair
+
+    vault = bot.ctx.vault
+    with bot.ctx.db.transaction() as session:
+        participant = queries.participant_of(session, mentor)
+        assert participant is not None
+        pair = Pair(cohort_id=participant.cohort_id, mentor_id=mentor, mentee_id=mentee,
+                    mentor_key=vault.user_key(mentor), mentee_key=vault.user_key(mentee),
+                    status=status, channel_id="G0PAIR", mentor_accepted=status == "active",
+                    mentee_accepted=status == "active")
+        session.add(pair)
+        session.flush()
+        assert pair.id is not None
+        return pair.id

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from bot import ids
 from storage import queries
-from storage.models import Cohort, Pair
-from tests.harness import Bot
+from storage.models import Cohort
+from tests.harness import Bot, make_pair
 
 
 def participant(bot: Bot, user_id: str) -> Any:
@@ -21,19 +21,22 @@ def participant(bot: Bot, user_id: str) -> Any:
 # --- help and unknown input -----------------------------------------------------------
 
 
-def test_help_in_english_lists_self_service_but_not_admin(bot: Bot) -> None:
+def test_help_lists_what_this_person_may_use(bot: Bot) -> None:
     text = bot.reply("UEN", "help")
-    for command in ("/mentor join", "/mentor status", "/mentor pause", "/mentor leave",
-                    "/mentor export", "/mentor forget"):
+    for command in ("/mentor join", "/mentor status", "/mentor export", "/mentor forget"):
         assert command in text
-    assert "admin cohort create" not in text
+    for command in ("/mentor pause", "/mentor leave", "admin cohort create"):
+        assert command not in text  # not enrolled, not an admin
     assert bot.reply("UEN", "") == text  # bare /mentor is help
+    bot.join("UEN")
+    enrolled = bot.reply("UEN", "help")
+    assert "/mentor pause [weeks]" in enrolled and "/mentor leave" in enrolled
 
 
 def test_help_in_german_for_a_german_locale(bot: Bot) -> None:
     text = bot.reply("UDE", "help")
-    assert "das kannst du tun" in text
-    assert "Abteilung" not in text and "mitmachen" in text
+    assert text.startswith("*Reverse Mentoring* – das kannst du tun:")
+    assert "`/mentor join` – mitmachen" in text
 
 
 def test_admins_see_admin_commands_in_help(bot: Bot) -> None:
@@ -178,11 +181,25 @@ def test_pause_until_resume_in_german(bot: Bot) -> None:
     assert "nicht pausiert" in bot.reply("UDE", "resume")
 
 
-@pytest.mark.parametrize("args", ["abc", "0", "53", "2 weeks", "-1"])
+@pytest.mark.parametrize("args", ["abc", "0", "53", "2 weeks", "-1", "²", "3.5"])
 def test_pause_with_a_wrong_argument_says_what_to_type(bot: Bot, args: str) -> None:
     bot.join("UEN")
     assert "`/mentor pause 3`" in bot.reply("UEN", f"pause {args}")
     assert "Status: active" in bot.reply("UEN", "status")
+
+
+def test_pause_usage_in_german(bot: Bot) -> None:
+    assert "nimmt eine Zahl von Wochen" in bot.reply("UDE", "pause drei")
+
+
+@pytest.mark.parametrize("sub", ["join", "status", "resume", "leave", "export", "forget"])
+def test_words_after_a_command_without_arguments_are_refused(bot: Bot, sub: str) -> None:
+    bot.join("UEN")
+    bot.fake.reset_calls()
+    text = bot.reply("UEN", f"{sub} now please")
+    assert f"`/mentor {sub}` takes nothing after it" in text
+    assert "Status: active" in bot.reply("UEN", "status")  # nothing happened
+    assert bot.fake.calls_to("views.open") == [] and bot.fake.files() == []
 
 
 def test_pause_resume_leave_when_not_enrolled(bot: Bot) -> None:
@@ -193,13 +210,7 @@ def test_pause_resume_leave_when_not_enrolled(bot: Bot) -> None:
 def test_leave_tells_the_partner_without_a_reason(bot: Bot) -> None:
     bot.join("UEN", role="mentor")
     bot.join("UDE", role="mentee")
-    vault = bot.ctx.vault
-    with bot.ctx.db.transaction() as session:
-        cohort = queries.cohort_by_name(session, "general")
-        assert cohort is not None
-        session.add(Pair(cohort_id=cohort.id or 0, mentor_id="UEN", mentee_id="UDE",
-                         mentor_key=vault.user_key("UEN"), mentee_key=vault.user_key("UDE"),
-                         status="active", mentor_accepted=True, mentee_accepted=True))
+    make_pair(bot, "UEN", "UDE")
     assert "<@UEN>" in bot.reply("UDE", "status")
     before = len(bot.fake.messages_for("UDE"))
 

@@ -9,7 +9,6 @@ import yaml
 
 from bot import ids
 from bot.manifest import EVENT_SUBSCRIPTIONS, METHOD_SCOPES, bot_scopes, build_manifest
-from handlers.events import EVENT_HANDLERS
 from tests.harness import Bot
 
 
@@ -37,8 +36,7 @@ def test_socket_mode_manifest_has_no_request_urls() -> None:
 def test_events_match_the_registered_handlers(bot: Bot) -> None:
     manifest = build_manifest()
     subscribed = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert subscribed == {EVENT_SUBSCRIPTIONS[e][0] for e in EVENT_HANDLERS}
-    assert {"app_home_opened", "message.im"} <= subscribed
+    assert subscribed == {"app_home_opened", "message.im", "user_change"}
     # Every subscribed event is handled by the running app (Bolt answers 404 otherwise) ...
     samples = {
         "app_home_opened": {"type": "app_home_opened", "user": "UEN", "tab": "home"},
@@ -69,6 +67,7 @@ def test_scopes_are_exactly_what_the_bot_uses(bot: Bot) -> None:
     granted = set(bot_scopes())
     needed = {METHOD_SCOPES[m] for m in called if METHOD_SCOPES[m]}
     assert needed <= granted
-    # Scopes granted for methods: each one is used by some call in these flows.
-    method_scopes = {s for s in METHOD_SCOPES.values() if s}
-    assert method_scopes <= needed
+    # ... and nothing more: the slash command, the scopes these calls need, and the scopes
+    # of the subscribed events.
+    event_scopes = {scope for _, scope in EVENT_SUBSCRIPTIONS.values() if scope}
+    assert granted == needed | event_scopes | {"commands"}

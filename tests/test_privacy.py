@@ -8,18 +8,7 @@ from sqlalchemy import text
 
 from bot import ids
 from storage import queries
-from storage.models import Pair
-from tests.harness import Bot
-
-
-def _pair(bot: Bot, mentor: str, mentee: str) -> None:
-    vault = bot.ctx.vault
-    with bot.ctx.db.transaction() as session:
-        cohort = queries.cohort_by_name(session, "general")
-        assert cohort is not None
-        session.add(Pair(cohort_id=cohort.id or 0, mentor_id=mentor, mentee_id=mentee,
-                         mentor_key=vault.user_key(mentor), mentee_key=vault.user_key(mentee),
-                         status="active", channel_id="G0PAIR"))
+from tests.harness import Bot, make_pair
 
 
 def _every_text_value(bot: Bot) -> str:
@@ -67,7 +56,7 @@ def test_export_when_slack_refuses_the_upload_says_so(bot: Bot) -> None:
 def test_forget_asks_first_then_deletes_everything(bot: Bot) -> None:
     bot.join("UEN", role="mentor", department="Marketing-Unique-Dept")
     bot.join("UDE", role="mentee")
-    _pair(bot, "UEN", "UDE")
+    make_pair(bot, "UEN", "UDE")
 
     answer = bot.command("UEN", "forget").json()
     buttons = [e for b in answer["blocks"] for e in b.get("elements", [])
