@@ -270,3 +270,24 @@ def test_admin_mistakes_get_usage(bot: Bot, text: str, expected: str) -> None:
     assert expected in answer
     with bot.ctx.db.transaction() as session:
         assert list(session.exec(select(Cohort))) == []
+
+
+def test_role_cannot_change_while_paired(bot: Bot) -> None:
+    bot.join("UEN", role="mentor")
+    bot.join("UDE", role="mentee")
+    make_pair(bot, "UEN", "UDE", status="proposed")
+    response = bot.join("UEN", role="mentee")
+    assert "`/mentor leave` first" in response.json()["errors"]["role"]
+    assert participant(bot, "UEN").role == "mentor"
+    response = bot.join("UEN", role="mentor", topics=["data"])  # other answers may change
+    assert response.json() is None
+    assert participant(bot, "UEN").topics == ["data"]
+    assert "<@UDE> (mentee), waiting until you both accept" in bot.reply("UEN", "status")
+
+
+def test_german_answers_for_leave_and_export(bot: Bot) -> None:
+    bot.join("UDE")
+    assert bot.reply("UDE", "leave").startswith("Du hast das Programm verlassen.")
+    bot.command("UDE", "export")
+    assert bot.fake.wait_for(
+        lambda: any("JSON-Datei" in m.text for m in bot.fake.messages_for("UDE")))

@@ -173,3 +173,66 @@ def test_healthz_and_unknown_paths(bot: Bot) -> None:
         raise AssertionError("expected 404")
     except urllib.error.HTTPError as error:
         assert error.code == 404
+
+
+def test_forged_button_clicks_and_submissions_change_nothing(bot: Bot) -> None:
+    bot.join("UEN", role="mentor", topics=["genai"])
+    view = bot.fake.opened_views("UEN")[-1]
+    assert bot.ctx.background.wait_idle()
+    bot.fake.reset_calls()
+    click = bot.slack.block_action("UEN", "forget_confirm", value="confirm",
+                                   signing_secret="forged")
+    submit = bot.slack.view_submission(
+        "UEN", view, bot.slack.state_from(view, {"role": "mentee", "topics": ["data"]}),
+        timestamp=int(time.time()) - 3600)
+    assert (click.status, submit.status) == (401, 401)
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.calls == []
+    with bot.ctx.db.transaction() as session:
+        participant = queries.participant_of(session, "UEN")
+        assert participant is not None and participant.role == "mentor"
+
+
+def test_the_home_tab_button_opens_the_join_modal(bot: Bot) -> None:
+    bot.slack.event({"type": "app_home_opened", "user": "UDE", "tab": "home"})
+    assert bot.fake.wait_for(lambda: bot.fake.home_view("UDE") is not None)
+    home = bot.fake.home_view("UDE")
+    assert home is not None and "Beim Programm anmelden" in str(home)
+    response = bot.slack.block_action("UDE", "home_join", view=home)
+    assert response.status == 200
+    assert bot.fake.wait_for(lambda: bool(bot.fake.opened_views("UDE")))
+    assert bot.fake.opened_views("UDE")[-1]["callback_id"] == "join"
+
+
+def test_the_home_tab_escapes_what_people_typed(bot: Bot) -> None:
+    bot.join("UEN", department="<!here> team")
+    bot.slack.event({"type": "app_home_opened", "user": "UEN", "tab": "home"})
+    assert bot.fake.wait_for(lambda: "Department" in str(bot.fake.home_view("UEN")))
+    home = str(bot.fake.home_view("UEN"))
+    assert "<!here>" not in home and "&lt;!here&gt; team" in home
+
+
+def test_forget_resets_the_home_tab(bot: Bot) -> None:
+    bot.join("UEN", department="Finance")
+    assert bot.fake.wait_for(lambda: "Finance" in str(bot.fake.home_view("UEN")))
+    bot.slack.block_action("UEN", "forget_confirm", value="confirm")
+    assert bot.fake.wait_for(lambda: "Join the program" in str(bot.fake.home_view("UEN")))
+    assert "Finance" not in str(bot.fake.home_view("UEN"))
+
+
+def test_healthz_reports_an_unreachable_database(bot: Bot) -> None:
+    from bot.app import create_wsgi
+    from bot.server import HttpServer
+    from storage.db import Database
+
+    broken = Database.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    ctx = bot.ctx.__class__.create(bot.ctx.settings, db=broken, slack=bot.ctx.slack)
+    server = HttpServer(create_wsgi(ctx, None), host="127.0.0.1", port=0).start()
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10)  # noqa: S310
+        raise AssertionError("expected 503")
+    except urllib.error.HTTPError as error:
+        assert error.code == 503
+    finally:
+        server.stop()
+        ctx.close()

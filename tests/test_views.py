@@ -1,0 +1,47 @@
+"""The Block Kit builders, as pure functions: complete, within Slack's limits, never cut."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.enrollment import JoinOptions, Status
+from bot.fakeslack.blockkit import check_view
+from bot.views import build_forget_confirm, build_help, build_home, build_join_modal
+from storage.models import Cohort, Pair, Participant
+
+
+def _status(role: str = "mentor") -> Status:
+    participant = Participant(user_id="U1", cohort_id=1, role=role, topics=["genai", "cx"],
+                              department="Ops", status="paused",
+                              paused_until=datetime(2027, 1, 1, tzinfo=UTC))
+    pair = Pair(cohort_id=1, mentor_id="U1", mentee_id="U2", mentor_key="a", mentee_key="b",
+                status="active")
+    return Status(participant=participant, cohort=Cohort(id=1, name="board", name_key="board"),
+                  state="paused", pair=pair, partner_id="U2")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_views_fit_slacks_limits_and_nothing_is_cut(lang: str) -> None:
+    cohorts = [Cohort(id=n, name=f"cohort-{n}", name_key=f"cohort-{n}") for n in (1, 2)]
+    current = _status().participant
+    views = {
+        "join": build_join_modal(lang, JoinOptions(cohorts=cohorts, current=None)),
+        "join again": build_join_modal(lang, JoinOptions(cohorts=cohorts, current=current)),
+        "home": build_home(lang, "Europe/Berlin", _status()),
+        "home empty": build_home(lang, None, None),
+    }
+    for name, view in views.items():
+        surface = "home" if view["type"] == "home" else "modal"
+        assert check_view(view, surface=surface) is None, name
+        assert "…" not in json.dumps(view, ensure_ascii=False), name
+    assert "…" not in json.dumps(build_forget_confirm(lang), ensure_ascii=False)
+    assert "…" not in build_help(lang, in_program=True, is_admin=True)
+
+
+def test_partner_role_comes_from_the_pair() -> None:
+    home = json.dumps(build_home("en", None, _status(role="mentor")))
+    assert "<@U2> (mentee)" in home
+    assert "paused until Jan 1, 2027" in home
