@@ -55,9 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = load_settings(env)
         from bot.context import Context
-        from bot.server import run
+        from bot.server import StartupError, run
 
-        run(Context.create(settings))
+        try:
+            run(Context.create(settings))
+        except StartupError as error:
+            print(f"mentor-bot: {error}", file=sys.stderr)
+            return 1
         return 0
     except ConfigError as error:
         print(f"mentor-bot: {error}", file=sys.stderr)

@@ -27,6 +27,10 @@ class ConfigError(ValueError):
     """A configuration variable is missing or malformed; the message says how to fix it."""
 
 
+# The placeholders in .env.example: a bot started with them could never reach Slack.
+PLACEHOLDERS = {"xoxb-your-bot-token", "your-signing-secret", "xapp-your-app-token"}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot reads from its environment.
@@ -128,6 +132,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         )
     if not bot_token.startswith("xoxb-"):
         raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        if _get(environ, name) in PLACEHOLDERS:
+            raise ConfigError(
+                f"{name} is still the example value from .env.example: put your Slack app's "
+                "real value in .env (see README, Quick start)"
+            )
 
     app_token = _get(environ, "SLACK_APP_TOKEN")
     if app_token and not app_token.startswith("xapp-"):

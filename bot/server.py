@@ -8,6 +8,7 @@ import threading
 from types import FrameType
 from typing import Any
 
+from slack_sdk.errors import SlackApiError, SlackClientError
 from waitress.server import create_server
 
 from bot.app import create_app, create_wsgi
@@ -18,6 +19,10 @@ from storage.migrate import upgrade
 logger = logging.getLogger(__name__)
 
 HTTP_THREADS = 16
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start; the message says why and what to check."""
 
 
 class HttpServer:
@@ -31,9 +36,14 @@ class HttpServer:
     """
 
     def __init__(self, wsgi: Any, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
-        self._server: Any = create_server(
-            wsgi, host=host, port=port, threads=threads, ident="mentor-bot"
-        )
+        try:
+            self._server: Any = create_server(
+                wsgi, host=host, port=port, threads=threads, ident="mentor-bot"
+            )
+        except OSError as error:
+            raise StartupError(
+                f"cannot listen on port {port} ({error.strerror}): set PORT to a free port"
+            ) from error
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="http", daemon=True)
 
@@ -90,7 +100,15 @@ def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a serve
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             socket_handler = SocketModeHandler(app, settings.app_token)
-            socket_handler.connect()
+            try:
+                socket_handler.connect()
+            except (SlackApiError, SlackClientError, OSError) as error:
+                socket_handler = None
+                code = error.response.get("error") if isinstance(error, SlackApiError) else error
+                raise StartupError(
+                    f"cannot connect to Slack in Socket Mode ({code}): check "
+                    "SLACK_APP_TOKEN (an app-level token, xapp-, with connections:write)"
+                ) from error
             logger.info("connected to Slack in Socket Mode; health on :%s/healthz", settings.port)
         else:
             logger.info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
