@@ -17,6 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", default=".env", help="file with variables (default .env)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot, with the scheduler")
+    dispatch = sub.add_parser("dispatch", help="send all work due at a time, once, then exit")
+    dispatch.add_argument("--at", help="ISO-8601 time (default: now); e.g. 2026-12-01T09:00Z")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
     manifest.add_argument("--url", help="public base URL of the bot, e.g. https://bot.example.com")
     manifest.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode")
@@ -55,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = load_settings(env)
         from bot.context import Context
+
+        if args.command == "dispatch":
+            return _dispatch(Context.create(settings), args.at)
         from bot.server import StartupError, run
 
         try:
@@ -66,6 +71,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"mentor-bot: {error}", file=sys.stderr)
         return 2
+
+
+def _dispatch(ctx: object, at: str | None) -> int:
+    from datetime import UTC, datetime
+
+    from bot import outbox
+    from bot.context import Context
+    from storage.migrate import upgrade
+
+    assert isinstance(ctx, Context)
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            print(
+                f"mentor-bot: --at must be an ISO-8601 time like 2026-12-01T09:00Z, not {at!r}",
+                file=sys.stderr,
+            )
+            return 2
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    try:
+        upgrade(ctx.db.engine)
+        summary = outbox.dispatch(ctx, when)
+    finally:
+        ctx.close()
+    print(summary.to_json())
+    return 0
 
 
 if __name__ == "__main__":

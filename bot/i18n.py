@@ -160,6 +160,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cadence.weekly": "every week",
         "cadence.biweekly": "every two weeks",
         "cadence.monthly": "every month",
+        # matching and consent
+        "help.admin_match": "`/mentor admin match [COHORT]` – propose pairs among everyone "
+        "waiting (all open cohorts when none is named)",
+        "match.started": "Matching {cohorts} now; the result follows here in a moment.",
+        "match.report": "*{cohort}*: {proposed} pairs proposed, {waiting} people on the "
+        "waiting list.",
+        "match.unknown": "There is no open cohort called *{name}*. "
+        "`/mentor admin cohort create {name}` creates it.",
+        "match.no_cohorts": "There is no open cohort yet: people who `/mentor join` create "
+        "one, or an admin does with `/mentor admin cohort create NAME`.",
+        "match.waiting": "You're on the waiting list: right now nobody in your cohort fits "
+        "your topics (people from your own department and former partners are never "
+        "proposed). You'll hear from me as soon as there is a match.",
+        "intro.title": "*Welcome to your reverse mentoring pair!*",
+        "intro.mentor": "<@{user}> is the *mentor*: shares what they know of today's "
+        "digital world.",
+        "intro.mentee": "<@{user}> is the *mentee*: a leader who wants to learn.",
+        "intro.topics": "Your shared topics: {topics}.",
+        "intro.ask": "Your pair starts when you both say yes. What you write to me stays "
+        "private; nobody is told who said no.",
+        "intro.accept": "Yes, let's start",
+        "intro.decline": "No, thanks",
+        "pair.active": "*You both said yes – your pair is active!* Agree on a first "
+        "meeting; `/mentor status` shows your partner any time.",
+        "pair.closed": "This introduction is closed. You are both back in the pool; a new "
+        "match will come.",
+        "pair.declined": "This pairing won't go ahead. You're back in the pool, and I'll let "
+        "you know when there is a new match.",
+        "consent.accepted": "Thanks! As soon as your partner says yes too, your pair starts.",
+        "consent.active": "You're both in – your pair is active.",
+        "consent.declined": "Understood. You're back in the pool; nobody is told why.",
+        "consent.already": "You already said yes.",
+        "consent.closed": "This proposal is no longer open.",
+        "consent.not_yours": "This proposal is for someone else.",
         # home
         "home.title": "Reverse mentoring",
         "home.not_enrolled": "Younger colleagues mentor senior leaders on today's digital "
@@ -294,6 +328,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cadence.weekly": "jede Woche",
         "cadence.biweekly": "alle zwei Wochen",
         "cadence.monthly": "jeden Monat",
+        "help.admin_match": "`/mentor admin match [KOHORTE]` – Tandems unter allen "
+        "Wartenden vorschlagen (alle offenen Kohorten, wenn keine genannt ist)",
+        "match.started": "Ich bilde jetzt Tandems in {cohorts}; das Ergebnis folgt gleich hier.",
+        "match.report": "*{cohort}*: {proposed} Tandems vorgeschlagen, {waiting} Personen auf "
+        "der Warteliste.",
+        "match.unknown": "Es gibt keine offene Kohorte namens *{name}*. "
+        "`/mentor admin cohort create {name}` legt sie an.",
+        "match.no_cohorts": "Es gibt noch keine offene Kohorte: Sie entsteht mit dem ersten "
+        "`/mentor join` oder durch `/mentor admin cohort create NAME`.",
+        "match.waiting": "Du stehst auf der Warteliste: Gerade passt in deiner Kohorte "
+        "niemand zu deinen Themen (Personen aus deiner Abteilung und frühere Tandems werden "
+        "nie vorgeschlagen). Du hörst von mir, sobald es passt.",
+        "intro.title": "*Willkommen in eurem Reverse-Mentoring-Tandem!*",
+        "intro.mentor": "<@{user}> ist *Mentor:in*: teilt Wissen über die digitale Welt von heute.",
+        "intro.mentee": "<@{user}> ist *Mentee*: eine Führungskraft, die lernen möchte.",
+        "intro.topics": "Eure gemeinsamen Themen: {topics}.",
+        "intro.ask": "Euer Tandem startet, wenn ihr beide zusagt. Was ihr mir schreibt, "
+        "bleibt privat; niemand erfährt, wer abgesagt hat.",
+        "intro.accept": "Ja, los geht's",
+        "intro.decline": "Nein, danke",
+        "pair.active": "*Ihr habt beide zugesagt – euer Tandem ist aktiv!* Verabredet ein "
+        "erstes Treffen; `/mentor status` zeigt jederzeit, wer euer Tandem ist.",
+        "pair.closed": "Diese Vorstellung ist abgeschlossen. Ihr seid beide wieder im Pool; "
+        "ein neues Tandem kommt.",
+        "pair.declined": "Dieses Tandem kommt nicht zustande. Du bist wieder im Pool und "
+        "hörst von mir, sobald es ein neues gibt.",
+        "consent.accepted": "Danke! Sobald auch dein Tandem zusagt, geht es los.",
+        "consent.active": "Ihr seid beide dabei – euer Tandem ist aktiv.",
+        "consent.declined": "Verstanden. Du bist wieder im Pool; niemand erfährt, warum.",
+        "consent.already": "Du hast schon zugesagt.",
+        "consent.closed": "Dieser Vorschlag ist nicht mehr offen.",
+        "consent.not_yours": "Dieser Vorschlag gilt jemand anderem.",
         "home.title": "Reverse Mentoring",
         "home.not_enrolled": "Jüngere Kolleg:innen begleiten Führungskräfte durch die "
         "digitale Welt, in regelmäßigen, vertraulichen 1:1-Gesprächen. Du bist noch nicht "

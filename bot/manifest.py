@@ -15,16 +15,18 @@ from handlers.events import EVENT_HANDLERS
 
 APP_NAME = "Reverse Mentoring"
 
-# The Web API methods the bot calls, and the bot scope each needs.
-METHOD_SCOPES: dict[str, str | None] = {
-    "auth.test": None,
-    "users.info": "users:read",
-    "conversations.open": "im:write",
-    "chat.postMessage": "chat:write",
-    "views.open": None,
-    "views.publish": None,
-    "files.getUploadURLExternal": "files:write",
-    "files.completeUploadExternal": "files:write",
+# The Web API methods the bot calls, and the bot scopes they need.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "users.info": ("users:read",),
+    # a DM with one person (im), and a pair's group DM with both and the bot (mpim)
+    "conversations.open": ("im:write", "mpim:write"),
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "views.open": (),
+    "views.publish": (),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 
 # Scopes needed beyond single method calls.
@@ -42,7 +44,7 @@ EVENT_SUBSCRIPTIONS: dict[str, tuple[str, str | None]] = {
 
 def bot_scopes() -> list[str]:
     """Every bot scope the manifest asks for, sorted."""
-    scopes = {scope for scope in METHOD_SCOPES.values() if scope}
+    scopes = {scope for needed in METHOD_SCOPES.values() for scope in needed}
     scopes |= set(EXTRA_SCOPES)
     scopes |= {scope for _, scope in EVENT_SUBSCRIPTIONS.values() if scope}
     return sorted(scopes)

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import outbox
 from bot.context import Context
 from storage import queries
 
 logger = logging.getLogger(__name__)
 
 EVENT_ID_RETENTION = timedelta(days=1)
+DISPATCH_EVERY_SECONDS = 30
 
 
 def housekeeping(ctx: Context) -> None:
@@ -21,12 +23,29 @@ def housekeeping(ctx: Context) -> None:
         queries.purge_events(session, ctx.clock() - EVENT_ID_RETENTION)
 
 
+def dispatch_due(ctx: Context) -> None:
+    """The dispatcher job: send whatever is due now."""
+    summary = outbox.dispatch(ctx)
+    if summary.sent or summary.failed:
+        logger.info("dispatch: %s", summary.to_json())
+
+
 def create_scheduler(ctx: Context) -> BackgroundScheduler:
     """A scheduler with the bot's jobs, not yet started.
 
     Jobs have stable IDs, one instance at a time, and missed runs coalesce into one.
     """
     scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        dispatch_due,
+        "interval",
+        seconds=DISPATCH_EVERY_SECONDS,
+        args=[ctx],
+        id="dispatch",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         housekeeping,
         "interval",

@@ -53,14 +53,20 @@ def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
     keys += ["help.export", "help.forget", "help.help"]
     lines = [t(lang, "help.intro"), *("• " + t(lang, key) for key in keys)]
     if is_admin:
-        lines += ["", t(lang, "help.admin"), "• " + t(lang, "help.admin_cohort")]
+        lines += [
+            "",
+            t(lang, "help.admin"),
+            "• " + t(lang, "help.admin_cohort"),
+            "• " + t(lang, "help.admin_match"),
+        ]
     lines += ["", "_" + t(lang, "help.privacy") + "_"]
     return "\n".join(lines)
 
 
 def build_admin_usage(lang: str) -> str:
     """The list of admin commands."""
-    return t(lang, "admin.usage", commands="• " + t(lang, "help.admin_cohort"))
+    commands = "\n".join("• " + t(lang, key) for key in ("help.admin_cohort", "help.admin_match"))
+    return t(lang, "admin.usage", commands=commands)
 
 
 # --- join -----------------------------------------------------------------------------
@@ -296,3 +302,60 @@ def build_forget_confirm(lang: str) -> Blocks:
             ],
         },
     ]
+
+
+# --- matching -------------------------------------------------------------------------
+
+
+def build_intro(
+    langs: list[str], *, pair_id: int, mentor_id: str, mentee_id: str, topics: list[str]
+) -> tuple[str, Blocks]:
+    """The intro to a proposed pair, in each of the pair's languages, with the buttons.
+
+    Both people see one message in their group DM; when their languages differ it says
+    everything in both.
+    """
+    sections: Blocks = []
+    for lang in langs:
+        sections.append(
+            section(
+                "\n".join(
+                    [
+                        t(lang, "intro.title"),
+                        t(lang, "intro.mentor", user=mentor_id),
+                        t(lang, "intro.mentee", user=mentee_id),
+                        t(lang, "intro.topics", topics=", ".join(labels(topics, lang))),
+                        "_" + t(lang, "intro.ask") + "_",
+                    ]
+                )
+            )
+        )
+    accept = " / ".join(t(lang, "intro.accept") for lang in langs)
+    decline = " / ".join(t(lang, "intro.decline") for lang in langs)
+    buttons = {
+        "type": "actions",
+        "block_id": "pair_consent",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ids.PAIR_ACCEPT,
+                "style": "primary",
+                "text": plain(accept),
+                "value": str(pair_id),
+            },
+            {
+                "type": "button",
+                "action_id": ids.PAIR_DECLINE,
+                "text": plain(decline),
+                "value": str(pair_id),
+            },
+        ],
+    }
+    fallback = t(langs[0], "intro.title").strip("*")
+    return fallback, [*sections, buttons]
+
+
+def build_pair_closed(langs: list[str], key: str) -> tuple[str, Blocks]:
+    """The intro after both answered (``pair.active``) or after a no (``pair.closed``)."""
+    blocks = [section(t(lang, key)) for lang in langs]
+    return t(langs[0], key).replace("*", ""), blocks

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, ids, privacy
+from bot import enrollment, ids, pairing, privacy
 from bot.context import Context
 from bot.i18n import t
 from bot.views import build_home, build_join_modal
@@ -51,7 +51,36 @@ def handle_home_join(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
     ctx.later(open_modal, ctx, person, body["trigger_id"], view, None)
 
 
+def handle_pair_answer(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """``pair_accept`` / ``pair_decline`` in an intro: record the answer, confirm privately."""
+    ack()
+    ctx = services(context)
+    action = body["actions"][0]
+    value = str(action.get("value", ""))
+    accept = action["action_id"] == ids.PAIR_ACCEPT
+    ctx.later(answer_pair, ctx, body["user"]["id"], value, accept, body.get("response_url"))
+
+
+def answer_pair(
+    ctx: Context, user_id: str, value: str, accept: bool, response_url: str | None
+) -> None:
+    """Record a yes or no and tell only the person who clicked."""
+    person = ctx.people.get(user_id)
+    outcome = (
+        pairing.answer(ctx, int(value), user_id, accept=accept)
+        if value.isascii() and value.isdigit()
+        else "not_yours"
+    )
+    text = t(person.lang, f"consent.{outcome}")
+    if response_url:
+        ctx.slack.respond(response_url, text)
+    else:
+        ctx.slack.post_dm(user_id, text)
+
+
 def register(app: App) -> None:
     """Register the button handlers."""
     app.action(ids.FORGET_CONFIRM)(handle_forget_confirm)
     app.action(ids.HOME_JOIN)(handle_home_join)
+    app.action(ids.PAIR_ACCEPT)(handle_pair_answer)
+    app.action(ids.PAIR_DECLINE)(handle_pair_answer)

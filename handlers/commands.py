@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import cohorts, enrollment, ids, privacy
+from bot import cohorts, enrollment, ids, pairing, privacy
 from bot.context import Context
 from bot.i18n import fmt_date, t
 from bot.people import Person
@@ -202,6 +202,8 @@ def admin(call: Invocation) -> None:
         call.answer(t(lang, "admin.denied"))
     elif len(args) >= 2 and args[0].lower() == "cohort" and args[1].lower() == "create":
         cohort_create(call, args[2:])
+    elif args and args[0].lower() == "match" and len(args) <= 2:
+        match(call, args[1] if len(args) == 2 else None)
     else:
         call.answer(build_admin_usage(lang))
 
@@ -231,6 +233,39 @@ def cohort_create(call: Invocation, args: list[str]) -> None:
     if cohort.channel_id:
         text += " " + t(lang, "cohort.channel_private_hint")
     call.answer(text)
+
+
+def match(call: Invocation, name: str | None) -> None:
+    """``/mentor admin match [COHORT]``: propose pairs; the report follows in a moment."""
+    lang = call.person.lang
+    try:
+        targets = pairing.cohorts_to_match(call.ctx, name)
+    except pairing.UnknownCohort:
+        call.answer(t(lang, "match.unknown", name=escape(truncate(name or "", 40))))
+        return
+    if not targets:
+        call.answer(t(lang, "match.no_cohorts"))
+        return
+    names = ", ".join(f"*{escape(c.name)}*" for c in targets)
+    call.answer(t(lang, "match.started", cohorts=names))
+    call.ctx.later(run_matching, call.ctx, lang, targets, call.command["response_url"])
+
+
+def run_matching(ctx: Context, lang: str, targets: list[Any], response_url: str) -> None:
+    """Match each cohort and report the figures (no names) to the admin."""
+    lines = []
+    for cohort in targets:
+        report = pairing.match_cohort(ctx, cohort)
+        lines.append(
+            t(
+                lang,
+                "match.report",
+                cohort=escape(report.cohort),
+                proposed=report.proposed,
+                waiting=report.waiting,
+            )
+        )
+    ctx.slack.respond(response_url, "\n".join(lines))
 
 
 # name -> (function, whether it takes arguments)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -90,6 +90,9 @@ class Participant(SQLModel, table=True):
     paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the person was told they are on the waiting list (cleared when matched), so a
+    # second matching run does not tell them again.
+    waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Pair(SQLModel, table=True):
@@ -105,6 +108,21 @@ class Pair(SQLModel, table=True):
         Index("ix_pair_keys", "mentor_key", "mentee_key"),
         Index("ix_pair_mentor_id", "mentor_id"),
         Index("ix_pair_mentee_id", "mentee_id"),
+        # Nobody is ever in two open pairs, whatever two matching runs do at once.
+        Index(
+            "uq_pair_open_mentor",
+            "mentor_id",
+            unique=True,
+            sqlite_where=text("status IN ('proposed', 'active')"),
+            postgresql_where=text("status IN ('proposed', 'active')"),
+        ),
+        Index(
+            "uq_pair_open_mentee",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status IN ('proposed', 'active')"),
+            postgresql_where=text("status IN ('proposed', 'active')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -117,7 +135,9 @@ class Pair(SQLModel, table=True):
     mentor_accepted: bool = Field(default=False)
     mentee_accepted: bool = Field(default=False)
     channel_id: str | None = Field(default=None, max_length=32)
+    intro_ts: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -128,3 +148,39 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class NotificationStatus(StrEnum):
+    """Where a notification stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    MISSED = "missed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Notification(SQLModel, table=True):
+    """One message the bot owes someone, sent exactly once by the dispatcher.
+
+    The database is the source of truth: whatever produces work (matching, schedules)
+    inserts rows with a unique ``key``; :func:`bot.outbox.dispatch` claims due rows, sends
+    them through the gateway and marks each one sent in its own commit. What a message
+    says is rendered at send time from the current state, so nothing a person wrote is
+    copied here.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128, unique=True)
+    kind: str = Field(max_length=32)
+    pair_id: int | None = Field(default=None, foreign_key="pair.id", index=True)
+    user_id: str | None = Field(default=None, max_length=32, index=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=NotificationStatus.PENDING.value, max_length=10)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import (
     Cohort,
+    Notification,
     Pair,
     PairStatus,
     Participant,
@@ -145,8 +146,11 @@ def pairs_of(session: Session, user_id: str) -> Sequence[Pair]:
     ).all()
 
 
-def end_pair(session: Session, pair_id: int, now: datetime) -> bool:
-    """End a proposed or active pair; False when it had already ended (or been declined).
+def end_pair(
+    session: Session, pair_id: int, now: datetime, *, status: str = PairStatus.ENDED.value
+) -> bool:
+    """End a proposed or active pair (as ``ended`` or ``declined``); False when it was no
+    longer open.
 
     The check and the change are one statement, so of two concurrent callers (a double
     click, two instances) exactly one gets True.
@@ -155,7 +159,7 @@ def end_pair(session: Session, pair_id: int, now: datetime) -> bool:
         update(Pair)
         .where(col(Pair.id) == pair_id)
         .where(col(Pair.status).in_(OPEN_PAIR_STATES))
-        .values(status=PairStatus.ENDED.value, ended_at=now)
+        .values(status=status, ended_at=now)
         .returning(col(Pair.id))
     )
     return result.first() is not None
@@ -200,7 +204,7 @@ def forget_user(session: Session, user_id: str) -> bool:
     plain IDs and the group DM.
     """
     found = False
-    for table in (Participant, SlackUser):
+    for table in (Participant, SlackUser, Notification):
         result = session.execute(delete(table).where(col(table.user_id) == user_id))
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
     for column in (Pair.mentor_id, Pair.mentee_id):

@@ -56,6 +56,13 @@ def test_scopes_are_exactly_what_the_bot_uses(bot: Bot) -> None:
     """Play every flow, then check each called method's scope is granted, and no more."""
     bot.reply("UADMIN01", "admin cohort create board")
     bot.join("UEN", role="mentor")
+    bot.join("UDE", role="mentee")
+    bot.reply("UADMIN01", "admin match")
+    assert bot.ctx.background.wait_idle()
+    intro = next(m for m in bot.fake.messages_for("UEN") if "pair_accept" in m.action_ids())
+    bot.slack.block_action("UEN", "pair_accept", message=intro)
+    bot.slack.block_action("UDE", "pair_accept", message=intro)
+    assert bot.ctx.background.wait_idle()
     bot.reply("UEN", "status")
     bot.command("UEN", "export")
     assert bot.fake.wait_for(lambda: any(f.completed for f in bot.fake.files()))
@@ -65,7 +72,7 @@ def test_scopes_are_exactly_what_the_bot_uses(bot: Bot) -> None:
     called = {call.method for call in bot.fake.calls if "." in call.method}
     assert called <= set(METHOD_SCOPES), called - set(METHOD_SCOPES)
     granted = set(bot_scopes())
-    needed = {METHOD_SCOPES[m] for m in called if METHOD_SCOPES[m]}
+    needed = {scope for method in called for scope in METHOD_SCOPES[method]}
     assert needed <= granted
     # ... and nothing more: the slash command, the scopes these calls need, and the scopes
     # of the subscribed events.

@@ -20,11 +20,14 @@ class RateLimits:
         workspace_per_minute: Per-method allowance over a sliding 60 s window for the
             whole workspace, e.g. ``{"users.info": 50}`` (Slack's tier limits).
         retry_after: Seconds sent in the ``Retry-After`` header of a 429.
+        window_seconds: The length of the sliding window of ``workspace_per_minute``
+            (60 as on Slack; shorter windows make the same limits quick to test).
     """
 
     per_channel_per_second: float | None = 1.0
     workspace_per_minute: Mapping[str, int] | None = None
     retry_after: int = 1
+    window_seconds: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -879,7 +879,7 @@ class FakeSlack:
             return False
         now = time.monotonic()
         window = self._windows.setdefault(method, deque())
-        while window and now - window[0] >= 60.0:
+        while window and now - window[0] >= limits.window_seconds:
             window.popleft()
         if len(window) >= allowance:
             return True

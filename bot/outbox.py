@@ -1,0 +1,232 @@
+"""The outbox: every message the bot owes is a ``notification`` row, sent exactly once.
+
+Producers (matching, consent, schedules) call :func:`enqueue` inside their own unit of
+work, so the message exists exactly when the change that caused it was committed.
+:func:`dispatch` is the only sender: the in-process scheduler calls it every 30 seconds,
+``mentor-bot dispatch --at TIME`` calls it once, and producers kick it after committing so
+people do not wait for the next tick.
+
+Claiming: due rows are leased (``claimed_until``) in a short transaction, on PostgreSQL
+with ``FOR UPDATE SKIP LOCKED``, so two dispatchers (two instances, or the scheduler and
+the CLI) never take the same row. Each row is marked sent in its own commit right after
+Slack accepted it; a crash loses nothing (the lease runs out and the row is due again).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from bot.context import Context
+from storage.models import Notification, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+BATCH = 50
+
+# Slack errors that no retry can fix: the message is marked failed.
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "user_not_found",
+    "is_archived",
+    "not_in_channel",
+    "cannot_dm_bot",
+    "user_disabled",
+    "account_inactive",
+    "invalid_blocks",
+    "msg_too_long",
+    "no_text",
+    "invalid_arguments",
+    "restricted_action",
+    "message_not_found",
+    "cant_update_message",
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A sender's answer: delivered. ``then`` records what Slack returned (in the commit
+    that marks the row sent)."""
+
+    then: Callable[[Session], None] | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A sender's answer: no longer applies (e.g. the pair ended); nothing was sent."""
+
+    status: str = NotificationStatus.CANCELLED.value
+
+
+Outcome = Sent | Skipped
+Sender = Callable[[Context, Notification], Outcome]
+
+SENDERS: dict[str, Sender] = {}
+
+# The modules whose @sender functions deliver notifications; imported before dispatching.
+SENDER_MODULES = ("bot.pairing",)
+
+
+def sender(kind: str) -> Callable[[Sender], Sender]:
+    """Register the function that delivers notifications of ``kind``."""
+
+    def register(function: Sender) -> Sender:
+        SENDERS[kind] = function
+        return function
+
+    return register
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    pair_id: int | None = None,
+    user_id: str | None = None,
+) -> bool:
+    """Owe a message, once per ``key``; False when that key was owed before."""
+    table = Notification.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(table)
+        .values(
+            key=key,
+            kind=kind,
+            due_at=due_at,
+            pair_id=pair_id,
+            user_id=user_id,
+            status=NotificationStatus.PENDING.value,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.key])
+        .returning(table.c.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+@dataclass
+class DispatchSummary:
+    """What one dispatch pass did, per outcome and per kind."""
+
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """One line of JSON (what ``mentor-bot dispatch`` prints)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def _claim(ctx: Context, now: datetime, limit: int) -> list[Notification]:
+    lease_until = ctx.clock() + LEASE
+    with ctx.db.transaction() as session:
+        query = (
+            select(Notification)
+            .where(Notification.status == NotificationStatus.PENDING.value)
+            .where(col(Notification.due_at) <= now)
+            .where(
+                (col(Notification.claimed_until).is_(None))
+                | (col(Notification.claimed_until) < ctx.clock())
+            )
+            .order_by(col(Notification.due_at), col(Notification.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(session.exec(query))
+        for row in rows:
+            row.claimed_until = lease_until
+            row.attempts += 1
+            session.add(row)
+        return rows
+
+
+def _finish(
+    ctx: Context,
+    row: Notification,
+    status: str,
+    *,
+    error: str | None = None,
+    then: Callable[[Session], None] | None = None,
+) -> None:
+    with ctx.db.transaction() as session:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id) == row.id)
+            .values(
+                status=status,
+                claimed_until=None,
+                error=error,
+                sent_at=ctx.clock() if status == NotificationStatus.SENT.value else None,
+            )
+        )
+        if then is not None:
+            then(session)
+
+
+def _deliver(ctx: Context, row: Notification, summary: DispatchSummary) -> None:
+    send = SENDERS.get(row.kind)
+    if send is None:
+        _finish(ctx, row, NotificationStatus.FAILED.value, error=f"no sender for {row.kind}")
+        summary.failed += 1
+        return
+    try:
+        outcome = send(ctx, row)
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown"))
+        if code in PERMANENT_ERRORS or row.attempts >= MAX_ATTEMPTS:
+            logger.warning("notification %s (%s) failed: %s", row.id, row.kind, code)
+            _finish(ctx, row, NotificationStatus.FAILED.value, error=code[:200])
+            summary.failed += 1
+        else:
+            summary.retry_later += 1  # the lease runs out, then it is due again
+        return
+    except (SlackClientError, OSError) as error:
+        logger.warning("notification %s (%s): Slack unreachable: %s", row.id, row.kind, error)
+        summary.retry_later += 1
+        return
+    if isinstance(outcome, Sent):
+        _finish(ctx, row, NotificationStatus.SENT.value, then=outcome.then)
+        summary.sent += 1
+        summary.by_kind[row.kind] = summary.by_kind.get(row.kind, 0) + 1
+    else:
+        _finish(ctx, row, outcome.status)
+        summary.skipped += 1
+
+
+def dispatch(ctx: Context, now: datetime | None = None, *, batch: int = BATCH) -> DispatchSummary:
+    """Send every notification due at ``now`` (default: the current time), each once.
+
+    Returns:
+        What was sent, skipped, failed, or left for a later pass.
+    """
+    for module in SENDER_MODULES:
+        importlib.import_module(module)
+    now = now or ctx.clock()
+    summary = DispatchSummary()
+    seen: set[int] = set()
+    while True:
+        rows = [row for row in _claim(ctx, now, batch) if row.id not in seen]
+        if not rows:
+            return summary
+        for row in rows:
+            seen.add(row.id or 0)
+            try:
+                _deliver(ctx, row, summary)
+            except Exception:
+                logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
+                summary.retry_later += 1
