@@ -283,3 +283,17 @@ def test_dispatch_command_sends_due_work_once(tmp_path: Path) -> None:
     assert (first["sent"], first["skipped"]) == (0, 1)
     assert (second["sent"], second["skipped"]) == (0, 0)
     assert bad.returncode == 2 and "ISO-8601" in bad.stderr
+
+
+def test_paused_and_departed_people_are_not_matched(bot: Bot) -> None:
+    bot.join("UEN", role="mentor", topics=["genai"])
+    bot.join("U2", role="mentee", topics=["genai"])
+    bot.join("U3", role="mentee", topics=["genai"])
+    bot.reply("U2", "pause 2")
+    bot.reply("U3", "leave")
+    admin_match(bot)
+    assert pairs(bot) == []
+    assert "0 pairs proposed, 1 people on the waiting list" in report(bot)
+    bot.clock.advance(weeks=2, hours=1)  # U2's pause is over
+    admin_match(bot)
+    assert [(p.mentor_id, p.mentee_id) for p in pairs(bot)] == [("UEN", "U2")]
