@@ -70,7 +70,8 @@ class Skipped:
 
 
 Outcome = Sent | Skipped
-Sender = Callable[[Context, Notification], Outcome]
+# A sender gets the dispatch time (``--at`` or now) to decide whether a message is late.
+Sender = Callable[[Context, Notification, datetime], Outcome]
 
 SENDERS: dict[str, Sender] = {}
 
@@ -123,6 +124,7 @@ class DispatchSummary:
 
     sent: int = 0
     skipped: int = 0
+    missed: int = 0
     failed: int = 0
     retry_later: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -178,14 +180,14 @@ def _finish(
             then(session)
 
 
-def _deliver(ctx: Context, row: Notification, summary: DispatchSummary) -> None:
+def _deliver(ctx: Context, row: Notification, now: datetime, summary: DispatchSummary) -> None:
     send = SENDERS.get(row.kind)
     if send is None:
         _finish(ctx, row, NotificationStatus.FAILED.value, error=f"no sender for {row.kind}")
         summary.failed += 1
         return
     try:
-        outcome = send(ctx, row)
+        outcome = send(ctx, row, now)
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown"))
         if code in PERMANENT_ERRORS or row.attempts >= MAX_ATTEMPTS:
@@ -205,7 +207,10 @@ def _deliver(ctx: Context, row: Notification, summary: DispatchSummary) -> None:
         summary.by_kind[row.kind] = summary.by_kind.get(row.kind, 0) + 1
     else:
         _finish(ctx, row, outcome.status)
-        summary.skipped += 1
+        if outcome.status == NotificationStatus.MISSED.value:
+            summary.missed += 1
+        else:
+            summary.skipped += 1
 
 
 def dispatch(ctx: Context, now: datetime | None = None, *, batch: int = BATCH) -> DispatchSummary:
@@ -226,7 +231,7 @@ def dispatch(ctx: Context, now: datetime | None = None, *, batch: int = BATCH) -
         for row in rows:
             seen.add(row.id or 0)
             try:
-                _deliver(ctx, row, summary)
+                _deliver(ctx, row, now, summary)
             except Exception:
                 logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
                 summary.retry_later += 1

@@ -261,7 +261,7 @@ def _load(ctx: Context, pair_id: int | None) -> tuple[Pair, Participant, Partici
 
 
 @outbox.sender("intro")
-def send_intro(ctx: Context, row: Notification) -> outbox.Outcome:
+def send_intro(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """The intro in a group DM of the two and the bot, with accept/decline buttons."""
     loaded = _load(ctx, row.pair_id)
     if loaded is None or loaded[0].status != PairStatus.PROPOSED.value:
@@ -289,7 +289,7 @@ def send_intro(ctx: Context, row: Notification) -> outbox.Outcome:
 
 
 @outbox.sender("waiting")
-def send_waiting(ctx: Context, row: Notification) -> outbox.Outcome:
+def send_waiting(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Tell a person left over that they are on the waiting list, and why."""
     user_id = row.user_id
     with ctx.db.transaction(write=False) as session:
@@ -315,7 +315,7 @@ def _close_intro(ctx: Context, pair: Pair, key: str) -> None:
 
 
 @outbox.sender("pair_active")
-def send_active(ctx: Context, row: Notification) -> outbox.Outcome:
+def send_active(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Both said yes: replace the intro's buttons with the good news, for both."""
     with ctx.db.transaction(write=False) as session:
         pair = session.get(Pair, row.pair_id) if row.pair_id else None
@@ -331,7 +331,7 @@ def send_active(ctx: Context, row: Notification) -> outbox.Outcome:
 
 
 @outbox.sender("pair_closed")
-def send_closed(ctx: Context, row: Notification) -> outbox.Outcome:
+def send_closed(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """A decline: the intro loses its buttons and says only that it is closed."""
     with ctx.db.transaction(write=False) as session:
         pair = session.get(Pair, row.pair_id) if row.pair_id else None
@@ -342,7 +342,7 @@ def send_closed(ctx: Context, row: Notification) -> outbox.Outcome:
 
 
 @outbox.sender("pair_declined")
-def send_declined(ctx: Context, row: Notification) -> outbox.Outcome:
+def send_declined(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Each person, privately: back in the pool, a new match will come (no reason given)."""
     if row.user_id is None:
         return outbox.Skipped()

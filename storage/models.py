@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -184,3 +184,72 @@ class Notification(SQLModel, table=True):
     attempts: int = Field(default=0)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
+
+
+class SessionStatus(StrEnum):
+    """The life of one scheduled session."""
+
+    SCHEDULED = "scheduled"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class MentoringSession(SQLModel, table=True):
+    """One meeting of an active pair, produced from the pair's recurring slot."""
+
+    __tablename__ = "mentoring_session"
+    __table_args__ = (UniqueConstraint("pair_id", "number", name="uq_session_pair_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    number: int
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    minutes: int = Field(default=45)
+    status: str = Field(default=SessionStatus.SCHEDULED.value, max_length=10)
+    agenda_kind: str | None = Field(default=None, max_length=8)
+    agenda_ref: str | None = Field(default=None, max_length=40)
+
+
+class Reflection(SQLModel, table=True):
+    """What one person took from one session; readable only by its author.
+
+    ``learned`` is encrypted (Fernet, ``MENTOR_ENCRYPTION_KEY``); the rating and whether the
+    session happened feed the aggregate report.
+    """
+
+    __tablename__ = "reflection"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_reflection_author"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="mentoring_session.id", index=True)
+    user_id: str = Field(max_length=32, index=True)
+    happened: bool = Field(default=True)
+    rating: int | None = Field(default=None)
+    learned: str | None = Field(default=None, max_length=8000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Goal(SQLModel, table=True):
+    """A mentee's learning goal; the text is encrypted and shown only to the mentee."""
+
+    __tablename__ = "goal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, index=True)
+    text: str = Field(max_length=4000)
+    progress: int | None = Field(default=None)
+    done: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BestPractice(SQLModel, table=True):
+    """A learning someone chose to share anonymously: no author, only the month."""
+
+    __tablename__ = "best_practice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", index=True)
+    topic: str | None = Field(default=None, max_length=40)
+    text: str = Field(max_length=8000)
+    month: str = Field(max_length=7)

@@ -12,12 +12,14 @@ from sqlmodel import Session, col, select
 
 from storage.models import (
     Cohort,
+    Goal,
     Notification,
     Pair,
     PairStatus,
     Participant,
     ParticipantStatus,
     ProcessedEvent,
+    Reflection,
     SlackUser,
 )
 
@@ -204,7 +206,7 @@ def forget_user(session: Session, user_id: str) -> bool:
     plain IDs and the group DM.
     """
     found = False
-    for table in (Participant, SlackUser, Notification):
+    for table in (Participant, SlackUser, Notification, Reflection, Goal):
         result = session.execute(delete(table).where(col(table.user_id) == user_id))
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
     for column in (Pair.mentor_id, Pair.mentee_id):
