@@ -194,6 +194,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "consent.already": "You already said yes.",
         "consent.closed": "This proposal is no longer open.",
         "consent.not_yours": "This proposal is for someone else.",
+        # reflections
+        "help.reflect": "`/mentor reflect` – note what you took from your latest session (private)",
+        "reflection.title": "Reflection",
+        "reflection.submit": "Save",
+        "reflection.intro": "Only you can read this. Your partner, your manager and the "
+        "admins never see it; the program only counts ratings, in groups of 5 or more.",
+        "reflection.when": "Session of {when}",
+        "reflection.happened": "Did the session take place?",
+        "reflection.happened.yes": "Yes",
+        "reflection.happened.no": "No",
+        "reflection.learned": "What did you learn or take away?",
+        "reflection.rating": "How useful was it? (1–5)",
+        "reflection.share": "Share",
+        "reflection.share.option": "Share my learning anonymously as a best practice",
+        "reflection.share.hint": "Shared learnings carry no name and stay in the program's "
+        "playbook, also if you later delete your data.",
+        "reflection.saved": "Thanks – your reflection is saved, privately.",
+        "reflection.saved_shared": "Thanks – your reflection is saved, privately, and your "
+        "learning was shared anonymously.",
+        "reflection.none": "There is no session to reflect on yet.",
+        "reflection.not_yours": "That session is not one of yours.",
+        "reflection.too_long": "Please keep it under {max} characters.",
+        "reflection.prompt": "How was your session? Take two minutes to note what you took "
+        "from it – only you will see it.",
+        "reflection.button": "Reflect",
         # home
         "home.title": "Reverse mentoring",
         "home.not_enrolled": "Younger colleagues mentor senior leaders on today's digital "
@@ -360,6 +385,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "consent.already": "Du hast schon zugesagt.",
         "consent.closed": "Dieser Vorschlag ist nicht mehr offen.",
         "consent.not_yours": "Dieser Vorschlag gilt jemand anderem.",
+        "help.reflect": "`/mentor reflect` – festhalten, was du aus dem letzten Termin "
+        "mitnimmst (privat)",
+        "reflection.title": "Reflexion",
+        "reflection.submit": "Speichern",
+        "reflection.intro": "Nur du kannst das lesen. Weder dein Tandem noch deine "
+        "Führungskraft noch die Admins sehen es; das Programm zählt nur Bewertungen, in "
+        "Gruppen ab 5 Personen.",
+        "reflection.when": "Termin am {when}",
+        "reflection.happened": "Hat der Termin stattgefunden?",
+        "reflection.happened.yes": "Ja",
+        "reflection.happened.no": "Nein",
+        "reflection.learned": "Was hast du gelernt oder mitgenommen?",
+        "reflection.rating": "Wie hilfreich war es? (1–5)",
+        "reflection.share": "Teilen",
+        "reflection.share.option": "Meine Erkenntnis anonym als Best Practice teilen",
+        "reflection.share.hint": "Geteilte Erkenntnisse tragen keinen Namen und bleiben im "
+        "Playbook des Programms, auch wenn du später deine Daten löschst.",
+        "reflection.saved": "Danke – deine Reflexion ist gespeichert, privat.",
+        "reflection.saved_shared": "Danke – deine Reflexion ist gespeichert, privat, und "
+        "deine Erkenntnis wurde anonym geteilt.",
+        "reflection.none": "Es gibt noch keinen Termin, über den du reflektieren könntest.",
+        "reflection.not_yours": "Dieser Termin gehört nicht zu dir.",
+        "reflection.too_long": "Bitte bleib unter {max} Zeichen.",
+        "reflection.prompt": "Wie war euer Termin? Nimm dir zwei Minuten und halte fest, was "
+        "du mitnimmst – nur du wirst es sehen.",
+        "reflection.button": "Reflektieren",
         "home.title": "Reverse Mentoring",
         "home.not_enrolled": "Jüngere Kolleg:innen begleiten Führungskräfte durch die "
         "digitale Welt, in regelmäßigen, vertraulichen 1:1-Gesprächen. Du bist noch nicht "

@@ -18,6 +18,12 @@ REFLECT_OPEN = "reflect_open"
 FORGET_CONFIRM = "forget_confirm"
 HOME_JOIN = "home_join"
 
+# reflection modal inputs (block_id == action_id)
+HAPPENED = "happened"
+LEARNED = "learned"
+RATING = "rating"
+SHARE = "share"
+
 # join modal inputs (block_id == action_id)
 ROLE = "role"
 TOPICS = "topics"

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot import reflections
 from bot.context import Context
 from bot.enrollment import end_open_pair, tell_pair_ended
 from bot.i18n import t
@@ -29,6 +30,7 @@ def collect(ctx: Context, user_id: str) -> dict[str, Any]:
             for pair in pairs
         }
     data: dict[str, Any] = {
+        "reflections": reflections.mine(ctx, user_id),
         "exported_at": ctx.clock().isoformat(),
         "slack_user_id": user_id,
         "slack_profile_cache": None,

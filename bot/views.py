@@ -12,6 +12,7 @@ from babel.dates import get_day_names
 from bot import ids
 from bot.enrollment import DEPARTMENT_MAX, TIME_WINDOWS, WEEKDAYS, JoinOptions, Status
 from bot.i18n import fmt_date, fmt_datetime, t
+from bot.reflections import LEARNED_MAX, SessionRef
 from bot.text import escape, truncate
 from bot.topics import TOPICS, labels
 from storage.models import Cohort, ParticipantStatus
@@ -49,7 +50,7 @@ def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
     """The help text, listing the commands this person may use."""
     keys = ["help.join", "help.status"]
     if in_program:
-        keys += ["help.pause", "help.leave"]
+        keys += ["help.reflect", "help.pause", "help.leave"]
     keys += ["help.export", "help.forget", "help.help"]
     lines = [t(lang, "help.intro"), *("• " + t(lang, key) for key in keys)]
     if is_admin:
@@ -359,3 +360,84 @@ def build_pair_closed(langs: list[str], key: str) -> tuple[str, Blocks]:
     """The intro after both answered (``pair.active``) or after a no (``pair.closed``)."""
     blocks = [section(t(lang, key)) for lang in langs]
     return t(langs[0], key).replace("*", ""), blocks
+
+
+# --- reflections ----------------------------------------------------------------------
+
+
+def build_reflection_modal(lang: str, tz: str | None, ref: SessionRef) -> dict[str, Any]:
+    """The private reflection modal (callback_id ``reflection``) for one session."""
+    previous = ref.previous
+    yes = option(t(lang, "reflection.happened.yes"), "yes")
+    no = option(t(lang, "reflection.happened.no"), "no")
+    happened: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": ids.HAPPENED,
+        "options": [yes, no],
+        "initial_option": no if previous and not previous.happened else yes,
+    }
+    learned: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.LEARNED,
+        "multiline": True,
+        "max_length": LEARNED_MAX,
+    }
+    if previous and previous.learned:
+        learned["initial_value"] = previous.learned
+    ratings = [option(str(n), str(n)) for n in range(1, 6)]
+    rating: dict[str, Any] = {"type": "radio_buttons", "action_id": ids.RATING, "options": ratings}
+    if previous and previous.rating:
+        rating["initial_option"] = ratings[previous.rating - 1]
+    share_option = option(t(lang, "reflection.share.option"), "share")
+    share: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": ids.SHARE,
+        "options": [share_option],
+    }
+    if previous and previous.share:
+        share["initial_options"] = [share_option]
+    when = fmt_datetime(ref.starts_at, lang, tz)
+    return {
+        "type": "modal",
+        "callback_id": ids.REFLECTION,
+        "private_metadata": str(ref.session_id),
+        "title": plain(t(lang, "reflection.title"), 24),
+        "submit": plain(t(lang, "reflection.submit"), 24),
+        "close": plain(t(lang, "join.close"), 24),
+        "blocks": [
+            section(
+                "*" + t(lang, "reflection.when", when=when) + "*\n" + t(lang, "reflection.intro")
+            ),
+            _input(ids.HAPPENED, t(lang, "reflection.happened"), happened),
+            _input(ids.LEARNED, t(lang, "reflection.learned"), learned, optional=True),
+            _input(ids.RATING, t(lang, "reflection.rating"), rating, optional=True),
+            _input(
+                ids.SHARE,
+                t(lang, "reflection.share"),
+                share,
+                optional=True,
+                hint=t(lang, "reflection.share.hint"),
+            ),
+        ],
+    }
+
+
+def build_reflection_prompt(lang: str, session_id: int) -> tuple[str, Blocks]:
+    """The private DM after a session, with the ``reflect_open`` button."""
+    text = t(lang, "reflection.prompt")
+    return text, [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": "reflect",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.REFLECT_OPEN,
+                    "style": "primary",
+                    "text": plain(t(lang, "reflection.button")),
+                    "value": str(session_id),
+                }
+            ],
+        },
+    ]

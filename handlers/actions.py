@@ -11,7 +11,7 @@ from bot import enrollment, ids, pairing, privacy
 from bot.context import Context
 from bot.i18n import t
 from bot.views import build_home, build_join_modal
-from handlers.commands import open_modal
+from handlers.commands import open_modal, open_reflection
 from handlers.common import services
 
 logger = logging.getLogger(__name__)
@@ -78,9 +78,22 @@ def answer_pair(
         ctx.slack.post_dm(user_id, text)
 
 
+def handle_reflect_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The reflection prompt's button opens the modal for that session."""
+    ack()
+    ctx = services(context)
+    value = str(body["actions"][0].get("value", ""))
+    person = ctx.people.get(body["user"]["id"])
+    if value.isascii() and value.isdigit():
+        ctx.later(
+            open_reflection, ctx, person, int(value), body["trigger_id"], body.get("response_url")
+        )
+
+
 def register(app: App) -> None:
     """Register the button handlers."""
     app.action(ids.FORGET_CONFIRM)(handle_forget_confirm)
     app.action(ids.HOME_JOIN)(handle_home_join)
     app.action(ids.PAIR_ACCEPT)(handle_pair_answer)
     app.action(ids.PAIR_DECLINE)(handle_pair_answer)
+    app.action(ids.REFLECT_OPEN)(handle_reflect_open)

@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import cohorts, enrollment, ids, pairing, privacy
+from bot import cohorts, enrollment, ids, pairing, privacy, reflections
 from bot.context import Context
 from bot.i18n import fmt_date, t
 from bot.people import Person
@@ -27,6 +27,7 @@ from bot.views import (
     build_forget_confirm,
     build_help,
     build_join_modal,
+    build_reflection_modal,
     build_status,
 )
 from handlers.common import services, slack_error_text
@@ -116,6 +117,37 @@ def open_modal(
             ctx.slack.respond(response_url, text)
         else:
             ctx.slack.post_dm(person.user_id, text)
+
+
+def reflect(call: Invocation) -> None:
+    """``/mentor reflect``: the reflection modal for the person's latest session."""
+    person = call.person
+    session_id = reflections.latest_session(call.ctx, person.user_id, call.ctx.clock())
+    if session_id is None:
+        call.answer(t(person.lang, "reflection.none"))
+        return
+    call.ack()
+    call.ctx.later(
+        open_reflection,
+        call.ctx,
+        person,
+        session_id,
+        call.command["trigger_id"],
+        call.command.get("response_url"),
+    )
+
+
+def open_reflection(
+    ctx: Context, person: Person, session_id: int, trigger_id: str, response_url: str | None
+) -> None:
+    """Open the reflection modal for a session of the person's (else say it is not)."""
+    ref = reflections.for_modal(ctx, person.user_id, session_id)
+    if ref is None:
+        ctx.slack.post_dm(person.user_id, t(person.lang, "reflection.not_yours"))
+        return
+    open_modal(
+        ctx, person, trigger_id, build_reflection_modal(person.lang, person.tz, ref), response_url
+    )
 
 
 def status(call: Invocation) -> None:
@@ -277,6 +309,7 @@ SUBCOMMANDS: dict[str, tuple[Subcommand, bool]] = {
     "resume": (resume, False),
     "leave": (leave, False),
     "export": (export, False),
+    "reflect": (reflect, False),
     "forget": (forget, False),
     "admin": (admin, True),
 }

@@ -8,11 +8,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, ids
+from bot import enrollment, ids, reflections
 from bot.context import Context
 from bot.enrollment import EnrollmentError, JoinForm
 from bot.i18n import t
 from bot.people import Person
+from bot.reflections import ReflectionError, ReflectionForm
 from bot.text import clean
 from bot.views import build_home, build_join_done
 from handlers.common import services
@@ -105,6 +106,55 @@ def confirm_enrollment(ctx: Context, person: Person, result: enrollment.Enrolled
     ctx.slack.publish_home(person.user_id, build_home(person.lang, person.tz, status))
 
 
+def reflection_form(values: dict[str, Any]) -> ReflectionForm:
+    """Turn the reflection modal's ``state.values`` into a :class:`ReflectionForm`."""
+    rating = _selected(values, ids.RATING)
+    learned_raw = _value(values, ids.LEARNED).get("value")
+    try:
+        learned = clean(learned_raw, max_length=reflections.LEARNED_MAX)
+    except ValueError:
+        raise ReflectionError("reflection.too_long") from None
+    return ReflectionForm(
+        happened=_selected(values, ids.HAPPENED) != "no",
+        learned=learned,
+        rating=int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
+        share="share" in _selected_many(values, ids.SHARE),
+    )
+
+
+def handle_reflection(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, logger: Logger
+) -> None:
+    """Store a reflection privately; problems are shown in the modal."""
+    ctx = services(context)
+    user_id = body["user"]["id"]
+    lang = "en"
+    try:
+        person = ctx.people.get(user_id)
+        lang = person.lang
+        metadata = str(view.get("private_metadata") or "")
+        if not (metadata.isascii() and metadata.isdigit()):
+            raise ReflectionError("reflection.not_yours")
+        shared = reflections.save(
+            ctx, user_id, int(metadata), reflection_form(view["state"]["values"])
+        )
+    except ReflectionError as error:
+        block = ids.LEARNED if error.key == "reflection.too_long" else ids.HAPPENED
+        ack(
+            response_action="errors",
+            errors={block: t(lang, error.key, max=reflections.LEARNED_MAX)},
+        )
+        return
+    except Exception:
+        logger.exception("saving a reflection failed")
+        ack(response_action="errors", errors={ids.HAPPENED: t(lang, "error.internal")})
+        return
+    ack()
+    key = "reflection.saved_shared" if shared else "reflection.saved"
+    ctx.later(ctx.slack.post_dm, user_id, t(lang, key))
+
+
 def register(app: App) -> None:
     """Register the modal submission handlers."""
     app.view(ids.JOIN)(handle_join)
+    app.view(ids.REFLECTION)(handle_reflection)

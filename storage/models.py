@@ -226,6 +226,9 @@ class Reflection(SQLModel, table=True):
     happened: bool = Field(default=True)
     rating: int | None = Field(default=None)
     learned: str | None = Field(default=None, max_length=8000)
+    # Whether the author already shared a learning from this session (so a second
+    # submission does not share it twice); the shared text itself has no link back.
+    shared: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

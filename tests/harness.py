@@ -70,8 +70,9 @@ class Bot:
 
 
 @contextmanager
-def running_bot(database: Database, *, admin_ids: frozenset[str] = frozenset({ADMIN}),
-                **fake_options: Any) -> Iterator[Bot]:
+def running_bot(
+    database: Database, *, admin_ids: frozenset[str] = frozenset({ADMIN}), **fake_options: Any
+) -> Iterator[Bot]:
     """Start the stand-in, the bot's WSGI app under waitress, and a signing driver."""
     with FakeSlack(bot_token=BOT_TOKEN, **fake_options) as fake:
         settings = Settings(
@@ -89,9 +90,13 @@ def running_bot(database: Database, *, admin_ids: frozenset[str] = frozenset({AD
         server = HttpServer(create_wsgi(ctx, app), host="127.0.0.1", port=0, threads=8).start()
         url = f"http://127.0.0.1:{server.port}"
         try:
-            yield Bot(ctx=ctx, fake=fake, slack=SlackDriver(url + "/slack/events",
-                                                            SIGNING_SECRET, fake),
-                      url=url, clock=clock)
+            yield Bot(
+                ctx=ctx,
+                fake=fake,
+                slack=SlackDriver(url + "/slack/events", SIGNING_SECRET, fake),
+                url=url,
+                clock=clock,
+            )
         finally:
             server.stop()
             ctx.background.drain()  # handlers finish before Slack goes away
@@ -106,11 +111,36 @@ def make_pair(bot: Bot, mentor: str, mentee: str, *, status: str = "active") -> 
     with bot.ctx.db.transaction() as session:
         participant = queries.participant_of(session, mentor)
         assert participant is not None
-        pair = Pair(cohort_id=participant.cohort_id, mentor_id=mentor, mentee_id=mentee,
-                    mentor_key=vault.user_key(mentor), mentee_key=vault.user_key(mentee),
-                    status=status, channel_id="G0PAIR", mentor_accepted=status == "active",
-                    mentee_accepted=status == "active")
+        pair = Pair(
+            cohort_id=participant.cohort_id,
+            mentor_id=mentor,
+            mentee_id=mentee,
+            mentor_key=vault.user_key(mentor),
+            mentee_key=vault.user_key(mentee),
+            status=status,
+            channel_id="G0PAIR",
+            mentor_accepted=status == "active",
+            mentee_accepted=status == "active",
+        )
         session.add(pair)
         session.flush()
         assert pair.id is not None
         return pair.id
+
+
+def make_session(bot: Bot, pair_id: int, starts_at: Any, number: int = 1) -> int:
+    """A session of a pair (as the schedule will create them)."""
+    from storage.models import MentoringSession
+
+    with bot.ctx.db.transaction() as session:
+        row = MentoringSession(
+            pair_id=pair_id,
+            number=number,
+            starts_at=starts_at,
+            agenda_kind="topic",
+            agenda_ref="genai",
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id

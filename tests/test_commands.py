@@ -192,7 +192,9 @@ def test_pause_usage_in_german(bot: Bot) -> None:
     assert "nimmt eine Zahl von Wochen" in bot.reply("UDE", "pause drei")
 
 
-@pytest.mark.parametrize("sub", ["join", "status", "resume", "leave", "export", "forget"])
+@pytest.mark.parametrize(
+    "sub", ["join", "status", "resume", "leave", "export", "forget", "reflect"]
+)
 def test_words_after_a_command_without_arguments_are_refused(bot: Bot, sub: str) -> None:
     bot.join("UEN")
     bot.fake.reset_calls()

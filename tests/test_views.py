@@ -8,8 +8,16 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.enrollment import JoinOptions, Status
-from bot.fakeslack.blockkit import check_view
-from bot.views import build_forget_confirm, build_help, build_home, build_join_modal
+from bot.fakeslack.blockkit import check_message, check_view
+from bot.reflections import ReflectionForm, SessionRef
+from bot.views import (
+    build_forget_confirm,
+    build_help,
+    build_home,
+    build_join_modal,
+    build_reflection_modal,
+    build_reflection_prompt,
+)
 from storage.models import Cohort, Pair, Participant
 
 
@@ -32,12 +40,17 @@ def test_views_fit_slacks_limits_and_nothing_is_cut(lang: str) -> None:
         "join again": build_join_modal(lang, JoinOptions(cohorts=cohorts, current=current)),
         "home": build_home(lang, "Europe/Berlin", _status()),
         "home empty": build_home(lang, None, None),
+        "reflection": build_reflection_modal(lang, "Europe/Berlin", SessionRef(
+            session_id=7, starts_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+            previous=ReflectionForm(happened=False, learned="x" * 3000, rating=3, share=True))),
     }
     for name, view in views.items():
         surface = "home" if view["type"] == "home" else "modal"
         assert check_view(view, surface=surface) is None, name
         assert "…" not in json.dumps(view, ensure_ascii=False), name
     assert "…" not in json.dumps(build_forget_confirm(lang), ensure_ascii=False)
+    text, blocks = build_reflection_prompt(lang, 7)
+    assert check_message(text=text, blocks=blocks) is None
     assert "…" not in build_help(lang, in_program=True, is_admin=True)
 
 

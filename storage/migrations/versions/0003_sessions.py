@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("happened", sa.Boolean(), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("learned", sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=True),
+        sa.Column("shared", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
