@@ -138,6 +138,12 @@ class Pair(SQLModel, table=True):
     intro_ts: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The recurring slot, fixed when the pair became active: weekday and wall-clock time
+    # in the mentee's zone, and the date of the first session (the rhythm's anchor).
+    slot_tz: str | None = Field(default=None, max_length=64)
+    slot_weekday: int | None = Field(default=None)
+    slot_time: str | None = Field(default=None, max_length=5)
+    slot_anchor: str | None = Field(default=None, max_length=10)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -177,6 +183,7 @@ class Notification(SQLModel, table=True):
     key: str = Field(max_length=128, unique=True)
     kind: str = Field(max_length=32)
     pair_id: int | None = Field(default=None, foreign_key="pair.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="mentoring_session.id", index=True)
     user_id: str | None = Field(default=None, max_length=32, index=True)
     due_at: datetime = Field(sa_type=UTCDateTime)
     status: str = Field(default=NotificationStatus.PENDING.value, max_length=10)
