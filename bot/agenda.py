@@ -52,10 +52,7 @@ def round_order(*, goals: Sequence[str], topics: Sequence[str]) -> list[AgendaIt
     goal_items = [AgendaItem(GOAL, ref) for ref in _unique(goals)]
     topic_items = [AgendaItem(TOPIC, key) for key in _unique(topics) if key in BY_KEY]
     return [
-        item
-        for pair in zip_longest(goal_items, topic_items)
-        for item in pair
-        if item is not None
+        item for pair in zip_longest(goal_items, topic_items) for item in pair if item is not None
     ]
 
 

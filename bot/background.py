@@ -20,6 +20,8 @@ class Background:
         self.executor = ThreadPoolExecutor(threads, "background")
         self._pending = 0
         self._idle = threading.Condition()
+        self._running: set[str] = set()
+        self._again: set[str] = set()
 
     def later(self, function: Callable[..., object], *args: object) -> None:
         """Run ``function(*args)`` in the background; a failure is logged with its traceback."""
@@ -37,6 +39,30 @@ class Background:
         with self._idle:
             self._pending += 1
         self.executor.submit(run)
+
+    def coalesce(self, key: str, function: Callable[..., object], *args: object) -> None:
+        """Like :meth:`later`, but at most one run per ``key`` at a time: a call during a
+        run asks for exactly one more run after it."""
+        with self._idle:
+            if key in self._running:
+                self._again.add(key)
+                return
+            self._running.add(key)
+
+        def run_until_settled() -> None:
+            settled = False
+            while not settled:
+                try:
+                    function(*args)
+                except Exception:
+                    logger.exception("background task %s failed", key)
+                with self._idle:
+                    settled = key not in self._again
+                    self._again.discard(key)
+                    if settled:
+                        self._running.discard(key)
+
+        self.later(run_until_settled)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until no task is queued or running (tasks a task queues included)."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot import outbox
 from bot.context import Context
 from bot.i18n import t
 from bot.topics import BY_KEY
@@ -15,6 +16,7 @@ from storage import queries
 from storage.models import (
     Cohort,
     Pair,
+    PairStatus,
     Participant,
     ParticipantStatus,
     Role,
@@ -151,6 +153,8 @@ def _enroll(ctx: Context, user_id: str, form: JoinForm) -> Enrolled:
         participant.weekdays = sorted(set(form.weekdays) & set(WEEKDAYS))
         participant.time_window = form.time_window if form.time_window in TIME_WINDOWS else "any"
         changed = created or _answers(participant) != before
+        if created or participant.cohort_id != before[0]:
+            participant.waiting_since = None  # a new pool: tell them again if they wait
         if created:
             participant.status = ParticipantStatus.ACTIVE.value
             participant.paused_until = None
@@ -262,11 +266,13 @@ def leave(ctx: Context, user_id: str) -> str:
             return "already"
         participant.status = ParticipantStatus.LEFT.value
         participant.paused_until = None
+        participant.waiting_since = None
         participant.updated_at = now
         session.add(participant)
         partner = end_open_pair(session, user_id, now)
     if partner:
         ctx.later(tell_pair_ended, ctx, partner)
+        outbox.kick(ctx)
         return "left"
     return "left_alone"
 
@@ -279,8 +285,15 @@ def end_open_pair(session: Session, user_id: str, now: datetime) -> str | None:
         callers tells the partner), else None.
     """
     pair = queries.open_pair_of(session, user_id)
-    if pair is None or pair.id is None or not queries.end_pair(session, pair.id, now):
+    if pair is None or pair.id is None:
         return None
+    was_proposed = pair.status == PairStatus.PROPOSED.value
+    if not queries.end_pair(session, pair.id, now):
+        return None
+    if was_proposed:  # the intro's buttons must go
+        outbox.enqueue(
+            session, key=f"closed:{pair.id}", kind="pair_closed", due_at=now, pair_id=pair.id
+        )
     return queries.partner_id(pair, user_id)
 
 

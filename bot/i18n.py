@@ -166,6 +166,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "match.started": "Matching {cohorts} now; the result follows here in a moment.",
         "match.report": "*{cohort}*: {proposed} pairs proposed, {waiting} people on the "
         "waiting list.",
+        "match.failed": "*{cohort}*: matching failed and changed nothing; please try again.",
         "match.unknown": "There is no open cohort called *{name}*. "
         "`/mentor admin cohort create {name}` creates it.",
         "match.no_cohorts": "There is no open cohort yet: people who `/mentor join` create "
@@ -178,8 +179,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digital world.",
         "intro.mentee": "<@{user}> is the *mentee*: a leader who wants to learn.",
         "intro.topics": "Your shared topics: {topics}.",
-        "intro.ask": "Your pair starts when you both say yes. What you write to me stays "
-        "private; nobody is told who said no.",
+        "intro.ask": "Your pair starts when you both say yes; a no ends it quietly, "
+        "without a reason. What you write to me stays private.",
         "intro.accept": "Yes, let's start",
         "intro.decline": "No, thanks",
         "pair.active": "*You both said yes – your pair is active!* Agree on a first "
@@ -358,6 +359,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "match.started": "Ich bilde jetzt Tandems in {cohorts}; das Ergebnis folgt gleich hier.",
         "match.report": "*{cohort}*: {proposed} Tandems vorgeschlagen, {waiting} Personen auf "
         "der Warteliste.",
+        "match.failed": "*{cohort}*: Das Matching ist fehlgeschlagen und hat nichts "
+        "geändert; bitte versuch es noch einmal.",
         "match.unknown": "Es gibt keine offene Kohorte namens *{name}*. "
         "`/mentor admin cohort create {name}` legt sie an.",
         "match.no_cohorts": "Es gibt noch keine offene Kohorte: Sie entsteht mit dem ersten "
@@ -369,8 +372,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intro.mentor": "<@{user}> ist *Mentor:in*: teilt Wissen über die digitale Welt von heute.",
         "intro.mentee": "<@{user}> ist *Mentee*: eine Führungskraft, die lernen möchte.",
         "intro.topics": "Eure gemeinsamen Themen: {topics}.",
-        "intro.ask": "Euer Tandem startet, wenn ihr beide zusagt. Was ihr mir schreibt, "
-        "bleibt privat; niemand erfährt, wer abgesagt hat.",
+        "intro.ask": "Euer Tandem startet, wenn ihr beide zusagt; ein Nein beendet es "
+        "still, ohne Begründung. Was ihr mir schreibt, bleibt privat.",
         "intro.accept": "Ja, los geht's",
         "intro.decline": "Nein, danke",
         "pair.active": "*Ihr habt beide zugesagt – euer Tandem ist aktiv!* Verabredet ein "

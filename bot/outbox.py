@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -31,9 +32,9 @@ from storage.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
-BATCH = 50
+# A lease covers one send, including slack_sdk's waits on rate limits (8 x Retry-After).
+LEASE = timedelta(minutes=15)
+MAX_ATTEMPTS = 12
 
 # Slack errors that no retry can fix: the message is marked failed.
 PERMANENT_ERRORS = {
@@ -74,6 +75,8 @@ Outcome = Sent | Skipped
 Sender = Callable[[Context, Notification, datetime], Outcome]
 
 SENDERS: dict[str, Sender] = {}
+# What to do in the same commit when a notification of a kind fails for good.
+FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 
 # The modules whose @sender functions deliver notifications; imported before dispatching.
 SENDER_MODULES = ("bot.pairing",)
@@ -134,104 +137,140 @@ class DispatchSummary:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def _claim(ctx: Context, now: datetime, limit: int) -> list[Notification]:
-    lease_until = ctx.clock() + LEASE
+def _claim(ctx: Context, now: datetime) -> tuple[Notification, str] | None:
+    """Lease the next due row to this dispatcher; None when nothing is due.
+
+    One row at a time, so a lease covers exactly one send. The token makes the final
+    write conditional: a dispatcher whose lease was taken over cannot mark the row.
+    """
+    clock = ctx.clock()
+    token = uuid.uuid4().hex
     with ctx.db.transaction() as session:
-        query = (
+        row = session.exec(
             select(Notification)
             .where(Notification.status == NotificationStatus.PENDING.value)
             .where(col(Notification.due_at) <= now)
             .where(
                 (col(Notification.claimed_until).is_(None))
-                | (col(Notification.claimed_until) < ctx.clock())
+                | (col(Notification.claimed_until) < clock)
             )
             .order_by(col(Notification.due_at), col(Notification.id))
-            .limit(limit)
+            .limit(1)
             .with_for_update(skip_locked=True)
-        )
-        rows = list(session.exec(query))
-        for row in rows:
-            row.claimed_until = lease_until
-            row.attempts += 1
-            session.add(row)
-        return rows
+        ).first()
+        if row is None:
+            return None
+        row.claimed_until = clock + LEASE
+        row.claim_token = token
+        row.attempts += 1
+        session.add(row)
+        return row, token
 
 
 def _finish(
     ctx: Context,
     row: Notification,
-    status: str,
-    *,
-    error: str | None = None,
+    token: str,
+    values: dict[str, object],
     then: Callable[[Session], None] | None = None,
-) -> None:
+) -> bool:
+    """Write the outcome if this dispatcher still holds the lease; False otherwise."""
     with ctx.db.transaction() as session:
-        session.execute(
+        done = session.execute(
             update(Notification)
             .where(col(Notification.id) == row.id)
-            .values(
-                status=status,
-                claimed_until=None,
-                error=error,
-                sent_at=ctx.clock() if status == NotificationStatus.SENT.value else None,
-            )
-        )
-        if then is not None:
+            .where(col(Notification.claim_token) == token)
+            .values(claimed_until=None, claim_token=None, **values)
+            .returning(col(Notification.id))
+        ).first()
+        if done is not None and then is not None:
             then(session)
+        return done is not None
 
 
-def _deliver(ctx: Context, row: Notification, now: datetime, summary: DispatchSummary) -> None:
+def _backoff(row: Notification) -> timedelta:
+    """Wait before a transient failure is tried again: 1, 2, 4 … minutes, at most an hour."""
+    return min(timedelta(minutes=2 ** max(0, row.attempts - 1)), timedelta(hours=1))
+
+
+def _deliver(
+    ctx: Context, row: Notification, token: str, now: datetime, summary: DispatchSummary
+) -> None:
     send = SENDERS.get(row.kind)
     if send is None:
-        _finish(ctx, row, NotificationStatus.FAILED.value, error=f"no sender for {row.kind}")
-        summary.failed += 1
+        _fail(ctx, row, token, f"no sender for {row.kind}", summary)
         return
     try:
         outcome = send(ctx, row, now)
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown"))
         if code in PERMANENT_ERRORS or row.attempts >= MAX_ATTEMPTS:
-            logger.warning("notification %s (%s) failed: %s", row.id, row.kind, code)
-            _finish(ctx, row, NotificationStatus.FAILED.value, error=code[:200])
-            summary.failed += 1
+            _fail(ctx, row, token, code, summary)
         else:
-            summary.retry_later += 1  # the lease runs out, then it is due again
+            _retry_later(ctx, row, token, summary)
         return
     except (SlackClientError, OSError) as error:
         logger.warning("notification %s (%s): Slack unreachable: %s", row.id, row.kind, error)
-        summary.retry_later += 1
+        _retry_later(ctx, row, token, summary)
         return
     if isinstance(outcome, Sent):
-        _finish(ctx, row, NotificationStatus.SENT.value, then=outcome.then)
+        values: dict[str, object] = {
+            "status": NotificationStatus.SENT.value,
+            "sent_at": ctx.clock(),
+        }
+        _finish(ctx, row, token, values, outcome.then)
         summary.sent += 1
         summary.by_kind[row.kind] = summary.by_kind.get(row.kind, 0) + 1
     else:
-        _finish(ctx, row, outcome.status)
+        _finish(ctx, row, token, {"status": outcome.status})
         if outcome.status == NotificationStatus.MISSED.value:
             summary.missed += 1
         else:
             summary.skipped += 1
 
 
-def dispatch(ctx: Context, now: datetime | None = None, *, batch: int = BATCH) -> DispatchSummary:
+def _retry_later(ctx: Context, row: Notification, token: str, summary: DispatchSummary) -> None:
+    """A rate limit past slack_sdk's retries, a 5xx, a dropped connection: try again later."""
+    _finish(ctx, row, token, {"due_at": ctx.clock() + _backoff(row)})
+    summary.retry_later += 1
+
+
+def _fail(
+    ctx: Context, row: Notification, token: str, error: str, summary: DispatchSummary
+) -> None:
+    logger.warning("notification %s (%s) failed: %s", row.id, row.kind, error)
+    on_failure = FAILURE_HANDLERS.get(row.kind)
+    _finish(
+        ctx,
+        row,
+        token,
+        {"status": NotificationStatus.FAILED.value, "error": error[:200]},
+        (lambda session: on_failure(session, row)) if on_failure else None,
+    )
+    summary.failed += 1
+
+
+def dispatch(ctx: Context, now: datetime | None = None) -> DispatchSummary:
     """Send every notification due at ``now`` (default: the current time), each once.
 
     Returns:
-        What was sent, skipped, failed, or left for a later pass.
+        What was sent, skipped, missed, failed, or left for a later pass.
     """
     for module in SENDER_MODULES:
         importlib.import_module(module)
     now = now or ctx.clock()
     summary = DispatchSummary()
-    seen: set[int] = set()
-    while True:
-        rows = [row for row in _claim(ctx, now, batch) if row.id not in seen]
-        if not rows:
-            return summary
-        for row in rows:
-            seen.add(row.id or 0)
-            try:
-                _deliver(ctx, row, now, summary)
-            except Exception:
-                logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
-                summary.retry_later += 1
+    while (claimed := _claim(ctx, now)) is not None:
+        row, token = claimed
+        try:
+            _deliver(ctx, row, token, now, summary)
+        except Exception:
+            logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
+            summary.retry_later += 1
+    return summary
+
+
+def kick(ctx: Context) -> None:
+    """Send what is due now, in the background; passes never pile up (one at a time,
+    and a kick during a pass makes one more pass afterwards)."""
+    ctx.background.coalesce("dispatch", dispatch, ctx)

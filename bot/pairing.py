@@ -11,6 +11,7 @@ none.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +32,7 @@ from storage.models import (
     ParticipantStatus,
     SlackUser,
 )
+from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,11 @@ def match_cohort(ctx: Context, cohort: Cohort) -> MatchReport:
         }
         past = {
             frozenset((mentor_key, mentee_key))
-            for mentor_key, mentee_key in session.exec(select(Pair.mentor_key, Pair.mentee_key))
+            for mentor_key, mentee_key in session.exec(
+                select(Pair.mentor_key, Pair.mentee_key).where(
+                    col(Pair.status) != PairStatus.CANCELLED.value
+                )
+            )
         }
         candidates = [
             matching.Candidate(
@@ -130,14 +136,16 @@ def match_cohort(ctx: Context, cohort: Cohort) -> MatchReport:
             if participant.waiting_since is None:
                 participant.waiting_since = now
                 session.add(participant)
+                # waiting_since is the guard against telling twice; the key only needs
+                # to be unique per notice.
                 outbox.enqueue(
                     session,
-                    key=f"waiting:{user_id}:{now.isoformat()}",
+                    key=f"waiting:{uuid.uuid4().hex}",
                     kind="waiting",
                     due_at=now,
                     user_id=user_id,
                 )
-    ctx.later(outbox.dispatch, ctx)
+    outbox.kick(ctx)
     return MatchReport(
         cohort=cohort.name,
         proposed=len(result.pairs),
@@ -153,11 +161,14 @@ def _pool(session: Session, cohort: Cohort, now: datetime) -> list[Participant]:
         select(Pair.mentor_id, Pair.mentee_id).where(col(Pair.status).in_(queries.OPEN_PAIR_STATES))
     ):
         paired.update(filter(None, (mentor_id, mentee_id)))
+    # FOR UPDATE (PostgreSQL): a leave, pause or forget of someone in the pool waits until
+    # this run has committed, then ends whatever pair it proposed for them.
     participants = session.exec(
         select(Participant)
         .where(Participant.cohort_id == cohort.id)
         .where(col(Participant.status) != ParticipantStatus.LEFT.value)
         .order_by(col(Participant.user_id))
+        .with_for_update()
     )
     return [
         p
@@ -186,7 +197,13 @@ def answer(ctx: Context, pair_id: int, user_id: str, *, accept: bool) -> str:
         if pair.status != PairStatus.PROPOSED.value:
             return "already" if pair.status == PairStatus.ACTIVE.value and accept else "closed"
         if not accept:
-            if not queries.end_pair(session, pair_id, now, status=PairStatus.DECLINED.value):
+            if not queries.end_pair(
+                session,
+                pair_id,
+                now,
+                status=PairStatus.DECLINED.value,
+                from_states=(PairStatus.PROPOSED.value,),
+            ):
                 return "closed"
             outbox.enqueue(
                 session, key=f"closed:{pair_id}", kind="pair_closed", due_at=now, pair_id=pair_id
@@ -213,9 +230,9 @@ def answer(ctx: Context, pair_id: int, user_id: str, *, accept: bool) -> str:
                 .values({flag: True})
                 .returning(col(Pair.id))
             ).first()
-            if changed is None:
-                return "already"
             session.refresh(pair)
+            if changed is None:
+                return "already" if pair.status != PairStatus.DECLINED.value else "closed"
             if not (pair.mentor_accepted and pair.mentee_accepted):
                 outcome = "accepted"
             else:
@@ -230,7 +247,7 @@ def answer(ctx: Context, pair_id: int, user_id: str, *, accept: bool) -> str:
                     pair_id=pair_id,
                 )
                 outcome = "active"
-    ctx.later(outbox.dispatch, ctx)
+    outbox.kick(ctx)
     return outcome
 
 
@@ -267,6 +284,10 @@ def send_intro(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome
     if loaded is None or loaded[0].status != PairStatus.PROPOSED.value:
         return outbox.Skipped()
     pair, mentor, mentee = loaded
+    if any(
+        queries.effective_status(p, now) != ParticipantStatus.ACTIVE.value for p in (mentor, mentee)
+    ):
+        return outbox.Skipped()
     members = _members(pair)
     assert members is not None
     shared = [topic for topic in mentee.topics if topic in set(mentor.topics)]
@@ -286,6 +307,21 @@ def send_intro(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome
         )
 
     return outbox.Sent(then=remember)
+
+
+def _cancel_unintroduced(session: Session, row: Notification) -> None:
+    """Slack refused an intro for good: the pair never existed, both are free again."""
+    if row.pair_id is not None:
+        queries.end_pair(
+            session,
+            row.pair_id,
+            utcnow(),
+            status=PairStatus.CANCELLED.value,
+            from_states=(PairStatus.PROPOSED.value,),
+        )
+
+
+outbox.FAILURE_HANDLERS["intro"] = _cancel_unintroduced
 
 
 @outbox.sender("waiting")

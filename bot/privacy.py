@@ -6,12 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot import reflections
+from sqlmodel import col, select
+
+from bot import outbox, reflections
 from bot.context import Context
 from bot.enrollment import end_open_pair, tell_pair_ended
 from bot.i18n import t
 from storage import queries
-from storage.models import Cohort
+from storage.models import Cohort, Notification
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -21,6 +23,19 @@ def _iso(value: datetime | None) -> str | None:
 def collect(ctx: Context, user_id: str) -> dict[str, Any]:
     """Everything the bot holds about ``user_id``, as JSON-ready data."""
     with ctx.db.transaction(write=False) as session:
+        messages = [
+            {
+                "kind": n.kind,
+                "due_at": _iso(n.due_at),
+                "status": n.status,
+                "sent_at": _iso(n.sent_at),
+            }
+            for n in session.exec(
+                select(Notification)
+                .where(Notification.user_id == user_id)
+                .order_by(col(Notification.id))
+            )
+        ]
         profile = queries.cached_user(session, user_id)
         participant = queries.participant_of(session, user_id)
         cohort = session.get(Cohort, participant.cohort_id) if participant else None
@@ -36,6 +51,7 @@ def collect(ctx: Context, user_id: str) -> dict[str, Any]:
         "slack_profile_cache": None,
         "enrollment": None,
         "pairs": [],
+        "messages_to_you": messages,
     }
     if profile is not None:
         data["slack_profile_cache"] = {
@@ -54,6 +70,7 @@ def collect(ctx: Context, user_id: str) -> dict[str, Any]:
             "preferred_time": participant.time_window,
             "status": participant.status,
             "paused_until": _iso(participant.paused_until),
+            "on_waiting_list_since": _iso(participant.waiting_since),
             "joined_at": _iso(participant.joined_at),
             "updated_at": _iso(participant.updated_at),
         }
@@ -99,4 +116,5 @@ def forget(ctx: Context, user_id: str) -> bool:
         found = queries.forget_user(session, user_id)
     if partner:
         ctx.later(tell_pair_ended, ctx, partner)
+        outbox.kick(ctx)
     return found

@@ -287,7 +287,12 @@ def run_matching(ctx: Context, lang: str, targets: list[Any], response_url: str)
     """Match each cohort and report the figures (no names) to the admin."""
     lines = []
     for cohort in targets:
-        report = pairing.match_cohort(ctx, cohort)
+        try:
+            report = pairing.match_cohort(ctx, cohort)
+        except Exception:
+            logger.exception("matching cohort %s failed", cohort.id)
+            lines.append(t(lang, "match.failed", cohort=escape(cohort.name)))
+            continue
         lines.append(
             t(
                 lang,

@@ -45,6 +45,8 @@ class PairStatus(StrEnum):
     ACTIVE = "active"
     DECLINED = "declined"
     ENDED = "ended"
+    # Never introduced (Slack refused the intro for good): not a former pair.
+    CANCELLED = "cancelled"
 
 
 class Cohort(SQLModel, table=True):
@@ -188,6 +190,7 @@ class Notification(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     status: str = Field(default=NotificationStatus.PENDING.value, max_length=10)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim_token: str | None = Field(default=None, max_length=32)
     attempts: int = Field(default=0)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)

@@ -149,7 +149,12 @@ def pairs_of(session: Session, user_id: str) -> Sequence[Pair]:
 
 
 def end_pair(
-    session: Session, pair_id: int, now: datetime, *, status: str = PairStatus.ENDED.value
+    session: Session,
+    pair_id: int,
+    now: datetime,
+    *,
+    status: str = PairStatus.ENDED.value,
+    from_states: tuple[str, ...] = OPEN_PAIR_STATES,
 ) -> bool:
     """End a proposed or active pair (as ``ended`` or ``declined``); False when it was no
     longer open.
@@ -160,7 +165,7 @@ def end_pair(
     result = session.execute(
         update(Pair)
         .where(col(Pair.id) == pair_id)
-        .where(col(Pair.status).in_(OPEN_PAIR_STATES))
+        .where(col(Pair.status).in_(from_states))
         .values(status=status, ended_at=now)
         .returning(col(Pair.id))
     )
@@ -210,8 +215,11 @@ def forget_user(session: Session, user_id: str) -> bool:
         result = session.execute(delete(table).where(col(table.user_id) == user_id))
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
     for column in (Pair.mentor_id, Pair.mentee_id):
+        # The accept flags would tell, next to a declined status, who said no.
         result = session.execute(
-            update(Pair).where(col(column) == user_id).values({column: None, "channel_id": None})
+            update(Pair)
+            .where(col(column) == user_id)
+            .values({column: None, "mentor_accepted": False, "mentee_accepted": False})
         )
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
     return found

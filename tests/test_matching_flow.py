@@ -14,7 +14,7 @@ from bot import ids
 from bot.fakeslack.records import RateLimits
 from storage import queries
 from storage.db import Database
-from storage.models import Notification, Pair
+from storage.models import Notification, Pair, Participant
 from tests.harness import ADMIN, Bot, running_bot
 
 
@@ -233,13 +233,12 @@ def test_dispatch_command_sends_due_work_once(tmp_path: Path) -> None:
 
         database = Database.from_url(url)
         with database.transaction() as session:
-            outbox.enqueue(
-                session,
-                key="waiting:test",
-                kind="waiting",
-                user_id="UA",
-                due_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
-            )
+            cohort = queries.cohort_named(session, "general")
+            session.add(Participant(user_id="UA", cohort_id=cohort.id or 0, role="mentor",
+                                    topics=["genai"],
+                                    waiting_since=datetime(2026, 12, 1, 8, tzinfo=UTC)))
+            outbox.enqueue(session, key="waiting:test", kind="waiting", user_id="UA",
+                           due_at=datetime(2026, 12, 1, 9, tzinfo=UTC))
         database.dispose()
         command = [sys.executable, "-m", "bot", "dispatch", "--at"]
         early = subprocess.run(
@@ -278,10 +277,11 @@ def test_dispatch_command_sends_due_work_once(tmp_path: Path) -> None:
             text=True,
             timeout=60,
         )
+        delivered = [m for m in fake.messages_for("UA") if "waiting list" in m.text]
     first, second = json.loads(due.stdout), json.loads(again.stdout)
-    # UA is not enrolled, so the waiting note no longer applies: skipped, once.
-    assert (first["sent"], first["skipped"]) == (0, 1)
+    assert (first["sent"], first["by_kind"]) == (1, {"waiting": 1})
     assert (second["sent"], second["skipped"]) == (0, 0)
+    assert len(delivered) == 1
     assert bad.returncode == 2 and "ISO-8601" in bad.stderr
 
 

@@ -93,7 +93,7 @@ def test_forget_removes_ids_but_keeps_pair_hashes(db: Database) -> None:
         assert queries.cached_user(session, "U1") is None
         assert queries.pairs_of(session, "U1") == []
         pair = queries.pairs_of(session, "U2")[0]
-        assert pair.mentee_id is None and pair.channel_id is None
+        assert pair.mentee_id is None
         assert (pair.mentor_key, pair.mentee_key) == ("k2", "k1")
         assert queries.participant_of(session, "U2") is not None
     with db.transaction() as session:

@@ -99,6 +99,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("claim_token", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
+        )
         batch_op.create_index(
             batch_op.f("ix_notification_session_id"), ["session_id"], unique=False
         )
@@ -131,6 +134,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_constraint("fk_notification_session_id", type_="foreignkey")
+        batch_op.drop_column("claim_token")
         batch_op.drop_index(batch_op.f("ix_notification_session_id"))
         batch_op.drop_column("session_id")
 
