@@ -299,5 +299,5 @@ def end_open_pair(session: Session, user_id: str, now: datetime) -> str | None:
 
 def tell_pair_ended(ctx: Context, partner_id: str) -> None:
     """DM the partner that the pair ended (no reason, no name)."""
-    person = ctx.people.get(partner_id)
+    person = ctx.people.get(partner_id, patient=True)
     ctx.slack.post_dm(partner_id, t(person.lang, "pair.ended"))

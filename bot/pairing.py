@@ -262,7 +262,9 @@ def _members(pair: Pair) -> list[str] | None:
 
 def _langs(ctx: Context, user_ids: list[str]) -> list[str]:
     """The languages of a group, in a stable order, without repeats."""
-    return sorted({ctx.people.get(uid).lang for uid in user_ids}, key=("de", "en").index)
+    return sorted(
+        {ctx.people.get(uid, patient=True).lang for uid in user_ids}, key=("de", "en").index
+    )
 
 
 def _load(ctx: Context, pair_id: int | None) -> tuple[Pair, Participant, Participant] | None:
@@ -337,7 +339,7 @@ def send_waiting(ctx: Context, row: Notification, now: datetime) -> outbox.Outco
         )
     if not still_waiting or user_id is None:
         return outbox.Skipped()
-    ctx.slack.post_dm(user_id, t(ctx.people.get(user_id).lang, "match.waiting"))
+    ctx.slack.post_dm(user_id, t(ctx.people.get(user_id, patient=True).lang, "match.waiting"))
     return outbox.Sent()
 
 
@@ -382,5 +384,7 @@ def send_declined(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
     """Each person, privately: back in the pool, a new match will come (no reason given)."""
     if row.user_id is None:
         return outbox.Skipped()
-    ctx.slack.post_dm(row.user_id, t(ctx.people.get(row.user_id).lang, "pair.declined"))
+    ctx.slack.post_dm(
+        row.user_id, t(ctx.people.get(row.user_id, patient=True).lang, "pair.declined")
+    )
     return outbox.Sent()

@@ -72,13 +72,15 @@ class People:
         self._clock = clock
         self._later = later
 
-    def get(self, user_id: str, *, remember: bool = True) -> Person:
+    def get(self, user_id: str, *, remember: bool = True, patient: bool = False) -> Person:
         """The person, quickly: cached, else a quick ``users.info``, else English.
 
         Args:
             user_id: The Slack user ID.
             remember: Cache what ``users.info`` says; False when the person is about to be
                 forgotten, so that looking them up stores nothing new.
+            patient: Wait out Slack's rate limits on a cache miss (for work in the
+                background, where nobody waits on an answer).
         """
         with self._db.transaction(write=False) as session:
             row = queries.cached_user(session, user_id)
@@ -86,7 +88,7 @@ class People:
             if remember and self._clock() - row.fetched_at > CACHE_FOR:
                 self._later(self.refresh, user_id)
             return self._person(row)
-        fetched = self._fetch(user_id, quick=True)
+        fetched = self._fetch(user_id, quick=not patient)
         if fetched is None:
             if remember:
                 self._later(self.refresh, user_id)
