@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(ctx: object, at: str | None) -> int:
     from datetime import UTC, datetime
 
-    from bot import outbox
+    from bot import outbox, sessions
     from bot.context import Context
     from storage.migrate import upgrade
 
@@ -95,6 +95,7 @@ def _dispatch(ctx: object, at: str | None) -> int:
             when = when.replace(tzinfo=UTC)
     try:
         upgrade(ctx.db.engine)
+        sessions.plan(ctx, when)
         summary = outbox.dispatch(ctx, when)
     finally:
         ctx.close()

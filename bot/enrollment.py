@@ -198,12 +198,18 @@ def status(ctx: Context, user_id: str) -> Status | None:
         cohort = session.get(Cohort, participant.cohort_id)
         assert cohort is not None  # a foreign key
         pair = queries.open_pair_of(session, user_id)
+        upcoming = (
+            queries.next_session(session, pair.id, now)
+            if pair is not None and pair.id is not None and pair.status == "active"
+            else None
+        )
         return Status(
             participant=participant,
             cohort=cohort,
             state=queries.effective_status(participant, now),
             pair=pair,
             partner_id=queries.partner_id(pair, user_id) if pair else None,
+            next_session=upcoming,
         )
 
 

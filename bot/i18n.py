@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 
 LANGUAGES = ("en", "de")
 
@@ -33,8 +33,11 @@ def fmt_date(value: datetime, lang: str, tz: str | None) -> str:
 
 
 def fmt_datetime(value: datetime, lang: str, tz: str | None) -> str:
-    """A date and time in the person's zone and language."""
-    return format_datetime(value, format="medium", tzinfo=zone(tz), locale=lang)
+    """A weekday, date and time in the person's zone and language, e.g.
+    "Tuesday, December 1, 2026, 9:00 AM" / "Dienstag, 1. Dezember 2026, 15:00"."""
+    local = value.astimezone(zone(tz))
+    day = format_date(local.date(), format="full", locale=lang)
+    return f"{day}, {format_time(local, format='short', locale=lang)}"
 
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -220,6 +223,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reflection.prompt": "How was your session? Take two minutes to note what you took "
         "from it – only you will see it.",
         "reflection.button": "Reflect",
+        # sessions
+        "reminder.title": "*Reminder: your reverse mentoring session with <@{partner}> is "
+        "tomorrow, {when} ({minutes} minutes).*",
+        "reminder.agenda_topic": "Agenda: *{topic}*",
+        "reminder.agenda_goal_own": "Agenda: your learning goal _{goal}_",
+        "reminder.agenda_goal_partner": "Agenda: one of <@{user}>'s learning goals (they "
+        "will bring it)",
+        "reminder.agenda_open": "Agenda: open – bring what is on your mind",
+        "reminder.prompts": "Conversation prompts:",
+        "reminder.skip": "Skip this session",
+        "status.next_session_none": "Next session: none planned",
+        "session.skipped": "Done – this session is skipped; the next one stays as planned.",
+        "session.skipped_partner": "The reverse mentoring session on {when} is skipped. The "
+        "next one stays as planned.",
+        "session.not_yours": "That session is not one of yours.",
+        "session.past": "That session has already started.",
+        "session.already": "That session is already skipped.",
         # home
         "home.title": "Reverse mentoring",
         "home.not_enrolled": "Younger colleagues mentor senior leaders on today's digital "
@@ -414,6 +434,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reflection.prompt": "Wie war euer Termin? Nimm dir zwei Minuten und halte fest, was "
         "du mitnimmst – nur du wirst es sehen.",
         "reflection.button": "Reflektieren",
+        "reminder.title": "*Erinnerung: Morgen ist euer Reverse-Mentoring-Termin mit "
+        "<@{partner}>, {when} ({minutes} Minuten).*",
+        "reminder.agenda_topic": "Thema: *{topic}*",
+        "reminder.agenda_goal_own": "Thema: dein Lernziel _{goal}_",
+        "reminder.agenda_goal_partner": "Thema: eines der Lernziele von <@{user}> (bringt es mit)",
+        "reminder.agenda_open": "Thema: offen – bringt mit, was euch beschäftigt",
+        "reminder.prompts": "Gesprächsimpulse:",
+        "reminder.skip": "Diesen Termin auslassen",
+        "status.next_session_none": "Nächster Termin: keiner geplant",
+        "session.skipped": "Erledigt – dieser Termin fällt aus; der nächste bleibt wie geplant.",
+        "session.skipped_partner": "Der Reverse-Mentoring-Termin am {when} fällt aus. Der "
+        "nächste bleibt wie geplant.",
+        "session.not_yours": "Dieser Termin gehört nicht zu dir.",
+        "session.past": "Dieser Termin hat schon begonnen.",
+        "session.already": "Dieser Termin fällt bereits aus.",
         "home.title": "Reverse Mentoring",
         "home.not_enrolled": "Jüngere Kolleg:innen begleiten Führungskräfte durch die "
         "digitale Welt, in regelmäßigen, vertraulichen 1:1-Gesprächen. Du bist noch nicht "

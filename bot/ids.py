@@ -17,6 +17,7 @@ PAIR_DECLINE = "pair_decline"
 REFLECT_OPEN = "reflect_open"
 FORGET_CONFIRM = "forget_confirm"
 HOME_JOIN = "home_join"
+SESSION_SKIP = "session_skip"
 
 # reflection modal inputs (block_id == action_id)
 HAPPENED = "happened"

@@ -79,7 +79,7 @@ SENDERS: dict[str, Sender] = {}
 FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 
 # The modules whose @sender functions deliver notifications; imported before dispatching.
-SENDER_MODULES = ("bot.pairing",)
+SENDER_MODULES = ("bot.pairing", "bot.sessions")
 
 
 def sender(kind: str) -> Callable[[Sender], Sender]:
@@ -100,6 +100,7 @@ def enqueue(
     due_at: datetime,
     pair_id: int | None = None,
     user_id: str | None = None,
+    session_id: int | None = None,
 ) -> bool:
     """Owe a message, once per ``key``; False when that key was owed before."""
     table = Notification.__table__  # type: ignore[attr-defined]
@@ -112,6 +113,7 @@ def enqueue(
             due_at=due_at,
             pair_id=pair_id,
             user_id=user_id,
+            session_id=session_id,
             status=NotificationStatus.PENDING.value,
             attempts=0,
         )

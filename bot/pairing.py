@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
-from bot import matching, outbox
+from bot import matching, outbox, sessions
 from bot.context import Context
 from bot.i18n import t, zone
 from bot.views import build_intro, build_pair_closed
@@ -239,6 +239,7 @@ def answer(ctx: Context, pair_id: int, user_id: str, *, accept: bool) -> str:
                 pair.status = PairStatus.ACTIVE.value
                 pair.activated_at = now
                 session.add(pair)
+                sessions.plan_pair(session, pair, now)
                 outbox.enqueue(
                     session,
                     key=f"active:{pair_id}",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import outbox
+from bot import outbox, sessions
 from bot.context import Context
 from storage import queries
 
@@ -23,6 +23,13 @@ def housekeeping(ctx: Context) -> None:
         queries.purge_events(session, ctx.clock() - EVENT_ID_RETENTION)
 
 
+def plan_sessions(ctx: Context) -> None:
+    """Keep every active pair's next sessions (and their messages) planned."""
+    added = sessions.plan(ctx)
+    if added:
+        logger.info("planned %s sessions", added)
+
+
 def dispatch_due(ctx: Context) -> None:
     """The dispatcher job: send whatever is due now."""
     summary = outbox.dispatch(ctx)
@@ -36,6 +43,17 @@ def create_scheduler(ctx: Context) -> BackgroundScheduler:
     Jobs have stable IDs, one instance at a time, and missed runs coalesce into one.
     """
     scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        plan_sessions,
+        "interval",
+        hours=1,
+        args=[ctx],
+        id="plan",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
     scheduler.add_job(
         dispatch_due,
         "interval",

@@ -441,3 +441,39 @@ def build_reflection_prompt(lang: str, session_id: int) -> tuple[str, Blocks]:
             ],
         },
     ]
+
+
+# --- sessions -------------------------------------------------------------------------
+
+
+def build_reminder(
+    lang: str,
+    *,
+    when: str,
+    minutes: int,
+    partner: str,
+    agenda_line: str,
+    prompts: list[str],
+    session_id: int,
+) -> tuple[str, Blocks]:
+    """The reminder 24 hours before a session, for one person, with the skip button."""
+    title = t(lang, "reminder.title", partner=partner, when=when, minutes=minutes)
+    body = [title, agenda_line]
+    if prompts:
+        body += ["", t(lang, "reminder.prompts"), *("• " + prompt for prompt in prompts)]
+    blocks: Blocks = [
+        section("\n".join(body)),
+        {
+            "type": "actions",
+            "block_id": "session",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.SESSION_SKIP,
+                    "text": plain(t(lang, "reminder.skip")),
+                    "value": str(session_id),
+                }
+            ],
+        },
+    ]
+    return title.replace("*", ""), blocks

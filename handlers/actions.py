@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, ids, pairing, privacy
+from bot import enrollment, ids, pairing, privacy, sessions
 from bot.context import Context
 from bot.i18n import t
 from bot.views import build_home, build_join_modal
@@ -90,6 +90,31 @@ def handle_reflect_open(ack: Ack, body: dict[str, Any], context: BoltContext) ->
         )
 
 
+def handle_session_skip(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """A reminder's skip button: this one session is off; the partner is told."""
+    ack()
+    ctx = services(context)
+    value = str(body["actions"][0].get("value", ""))
+    ctx.later(skip_session, ctx, body["user"]["id"], value, body.get("response_url"))
+
+
+def skip_session(ctx: Context, user_id: str, value: str, response_url: str | None) -> None:
+    """Skip the session, tell the partner, and answer only the person who clicked."""
+    person = ctx.people.get(user_id)
+    outcome, partner, starts_at = (
+        sessions.skip(ctx, int(value), user_id)
+        if value.isascii() and value.isdigit()
+        else ("not_yours", None, None)
+    )
+    if partner and starts_at:
+        sessions.tell_skipped(ctx, partner, starts_at)
+    text = t(person.lang, f"session.{outcome}")
+    if response_url:
+        ctx.slack.respond(response_url, text)
+    else:
+        ctx.slack.post_dm(user_id, text)
+
+
 def register(app: App) -> None:
     """Register the button handlers."""
     app.action(ids.FORGET_CONFIRM)(handle_forget_confirm)
@@ -97,3 +122,4 @@ def register(app: App) -> None:
     app.action(ids.PAIR_ACCEPT)(handle_pair_answer)
     app.action(ids.PAIR_DECLINE)(handle_pair_answer)
     app.action(ids.REFLECT_OPEN)(handle_reflect_open)
+    app.action(ids.SESSION_SKIP)(handle_session_skip)

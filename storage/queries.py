@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from storage.models import (
     Cohort,
     Goal,
+    MentoringSession,
     Notification,
     Pair,
     PairStatus,
@@ -20,6 +21,7 @@ from storage.models import (
     ParticipantStatus,
     ProcessedEvent,
     Reflection,
+    SessionStatus,
     SlackUser,
 )
 
@@ -170,6 +172,18 @@ def end_pair(
         .returning(col(Pair.id))
     )
     return result.first() is not None
+
+
+def next_session(session: Session, pair_id: int, now: datetime) -> datetime | None:
+    """When the pair's next scheduled session starts, if any."""
+    return session.exec(
+        select(MentoringSession.starts_at)
+        .where(MentoringSession.pair_id == pair_id)
+        .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
+        .where(col(MentoringSession.starts_at) > now)
+        .order_by(col(MentoringSession.starts_at))
+        .limit(1)
+    ).first()
 
 
 def partner_id(pair: Pair, user_id: str) -> str | None:

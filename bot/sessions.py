@@ -1,0 +1,347 @@
+"""Sessions: an active pair's recurring slot, and what each session owes its people.
+
+When a pair becomes active it gets a slot (a weekday and wall-clock time in the
+mentee's zone, :mod:`bot.schedule`) and its first sessions. :func:`plan` keeps
+``HORIZON`` sessions ahead for every active pair (the scheduler runs it hourly,
+``mentor-bot dispatch`` before sending). Each session owes, through the outbox:
+
+- a reminder to each person 24 hours before, with the time in their own zone, the
+  agenda item (:mod:`bot.agenda`) and conversation prompts, and a skip button;
+- a reflection prompt to each person one hour after it ends.
+
+Nothing is sent for a session of a pair that ended, or while either person is paused
+at the session's time (the rhythm then simply resumes with the next slot).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot import agenda, outbox, schedule
+from bot.context import Context
+from bot.i18n import fmt_datetime, t
+from bot.text import escape
+from bot.topics import BY_KEY
+from bot.views import build_reflection_prompt, build_reminder
+from storage import queries
+from storage.models import (
+    Cohort,
+    Goal,
+    MentoringSession,
+    Notification,
+    NotificationStatus,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    SessionStatus,
+    SlackUser,
+)
+
+logger = logging.getLogger(__name__)
+
+HORIZON = 3
+REMIND_BEFORE = timedelta(hours=24)
+REFLECT_AFTER_END = timedelta(hours=1)
+
+
+def _person(participant: Participant, tz: str | None) -> schedule.Person:
+    return schedule.Person(
+        tz=tz, weekdays=frozenset(participant.weekdays), time_window=participant.time_window
+    )
+
+
+def _tz(session: Session, user_id: str) -> str | None:
+    row = session.get(SlackUser, user_id)
+    return row.tz if row is not None else None
+
+
+def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
+    """Give an active pair its slot (once) and sessions up to the horizon.
+
+    Returns:
+        How many sessions were added.
+    """
+    if pair.status != PairStatus.ACTIVE.value or not pair.mentor_id or not pair.mentee_id:
+        return 0
+    mentor = queries.participant_of(session, pair.mentor_id)
+    mentee = queries.participant_of(session, pair.mentee_id)
+    cohort = session.get(Cohort, pair.cohort_id)
+    if mentor is None or mentee is None or cohort is None:
+        return 0
+    existing = list(
+        session.exec(
+            select(MentoringSession)
+            .where(MentoringSession.pair_id == pair.id)
+            .order_by(col(MentoringSession.number))
+        )
+    )
+    ahead = [s for s in existing if s.starts_at > now]
+    need = HORIZON - len(ahead)
+    if need <= 0:
+        return 0
+    if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
+        slot = schedule.choose_slot(
+            _person(mentor, _tz(session, mentor.user_id)),
+            _person(mentee, _tz(session, mentee.user_id)),
+        )
+        pair.slot_tz, pair.slot_weekday = slot.tz, slot.weekday
+        pair.slot_time = slot.local_time.strftime("%H:%M")
+    else:
+        slot = schedule.Slot(
+            weekday=pair.slot_weekday,
+            local_time=time.fromisoformat(pair.slot_time),
+            tz=pair.slot_tz,
+        )
+    after = max([now, *(s.starts_at for s in existing)])
+    anchor = date.fromisoformat(pair.slot_anchor) if pair.slot_anchor else None
+    starts = schedule.occurrences(
+        slot,
+        cohort.cadence,
+        after=after,
+        count=need,
+        anchor=anchor,
+        notice=schedule.MIN_NOTICE if not existing else timedelta(0),
+    )
+    number = existing[-1].number if existing else 0
+    for starts_at in starts:
+        number += 1
+        meeting = MentoringSession(pair_id=pair.id or 0, number=number, starts_at=starts_at)
+        session.add(meeting)
+        session.flush()
+        _owe(session, pair, meeting)
+    if pair.slot_anchor is None and starts:
+        pair.slot_anchor = starts[0].astimezone(schedule.zone(slot.tz)).date().isoformat()
+    session.add(pair)
+    return len(starts)
+
+
+def _owe(session: Session, pair: Pair, meeting: MentoringSession) -> None:
+    ends = meeting.starts_at + timedelta(minutes=meeting.minutes)
+    for user_id in (pair.mentor_id, pair.mentee_id):
+        outbox.enqueue(
+            session,
+            key=f"reminder:{meeting.id}:{user_id}",
+            kind="reminder",
+            due_at=meeting.starts_at - REMIND_BEFORE,
+            pair_id=pair.id,
+            user_id=user_id,
+            session_id=meeting.id,
+        )
+        outbox.enqueue(
+            session,
+            key=f"reflect:{meeting.id}:{user_id}",
+            kind="reflect",
+            due_at=ends + REFLECT_AFTER_END,
+            pair_id=pair.id,
+            user_id=user_id,
+            session_id=meeting.id,
+        )
+
+
+def plan(ctx: Context, now: datetime | None = None) -> int:
+    """Keep every active pair's sessions planned ahead; returns how many were added."""
+    now = now or ctx.clock()
+    with ctx.db.transaction(write=False) as session:
+        pair_ids = list(session.exec(select(Pair.id).where(Pair.status == PairStatus.ACTIVE.value)))
+    added = 0
+    for pair_id in pair_ids:
+        with ctx.db.transaction() as session:
+            pair = session.get(Pair, pair_id)
+            if pair is not None:
+                added += plan_pair(session, pair, now)
+    return added
+
+
+# --- sending --------------------------------------------------------------------------
+
+
+def _away_at(participant: Participant | None, moment: datetime) -> bool:
+    """Left, or paused at ``moment`` (an open-ended pause, or one that ends later)."""
+    if participant is None or participant.status == ParticipantStatus.LEFT.value:
+        return True
+    if participant.status != ParticipantStatus.PAUSED.value:
+        return False
+    return participant.paused_until is None or participant.paused_until > moment
+
+
+def _load(
+    ctx: Context, row: Notification
+) -> tuple[MentoringSession, Pair, Participant, Participant] | None:
+    with ctx.db.transaction(write=False) as session:
+        meeting = session.get(MentoringSession, row.session_id) if row.session_id else None
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or not pair.mentor_id or not pair.mentee_id:
+            return None
+        mentor = queries.participant_of(session, pair.mentor_id)
+        mentee = queries.participant_of(session, pair.mentee_id)
+        if mentor is None or mentee is None:
+            return None
+        return meeting, pair, mentor, mentee
+
+
+def _agenda(
+    ctx: Context, meeting: MentoringSession, pair: Pair, mentor: Participant, mentee: Participant
+) -> agenda.AgendaItem | None:
+    """The session's agenda item, chosen once (the first reminder sent decides)."""
+    if meeting.agenda_kind:
+        return agenda.AgendaItem(meeting.agenda_kind, meeting.agenda_ref or "")
+    with ctx.db.transaction() as session:
+        goals = [
+            str(g.id)
+            for g in session.exec(
+                select(Goal)
+                .where(Goal.user_id == mentee.user_id)
+                .where(col(Goal.done).is_(False))
+                .order_by(col(Goal.id))
+            )
+        ]
+        shared = [topic for topic in mentee.topics if topic in set(mentor.topics)]
+        used = [
+            agenda.AgendaItem(s.agenda_kind, s.agenda_ref or "")
+            for s in session.exec(
+                select(MentoringSession)
+                .where(MentoringSession.pair_id == pair.id)
+                .where(col(MentoringSession.number) < meeting.number)
+                .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
+                .order_by(col(MentoringSession.number))
+            )
+            if s.agenda_kind in agenda.KINDS
+        ]
+        item = agenda.next_item(goals=goals, topics=shared, used=used)
+        if item is None:
+            return None
+        session.execute(
+            update(MentoringSession)
+            .where(col(MentoringSession.id) == meeting.id)
+            .where(col(MentoringSession.agenda_kind).is_(None))
+            .values(agenda_kind=item.kind, agenda_ref=item.ref)
+        )
+        # Both reminders may get here at once; whichever stored first decided.
+        kind, ref = session.exec(
+            select(MentoringSession.agenda_kind, MentoringSession.agenda_ref).where(
+                MentoringSession.id == meeting.id
+            )
+        ).one()
+        return agenda.AgendaItem(kind, ref or "") if kind else item
+
+
+def _agenda_line(
+    ctx: Context, item: agenda.AgendaItem | None, lang: str, *, recipient: str, mentee_id: str
+) -> str:
+    if item is None:
+        return t(lang, "reminder.agenda_open")
+    if item.kind == "topic":
+        topic = BY_KEY.get(item.ref)
+        return t(lang, "reminder.agenda_topic", topic=topic.label(lang) if topic else item.ref)
+    if recipient != mentee_id:  # a goal is the mentee's own text: the mentor sees no more
+        return t(lang, "reminder.agenda_goal_partner", user=mentee_id)
+    with ctx.db.transaction(write=False) as session:
+        goal = session.get(Goal, int(item.ref)) if item.ref.isdigit() else None
+    text = ctx.vault.decrypt(goal.text) if goal is not None else ""
+    return t(lang, "reminder.agenda_goal_own", goal=escape(text))
+
+
+@outbox.sender("reminder")
+def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+    """24 hours before: the time in the recipient's zone, the agenda, prompts, skip."""
+    loaded = _load(ctx, row)
+    if loaded is None or row.user_id is None:
+        return outbox.Skipped()
+    meeting, pair, mentor, mentee = loaded
+    if pair.status != PairStatus.ACTIVE.value or meeting.status != SessionStatus.SCHEDULED.value:
+        return outbox.Skipped()
+    if now >= meeting.starts_at:
+        return outbox.Skipped(NotificationStatus.MISSED.value)
+    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
+        return outbox.Skipped()
+    item = _agenda(ctx, meeting, pair, mentor, mentee)
+    person = ctx.people.get(row.user_id, patient=True)
+    partner = mentee.user_id if row.user_id == mentor.user_id else mentor.user_id
+    prompts = (
+        agenda.prompts_for(item, person.lang, session_number=meeting.number, count=3)
+        if item
+        else []
+    )
+    text, blocks = build_reminder(
+        person.lang,
+        when=fmt_datetime(meeting.starts_at, person.lang, person.tz),
+        minutes=meeting.minutes,
+        partner=partner,
+        agenda_line=_agenda_line(
+            ctx, item, person.lang, recipient=row.user_id, mentee_id=mentee.user_id
+        ),
+        prompts=prompts,
+        session_id=meeting.id or 0,
+    )
+    ctx.slack.post_dm(row.user_id, text, blocks)
+    return outbox.Sent()
+
+
+@outbox.sender("reflect")
+def send_reflection_prompt(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+    """One hour after the end: privately, the button that opens the reflection modal."""
+    loaded = _load(ctx, row)
+    if loaded is None or row.user_id is None:
+        return outbox.Skipped()
+    meeting, pair, mentor, mentee = loaded
+    if meeting.status != SessionStatus.SCHEDULED.value or pair.status != PairStatus.ACTIVE.value:
+        return outbox.Skipped()
+    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
+        return outbox.Skipped()
+    person = ctx.people.get(row.user_id, patient=True)
+    text, blocks = build_reflection_prompt(person.lang, meeting.id or 0)
+    ctx.slack.post_dm(row.user_id, text, blocks)
+    return outbox.Sent()
+
+
+# --- skipping -------------------------------------------------------------------------
+
+
+def skip(ctx: Context, session_id: int, user_id: str) -> tuple[str, str | None, datetime | None]:
+    """Skip one future session of the person's pair; its messages are cancelled.
+
+    Returns:
+        (``skipped`` | ``not_yours`` | ``past`` | ``already``, the partner's ID, the start).
+    """
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        meeting = session.get(MentoringSession, session_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or user_id not in (pair.mentor_id, pair.mentee_id):
+            return "not_yours", None, None
+        if meeting.starts_at <= now:
+            return "past", None, None
+        changed = session.execute(
+            update(MentoringSession)
+            .where(col(MentoringSession.id) == session_id)
+            .where(col(MentoringSession.status) == SessionStatus.SCHEDULED.value)
+            .values(status=SessionStatus.SKIPPED.value)
+            .returning(col(MentoringSession.id))
+        ).first()
+        if changed is None:
+            return "already", None, None
+        session.execute(
+            update(Notification)
+            .where(col(Notification.session_id) == session_id)
+            .where(col(Notification.status) == NotificationStatus.PENDING.value)
+            .values(status=NotificationStatus.CANCELLED.value)
+        )
+        return "skipped", queries.partner_id(pair, user_id), meeting.starts_at
+
+
+def tell_skipped(ctx: Context, partner_id: str, starts_at: datetime) -> None:
+    """Tell the partner, in their language and zone, that one session is skipped."""
+    person = ctx.people.get(partner_id, patient=True)
+    ctx.slack.post_dm(
+        partner_id,
+        t(
+            person.lang,
+            "session.skipped_partner",
+            when=fmt_datetime(starts_at, person.lang, person.tz),
+        ),
+    )

@@ -1,0 +1,189 @@
+"""Sessions of an active pair: slot, reminders, reflection prompts, pause, skip, exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from bot import ids, outbox, sessions
+from storage.models import MentoringSession, Notification
+from tests.harness import ADMIN, Bot
+
+
+def sessions_of(bot: Bot) -> list[MentoringSession]:
+    with bot.ctx.db.transaction() as session:
+        return list(session.exec(select(MentoringSession).order_by(MentoringSession.id)))  # type: ignore[arg-type]
+
+
+def activate(bot: Bot) -> None:
+    """UEN (New York, mornings) mentors UDE (Berlin, afternoons); both prefer Tuesdays."""
+    bot.join("UEN", role="mentor", topics=["genai", "data"], weekdays=["1"], time_window="morning")
+    bot.join("UDE", role="mentee", topics=["genai"], weekdays=["1"], time_window="afternoon")
+    bot.reply(ADMIN, "admin match")
+    assert bot.ctx.background.wait_idle()
+    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
+    bot.slack.block_action("UEN", ids.PAIR_ACCEPT, message=intro)
+    bot.slack.block_action("UDE", ids.PAIR_ACCEPT, message=intro)
+    assert bot.ctx.background.wait_idle()
+
+
+def messages(bot: Bot, user: str, action_id: str) -> list[Any]:
+    return [m for m in bot.fake.messages_for(user) if action_id in m.action_ids()]
+
+
+def test_an_active_pair_gets_a_slot_both_can_make(bot: Bot) -> None:
+    activate(bot)
+    planned = sessions_of(bot)
+    assert len(planned) == sessions.HORIZON
+    first = planned[0]
+    berlin = first.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    assert (berlin.weekday(), berlin.hour, berlin.minute) == (1, 15, 0)  # Tue 15:00 Berlin
+    assert first.starts_at - bot.clock.now >= timedelta(days=2)  # notice
+    assert [s.starts_at - planned[0].starts_at for s in planned] == [
+        timedelta(0),
+        timedelta(days=14),
+        timedelta(days=28),
+    ]  # every two weeks
+    assert "Next session: Tuesday, December 1, 2026, 9:00" in bot.reply("UEN", "status")
+    assert "Nächster Termin: Dienstag, 1. Dezember 2026, 15:00" in bot.reply("UDE", "status")
+
+
+def test_reminders_24_hours_before_in_each_persons_zone_exactly_once(bot: Bot) -> None:
+    activate(bot)
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at - timedelta(hours=24, minutes=1)
+    assert outbox.dispatch(bot.ctx).by_kind.get("reminder") is None  # not yet due
+    bot.clock.now = first.starts_at - timedelta(hours=24)
+    summary = outbox.dispatch(bot.ctx)
+    assert summary.by_kind == {"reminder": 2}
+    [en] = messages(bot, "UEN", ids.SESSION_SKIP)
+    [de] = messages(bot, "UDE", ids.SESSION_SKIP)
+    assert "tomorrow, Tuesday, December 1, 2026, 9:00" in en.all_text
+    assert "<@UDE>" in en.all_text and "Agenda: *Generative AI*" in en.all_text
+    assert "Dienstag, 1. Dezember 2026, 15:00" in de.all_text
+    assert "Thema: *Generative KI*" in de.all_text and "<@UEN>" in de.all_text
+    assert en.all_text.count("• ") == 3 and de.all_text.count("• ") == 3
+    assert outbox.dispatch(bot.ctx).sent == 0  # a second pass sends nothing again
+
+
+def test_a_reminder_whose_session_started_is_missed_not_sent(bot: Bot) -> None:
+    activate(bot)
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at + timedelta(minutes=5)
+    summary = outbox.dispatch(bot.ctx, first.starts_at + timedelta(minutes=5))
+    assert summary.missed == 2 and messages(bot, "UEN", ids.SESSION_SKIP) == []
+    with bot.ctx.db.transaction() as session:
+        kinds = {
+            (n.kind, n.status)
+            for n in session.exec(select(Notification))
+            if n.session_id == first.id
+        }
+    assert ("reminder", "missed") in kinds
+
+
+def test_a_paused_person_gets_no_session_messages_until_the_pause_ends(bot: Bot) -> None:
+    activate(bot)
+    first, second, _ = sessions_of(bot)
+    bot.reply("UDE", "pause 3")  # covers the first session, not the second
+    bot.clock.now = first.starts_at + timedelta(hours=3)
+    outbox.dispatch(bot.ctx)
+    assert messages(bot, "UEN", ids.SESSION_SKIP) == []
+    assert messages(bot, "UEN", ids.REFLECT_OPEN) == []
+    bot.clock.now = second.starts_at - timedelta(hours=24)
+    outbox.dispatch(bot.ctx)
+    assert len(messages(bot, "UEN", ids.SESSION_SKIP)) == 1  # the rhythm resumes
+
+
+def test_a_reflection_prompt_an_hour_after_the_end_opens_the_modal(bot: Bot) -> None:
+    activate(bot)
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at + timedelta(minutes=45 + 59)
+    outbox.dispatch(bot.ctx)
+    assert messages(bot, "UDE", ids.REFLECT_OPEN) == []
+    bot.clock.now = first.starts_at + timedelta(minutes=45 + 60)
+    outbox.dispatch(bot.ctx)
+    [prompt] = messages(bot, "UDE", ids.REFLECT_OPEN)
+    assert "nur du wirst es sehen" in prompt.all_text
+    assert set(prompt.recipients) == {"UDE"}  # privately
+    bot.slack.block_action("UDE", ids.REFLECT_OPEN, message=prompt)
+    assert bot.fake.wait_for(
+        lambda: any(v["callback_id"] == ids.REFLECTION for v in bot.fake.opened_views("UDE"))
+    )
+    view = [v for v in bot.fake.opened_views("UDE") if v["callback_id"] == ids.REFLECTION][-1]
+    assert view["private_metadata"] == str(first.id)
+
+
+def test_skipping_a_session_cancels_its_messages_and_tells_the_partner(bot: Bot) -> None:
+    activate(bot)
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at - timedelta(hours=24)
+    outbox.dispatch(bot.ctx)
+    [reminder] = messages(bot, "UDE", ids.SESSION_SKIP)
+    bot.slack.block_action("UDE", ids.SESSION_SKIP, message=reminder)
+    assert bot.ctx.background.wait_idle()
+    assert sessions_of(bot)[0].status == "skipped"
+    assert any("fällt aus" in m.text for m in bot.fake.messages_for("UDE"))
+    told = [m for m in bot.fake.messages_for("UEN") if "is skipped" in m.text]
+    assert len(told) == 1 and "9:00" in told[0].text
+    bot.clock.now = first.starts_at + timedelta(hours=2)
+    outbox.dispatch(bot.ctx)
+    assert messages(bot, "UEN", ids.REFLECT_OPEN) == []
+    bot.slack.block_action("UEN", ids.SESSION_SKIP, value=str(first.id))
+    assert bot.ctx.background.wait_idle()
+    assert any("already started" in m.text for m in bot.fake.messages_for("UEN"))
+
+
+def test_a_pair_that_ended_gets_nothing_more(bot: Bot) -> None:
+    activate(bot)
+    bot.reply("UEN", "leave")
+    assert bot.ctx.background.wait_idle()
+    bot.clock.advance(days=60)
+    summary = outbox.dispatch(bot.ctx)
+    assert summary.sent == 0
+    assert messages(bot, "UDE", ids.SESSION_SKIP) == []
+
+
+def test_two_dispatch_processes_at_once_send_every_reminder_once(bot: Bot) -> None:
+    people = [(f"UM{n}", "mentor") for n in range(4)] + [(f"UE{n}", "mentee") for n in range(4)]
+    from bot import enrollment, pairing
+
+    for user, role in people:
+        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
+        enrollment.enroll(
+            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
+        )
+    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
+    pairing.match_cohort(bot.ctx, cohort)
+    assert bot.ctx.background.wait_idle()
+    with bot.ctx.db.transaction() as session:
+        proposed = [
+            (p.id or 0, p.mentor_id or "", p.mentee_id or "")
+            for p in session.exec(select(pairing.Pair))
+        ]
+    assert len(proposed) == 4
+    for pair_id, mentor, mentee in proposed:
+        pairing.answer(bot.ctx, pair_id, mentor, accept=True)
+        assert pairing.answer(bot.ctx, pair_id, mentee, accept=True) == "active"
+    assert bot.ctx.background.wait_idle()
+    first = min(s.starts_at for s in sessions_of(bot))
+    at = (first - timedelta(hours=23)).isoformat()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": bot.fake.api_url,
+        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
+        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
+    }
+    command = [sys.executable, "-m", "bot", "dispatch", "--at", at]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
+    assert sum(o["by_kind"].get("reminder", 0) for o in outputs) == 8
+    for user, _ in people:
+        assert len(messages(bot, user, ids.SESSION_SKIP)) == 1, user
