@@ -240,6 +240,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "session.not_yours": "That session is not one of yours.",
         "session.past": "That session has already started.",
         "session.already": "That session is already skipped.",
+        # goals
+        "help.goals": "`/mentor goals` – set your learning goals (mentees; private)",
+        "goals.title": "Learning goals",
+        "goals.intro": "What do you want to be able to do after this program? Up to three "
+        "goals. Only you see them; your partner sees only that a goal is on the agenda.",
+        "goals.slot": "Goal {n}",
+        "goals.placeholder": "e.g. use an AI assistant for my weekly report",
+        "goals.saved": "Saved: {count} open learning goals. They will come up on your "
+        "agenda, and every third session I'll ask how far you got.",
+        "goals.mentees_only": "Learning goals are for mentees; as a mentor, you help your "
+        "mentee reach theirs.",
+        "goals.too_long": "Please keep each goal under {max} characters.",
+        "checkin.title": "Goal check-in",
+        "checkin.prompt": "Three sessions in: how far along are you with your learning "
+        "goals? It takes a minute and only you see it.",
+        "checkin.button": "Check in",
+        "checkin.done": "Reached",
+        "checkin.saved": "Thanks – your progress is noted.",
+        "checkin.none": "You have no open learning goals. `/mentor goals` sets some.",
         # home
         "home.title": "Reverse mentoring",
         "home.not_enrolled": "Younger colleagues mentor senior leaders on today's digital "
@@ -449,6 +468,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "session.not_yours": "Dieser Termin gehört nicht zu dir.",
         "session.past": "Dieser Termin hat schon begonnen.",
         "session.already": "Dieser Termin fällt bereits aus.",
+        "help.goals": "`/mentor goals` – deine Lernziele festlegen (Mentees; privat)",
+        "goals.title": "Lernziele",
+        "goals.intro": "Was möchtest du nach dem Programm können? Bis zu drei Ziele. Nur du "
+        "siehst sie; dein Tandem sieht nur, dass ein Ziel auf der Agenda steht.",
+        "goals.slot": "Ziel {n}",
+        "goals.placeholder": "z. B. einen KI-Assistenten für meinen Wochenbericht nutzen",
+        "goals.saved": "Gespeichert: {count} offene Lernziele. Sie kommen auf eure Agenda, "
+        "und jeden dritten Termin frage ich, wie weit du bist.",
+        "goals.mentees_only": "Lernziele sind für Mentees; als Mentor:in hilfst du deinem "
+        "Mentee, seine zu erreichen.",
+        "goals.too_long": "Bitte halte jedes Ziel unter {max} Zeichen.",
+        "checkin.title": "Lernziel-Check-in",
+        "checkin.prompt": "Drei Termine sind geschafft: Wie weit bist du mit deinen "
+        "Lernzielen? Das dauert eine Minute, und nur du siehst es.",
+        "checkin.button": "Einschätzen",
+        "checkin.done": "Erreicht",
+        "checkin.saved": "Danke – dein Fortschritt ist notiert.",
+        "checkin.none": "Du hast keine offenen Lernziele. Mit `/mentor goals` legst du "
+        "welche fest.",
         "home.title": "Reverse Mentoring",
         "home.not_enrolled": "Jüngere Kolleg:innen begleiten Führungskräfte durch die "
         "digitale Welt, in regelmäßigen, vertraulichen 1:1-Gesprächen. Du bist noch nicht "

@@ -10,6 +10,7 @@ COMMAND = "/mentor"
 JOIN = "join"
 GOALS = "goals"
 REFLECTION = "reflection"
+GOAL_CHECKIN = "goal_checkin"
 
 # buttons (action_id)
 PAIR_ACCEPT = "pair_accept"
@@ -18,6 +19,11 @@ REFLECT_OPEN = "reflect_open"
 FORGET_CONFIRM = "forget_confirm"
 HOME_JOIN = "home_join"
 SESSION_SKIP = "session_skip"
+GOAL_CHECKIN_OPEN = "goal_checkin_open"
+
+# goal modals
+GOAL_SLOTS = ("goal_1", "goal_2", "goal_3")
+GOAL_DONE = "done"
 
 # reflection modal inputs (block_id == action_id)
 HAPPENED = "happened"

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot import outbox, reflections
+from bot import goals, outbox, reflections
 from bot.context import Context
 from bot.enrollment import end_open_pair, tell_pair_ended
 from bot.i18n import t
@@ -46,6 +46,7 @@ def collect(ctx: Context, user_id: str) -> dict[str, Any]:
         }
     data: dict[str, Any] = {
         "reflections": reflections.mine(ctx, user_id),
+        "learning_goals": goals.mine(ctx, user_id),
         "exported_at": ctx.clock().isoformat(),
         "slack_user_id": user_id,
         "slack_profile_cache": None,

@@ -26,7 +26,7 @@ from bot.context import Context
 from bot.i18n import fmt_datetime, t
 from bot.text import escape
 from bot.topics import BY_KEY
-from bot.views import build_reflection_prompt, build_reminder
+from bot.views import build_checkin_prompt, build_reflection_prompt, build_reminder
 from storage import queries
 from storage.models import (
     Cohort,
@@ -120,8 +120,21 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
     return len(starts)
 
 
+CHECKIN_EVERY = 3
+
+
 def _owe(session: Session, pair: Pair, meeting: MentoringSession) -> None:
     ends = meeting.starts_at + timedelta(minutes=meeting.minutes)
+    if meeting.number % CHECKIN_EVERY == 0:
+        outbox.enqueue(
+            session,
+            key=f"checkin:{meeting.id}",
+            kind="checkin",
+            due_at=ends + REFLECT_AFTER_END,
+            pair_id=pair.id,
+            user_id=pair.mentee_id,
+            session_id=meeting.id,
+        )
     for user_id in (pair.mentor_id, pair.mentee_id):
         outbox.enqueue(
             session,
@@ -345,3 +358,29 @@ def tell_skipped(ctx: Context, partner_id: str, starts_at: datetime) -> None:
             when=fmt_datetime(starts_at, person.lang, person.tz),
         ),
     )
+
+
+@outbox.sender("checkin")
+def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+    """Every third session: the mentee's private goal check-in (when they have goals)."""
+    loaded = _load(ctx, row)
+    if loaded is None or row.user_id is None:
+        return outbox.Skipped()
+    meeting, pair, mentor, mentee = loaded
+    if meeting.status != SessionStatus.SCHEDULED.value or pair.status != PairStatus.ACTIVE.value:
+        return outbox.Skipped()
+    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
+        return outbox.Skipped()
+    with ctx.db.transaction(write=False) as session:
+        has_goals = (
+            session.exec(
+                select(Goal.id).where(Goal.user_id == row.user_id).where(col(Goal.done).is_(False))
+            ).first()
+            is not None
+        )
+    if not has_goals:
+        return outbox.Skipped()
+    person = ctx.people.get(row.user_id, patient=True)
+    text, blocks = build_checkin_prompt(person.lang)
+    ctx.slack.post_dm(row.user_id, text, blocks)
+    return outbox.Sent()

@@ -5,12 +5,14 @@ Every user-written string is escaped before it goes into mrkdwn (:func:`bot.text
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from babel.dates import get_day_names
 
 from bot import ids
 from bot.enrollment import DEPARTMENT_MAX, TIME_WINDOWS, WEEKDAYS, JoinOptions, Status
+from bot.goals import GOAL_MAX, OpenGoal
 from bot.i18n import fmt_date, fmt_datetime, t
 from bot.reflections import LEARNED_MAX, SessionRef
 from bot.text import escape, truncate
@@ -50,7 +52,7 @@ def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
     """The help text, listing the commands this person may use."""
     keys = ["help.join", "help.status"]
     if in_program:
-        keys += ["help.reflect", "help.pause", "help.leave"]
+        keys += ["help.goals", "help.reflect", "help.pause", "help.leave"]
     keys += ["help.export", "help.forget", "help.help"]
     lines = [t(lang, "help.intro"), *("• " + t(lang, key) for key in keys)]
     if is_admin:
@@ -477,3 +479,86 @@ def build_reminder(
         },
     ]
     return title.replace("*", ""), blocks
+
+
+# --- goals ----------------------------------------------------------------------------
+
+
+def build_goals_modal(lang: str, goals: list[OpenGoal]) -> dict[str, Any]:
+    """The mentee's learning goals (callback_id ``goals``), pre-filled, up to three."""
+    blocks: Blocks = [section(t(lang, "goals.intro"))]
+    for index, block_id in enumerate(ids.GOAL_SLOTS):
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": block_id,
+            "max_length": GOAL_MAX,
+            "placeholder": plain(t(lang, "goals.placeholder"), 150),
+        }
+        if index < len(goals):
+            element["initial_value"] = goals[index].text
+        blocks.append(_input(block_id, t(lang, "goals.slot", n=index + 1), element, optional=True))
+    return {
+        "type": "modal",
+        "callback_id": ids.GOALS,
+        "private_metadata": json.dumps([g.id for g in goals[: len(ids.GOAL_SLOTS)]]),
+        "title": plain(t(lang, "goals.title"), 24),
+        "submit": plain(t(lang, "reflection.submit"), 24),
+        "close": plain(t(lang, "join.close"), 24),
+        "blocks": blocks,
+    }
+
+
+def build_checkin_prompt(lang: str) -> tuple[str, Blocks]:
+    """The mentee's private DM every third session, with the check-in button."""
+    text = t(lang, "checkin.prompt")
+    return text, [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": "checkin",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.GOAL_CHECKIN_OPEN,
+                    "style": "primary",
+                    "text": plain(t(lang, "checkin.button")),
+                    "value": "open",
+                }
+            ],
+        },
+    ]
+
+
+def build_checkin_modal(lang: str, goals: list[OpenGoal]) -> dict[str, Any]:
+    """Progress 1–5 per open goal, and which were reached (callback_id ``goal_checkin``)."""
+    blocks: Blocks = []
+    for goal in goals[:20]:
+        levels = [option(str(n), str(n)) for n in range(1, 6)]
+        select: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": f"progress_{goal.id}",
+            "options": levels,
+        }
+        if goal.progress:
+            select["initial_option"] = levels[goal.progress - 1]
+        blocks.append(_input(f"progress_{goal.id}", goal.text, select, optional=True))
+    blocks.append(
+        _input(
+            ids.GOAL_DONE,
+            t(lang, "checkin.done"),
+            {
+                "type": "checkboxes",
+                "action_id": ids.GOAL_DONE,
+                "options": [option(goal.text, str(goal.id)) for goal in goals[:10]],
+            },
+            optional=True,
+        )
+    )
+    return {
+        "type": "modal",
+        "callback_id": ids.GOAL_CHECKIN,
+        "title": plain(t(lang, "checkin.title"), 24),
+        "submit": plain(t(lang, "reflection.submit"), 24),
+        "close": plain(t(lang, "join.close"), 24),
+        "blocks": blocks,
+    }

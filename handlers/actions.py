@@ -7,10 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, ids, pairing, privacy, sessions
+from bot import enrollment, goals, ids, pairing, privacy, sessions
 from bot.context import Context
 from bot.i18n import t
-from bot.views import build_home, build_join_modal
+from bot.people import Person
+from bot.views import build_checkin_modal, build_home, build_join_modal
 from handlers.commands import open_modal, open_reflection
 from handlers.common import services
 
@@ -115,6 +116,23 @@ def skip_session(ctx: Context, user_id: str, value: str, response_url: str | Non
         ctx.slack.post_dm(user_id, text)
 
 
+def handle_checkin_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The check-in prompt's button opens the progress modal for the mentee's goals."""
+    ack()
+    ctx = services(context)
+    person = ctx.people.get(body["user"]["id"])
+    ctx.later(open_checkin, ctx, person, body["trigger_id"])
+
+
+def open_checkin(ctx: Context, person: Person, trigger_id: str) -> None:
+    """Open the check-in modal, or say there is nothing to check in."""
+    mine = goals.open_goals(ctx, person.user_id)
+    if not mine:
+        ctx.slack.post_dm(person.user_id, t(person.lang, "checkin.none"))
+        return
+    open_modal(ctx, person, trigger_id, build_checkin_modal(person.lang, mine), None)
+
+
 def register(app: App) -> None:
     """Register the button handlers."""
     app.action(ids.FORGET_CONFIRM)(handle_forget_confirm)
@@ -123,3 +141,4 @@ def register(app: App) -> None:
     app.action(ids.PAIR_DECLINE)(handle_pair_answer)
     app.action(ids.REFLECT_OPEN)(handle_reflect_open)
     app.action(ids.SESSION_SKIP)(handle_session_skip)
+    app.action(ids.GOAL_CHECKIN_OPEN)(handle_checkin_open)

@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import cohorts, enrollment, ids, pairing, privacy, reflections
+from bot import cohorts, enrollment, goals, ids, pairing, privacy, reflections
 from bot.context import Context
 from bot.i18n import fmt_date, t
 from bot.people import Person
@@ -25,6 +25,7 @@ from bot.text import escape, truncate
 from bot.views import (
     build_admin_usage,
     build_forget_confirm,
+    build_goals_modal,
     build_help,
     build_join_modal,
     build_reflection_modal,
@@ -117,6 +118,26 @@ def open_modal(
             ctx.slack.respond(response_url, text)
         else:
             ctx.slack.post_dm(person.user_id, text)
+
+
+def goals_(call: Invocation) -> None:
+    """``/mentor goals``: the mentee's learning goals modal."""
+    person = call.person
+    try:
+        goals.check_mentee(call.ctx, person.user_id)
+    except goals.GoalError as error:
+        call.answer(t(person.lang, error.key))
+        return
+    view = build_goals_modal(person.lang, goals.open_goals(call.ctx, person.user_id))
+    call.ack()
+    call.ctx.later(
+        open_modal,
+        call.ctx,
+        person,
+        call.command["trigger_id"],
+        view,
+        call.command.get("response_url"),
+    )
 
 
 def reflect(call: Invocation) -> None:
@@ -315,6 +336,7 @@ SUBCOMMANDS: dict[str, tuple[Subcommand, bool]] = {
     "leave": (leave, False),
     "export": (export, False),
     "reflect": (reflect, False),
+    "goals": (goals_, False),
     "forget": (forget, False),
     "admin": (admin, True),
 }

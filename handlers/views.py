@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from logging import Logger
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, ids, reflections
+from bot import enrollment, goals, ids, reflections
 from bot.context import Context
 from bot.enrollment import EnrollmentError, JoinForm
 from bot.i18n import t
@@ -154,7 +155,59 @@ def handle_reflection(
     ctx.later(ctx.slack.post_dm, user_id, t(lang, key))
 
 
+def handle_goals(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, logger: Logger
+) -> None:
+    """Save the mentee's learning goals (encrypted)."""
+    ctx = services(context)
+    user_id = body["user"]["id"]
+    lang = "en"
+    values = view["state"]["values"]
+    try:
+        lang = ctx.people.get(user_id).lang
+        try:
+            shown = [int(i) for i in json.loads(view.get("private_metadata") or "[]")]
+        except (ValueError, TypeError):
+            shown = []
+        texts = [
+            clean(_value(values, slot).get("value"), max_length=goals.GOAL_MAX)
+            for slot in ids.GOAL_SLOTS
+        ]
+        count = goals.save(ctx, user_id, shown, texts)
+    except ValueError as error:
+        key = error.key if isinstance(error, goals.GoalError) else "goals.too_long"
+        ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, key, max=goals.GOAL_MAX)})
+        return
+    except Exception:
+        logger.exception("saving goals failed")
+        ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, "error.internal")})
+        return
+    ack()
+    ctx.later(ctx.slack.post_dm, user_id, t(lang, "goals.saved", count=count))
+
+
+def handle_checkin(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Record progress per goal and the goals reached."""
+    ctx = services(context)
+    user_id = body["user"]["id"]
+    values = view["state"]["values"]
+    progress = {}
+    for block_id in values:
+        if block_id.startswith("progress_") and block_id[9:].isdigit():
+            level = _selected(values, block_id)
+            if level in {"1", "2", "3", "4", "5"}:
+                progress[int(block_id[9:])] = int(level)
+    done = {int(v) for v in _selected_many(values, ids.GOAL_DONE) if v.isdigit()}
+    goals.check_in(ctx, user_id, progress, done)
+    ack()
+    ctx.later(ctx.slack.post_dm, user_id, t(ctx.people.get(user_id).lang, "checkin.saved"))
+
+
 def register(app: App) -> None:
     """Register the modal submission handlers."""
+    app.view(ids.GOALS)(handle_goals)
+    app.view(ids.GOAL_CHECKIN)(handle_checkin)
     app.view(ids.JOIN)(handle_join)
     app.view(ids.REFLECTION)(handle_reflection)

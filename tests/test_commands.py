@@ -193,7 +193,7 @@ def test_pause_usage_in_german(bot: Bot) -> None:
 
 
 @pytest.mark.parametrize(
-    "sub", ["join", "status", "resume", "leave", "export", "forget", "reflect"]
+    "sub", ["join", "status", "resume", "leave", "export", "forget", "reflect", "goals"]
 )
 def test_words_after_a_command_without_arguments_are_refused(bot: Bot, sub: str) -> None:
     bot.join("UEN")

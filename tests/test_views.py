@@ -9,9 +9,12 @@ import pytest
 
 from bot.enrollment import JoinOptions, Status
 from bot.fakeslack.blockkit import check_message, check_view
+from bot.goals import OpenGoal
 from bot.reflections import ReflectionForm, SessionRef
 from bot.views import (
+    build_checkin_modal,
     build_forget_confirm,
+    build_goals_modal,
     build_help,
     build_home,
     build_join_modal,
@@ -22,13 +25,25 @@ from storage.models import Cohort, Pair, Participant
 
 
 def _status(role: str = "mentor") -> Status:
-    participant = Participant(user_id="U1", cohort_id=1, role=role, topics=["genai", "cx"],
-                              department="Ops", status="paused",
-                              paused_until=datetime(2027, 1, 1, tzinfo=UTC))
-    pair = Pair(cohort_id=1, mentor_id="U1", mentee_id="U2", mentor_key="a", mentee_key="b",
-                status="active")
-    return Status(participant=participant, cohort=Cohort(id=1, name="board", name_key="board"),
-                  state="paused", pair=pair, partner_id="U2")
+    participant = Participant(
+        user_id="U1",
+        cohort_id=1,
+        role=role,
+        topics=["genai", "cx"],
+        department="Ops",
+        status="paused",
+        paused_until=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    pair = Pair(
+        cohort_id=1, mentor_id="U1", mentee_id="U2", mentor_key="a", mentee_key="b", status="active"
+    )
+    return Status(
+        participant=participant,
+        cohort=Cohort(id=1, name="board", name_key="board"),
+        state="paused",
+        pair=pair,
+        partner_id="U2",
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
@@ -40,9 +55,21 @@ def test_views_fit_slacks_limits_and_nothing_is_cut(lang: str) -> None:
         "join again": build_join_modal(lang, JoinOptions(cohorts=cohorts, current=current)),
         "home": build_home(lang, "Europe/Berlin", _status()),
         "home empty": build_home(lang, None, None),
-        "reflection": build_reflection_modal(lang, "Europe/Berlin", SessionRef(
-            session_id=7, starts_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
-            previous=ReflectionForm(happened=False, learned="x" * 3000, rating=3, share=True))),
+        "reflection": build_reflection_modal(
+            lang,
+            "Europe/Berlin",
+            SessionRef(
+                session_id=7,
+                starts_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+                previous=ReflectionForm(happened=False, learned="x" * 3000, rating=3, share=True),
+            ),
+        ),
+        "goals": build_goals_modal(
+            lang, [OpenGoal(id=n, text="g" * 300, progress=None) for n in (1, 2, 3)]
+        ),
+        "checkin": build_checkin_modal(
+            lang, [OpenGoal(id=n, text=f"goal {n}", progress=2) for n in (1, 2)]
+        ),
     }
     for name, view in views.items():
         surface = "home" if view["type"] == "home" else "modal"
