@@ -6,10 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import ids, outbox, sessions
 from storage.models import MentoringSession, Notification
@@ -187,3 +187,68 @@ def test_two_dispatch_processes_at_once_send_every_reminder_once(bot: Bot) -> No
     assert sum(o["by_kind"].get("reminder", 0) for o in outputs) == 8
     for user, _ in people:
         assert len(messages(bot, user, ids.SESSION_SKIP)) == 1, user
+
+
+def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_only_the_unanswered(
+    bot: Bot,
+) -> None:
+    """SIGKILL while Slack has delivered a reminder but not yet answered: the restart
+    sends the rest, repeats none that Slack had acknowledged, loses none."""
+    import signal
+    import time
+
+    people = [(f"UM{n}", "mentor") for n in range(5)] + [(f"UE{n}", "mentee") for n in range(5)]
+    from bot import enrollment, pairing
+
+    for user, role in people:
+        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
+        enrollment.enroll(
+            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
+        )
+    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
+    pairing.match_cohort(bot.ctx, cohort)
+    assert bot.ctx.background.wait_idle()
+    with bot.ctx.db.transaction() as session:
+        proposed = [
+            (p.id or 0, p.mentor_id or "", p.mentee_id or "")
+            for p in session.exec(select(pairing.Pair))
+        ]
+    for pair_id, mentor, mentee in proposed:
+        pairing.answer(bot.ctx, pair_id, mentor, accept=True)
+        pairing.answer(bot.ctx, pair_id, mentee, accept=True)
+    assert bot.ctx.background.wait_idle()
+    at = (min(s.starts_at for s in sessions_of(bot)) - timedelta(hours=23)).isoformat()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": bot.fake.api_url,
+        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
+        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
+    }
+    command = [sys.executable, "-m", "bot", "dispatch", "--at", at]
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    stall = bot.fake.stall_after("chat.postMessage", 4)  # the 5th reminder hangs
+    doomed = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    assert bot.fake.wait_for(
+        lambda: len(bot.fake.calls_to("chat.postMessage")) - before >= 5, timeout=60
+    )
+    time.sleep(0.2)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=30)
+    stall.set()
+    # The killed run still holds a lease on the unanswered row; restart once it has run
+    # out (as 15 minutes later).
+    with bot.ctx.db.transaction() as session:
+        for row in session.exec(
+            select(Notification).where(col(Notification.claimed_until).is_not(None))
+        ):
+            row.claimed_until = datetime.now(UTC) - timedelta(minutes=1)
+            session.add(row)
+    rerun = subprocess.run(
+        [*command], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(rerun.stdout)["sent"] == 6  # the 5 left + the one never answered
+    counts = {user: len(messages(bot, user, ids.SESSION_SKIP)) for user, _ in people}
+    assert all(count >= 1 for count in counts.values()), counts  # none lost
+    assert sorted(counts.values()) == [1] * 9 + [2], counts  # only the unanswered one twice

@@ -237,6 +237,8 @@ class FakeSlack:
         self._files: dict[str, FileRecord] = {}
         self._upload_tokens: dict[str, str] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        self._stalls: dict[str, list[Any]] = {}
+        self._stall_events: list[threading.Event] = []
         self._last_post: dict[str, float] = {}
         self._windows: dict[str, deque[float]] = {}
         self._counters: dict[str, int] = {}
@@ -306,6 +308,8 @@ class FakeSlack:
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
+            for event in self._stall_events:  # no answer is held back forever
+                event.set()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -788,9 +792,12 @@ class FakeSlack:
 
     def _dispatch(self, request: _Request) -> _Reply | None:
         """Answer one HTTP request; ``None`` means drop the connection."""
+        stall: threading.Event | None = None
         with self._lock:
             if request.path.startswith("/api/"):
-                reply = self._serve_api(request.path[len("/api/") :], request)
+                method = request.path[len("/api/") :]
+                reply = self._serve_api(method, request)
+                stall = self._stall_if_due(method, reply)
             elif request.path.startswith(_UPLOAD_PREFIX):
                 reply = self._serve_upload(request.path[len(_UPLOAD_PREFIX) :], request)
             elif request.path.startswith(_HOOK_PREFIX):
@@ -798,7 +805,32 @@ class FakeSlack:
             else:
                 reply = _Reply.text(404, "not_found")
             self._changed.notify_all()
-            return reply
+        if stall is not None:
+            stall.wait()  # performed and recorded; the answer waits (outside the lock)
+        return reply
+
+    def stall_after(self, method: str, count: int) -> threading.Event:
+        """After ``count`` more successful calls of ``method``, perform and record the next
+        one but hold its answer back until the returned event is set (or the fake stops).
+
+        This is "Slack delivered it, but the client never heard": a test can kill the
+        client at exactly that moment.
+        """
+        event = threading.Event()
+        with self._lock:
+            self._stalls[method] = [count, event]
+        return event
+
+    def _stall_if_due(self, method: str, reply: _Reply | None) -> threading.Event | None:
+        entry = self._stalls.get(method)
+        if entry is None or reply is None or reply.status != 200:
+            return None
+        if entry[0] > 0:
+            entry[0] -= 1
+            return None
+        del self._stalls[method]
+        self._stall_events.append(entry[1])
+        return entry[1]
 
     def _record(
         self, method: str, params: dict[str, Any], status: int, response: dict[str, Any]
