@@ -225,7 +225,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reflection.button": "Reflect",
         # sessions
         "reminder.title": "*Reminder: your reverse mentoring session with <@{partner}> is "
-        "tomorrow, {when} ({minutes} minutes).*",
+        "on {when} ({minutes} minutes).*",
+        "reminder.move": "Move it",
+        "move.title": "Move this session",
+        "move.intro": "Pick a new date and time (your time zone: {tz}). Only this one session "
+        "moves; the rhythm stays.",
+        "move.date": "Date",
+        "move.time": "Time",
+        "move.submit": "Move",
+        "move.error.past": "Pick a time at least an hour from now.",
+        "move.error.far": "Pick a time before the next session ({when}).",
+        "move.done": "Done – the session is now on {when}.",
+        "move.partner": "<@{user}> moved your reverse mentoring session to {when}.",
         "reminder.agenda_topic": "Agenda: *{topic}*",
         "reminder.agenda_goal_own": "Agenda: your learning goal _{goal}_",
         "reminder.agenda_goal_partner": "Agenda: one of <@{user}>'s learning goals (they "
@@ -453,8 +464,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reflection.prompt": "Wie war euer Termin? Nimm dir zwei Minuten und halte fest, was "
         "du mitnimmst – nur du wirst es sehen.",
         "reflection.button": "Reflektieren",
-        "reminder.title": "*Erinnerung: Morgen ist euer Reverse-Mentoring-Termin mit "
-        "<@{partner}>, {when} ({minutes} Minuten).*",
+        "reminder.title": "*Erinnerung: Euer Reverse-Mentoring-Termin mit <@{partner}> ist "
+        "am {when} ({minutes} Minuten).*",
+        "reminder.move": "Verschieben",
+        "move.title": "Termin verschieben",
+        "move.intro": "Wähle ein neues Datum und eine Uhrzeit (deine Zeitzone: {tz}). Nur "
+        "dieser eine Termin verschiebt sich; der Rhythmus bleibt.",
+        "move.date": "Datum",
+        "move.time": "Uhrzeit",
+        "move.submit": "Verschieben",
+        "move.error.past": "Wähle einen Zeitpunkt mindestens eine Stunde ab jetzt.",
+        "move.error.far": "Wähle einen Zeitpunkt vor dem nächsten Termin ({when}).",
+        "move.done": "Erledigt – der Termin ist jetzt am {when}.",
+        "move.partner": "<@{user}> hat euren Reverse-Mentoring-Termin auf {when} verschoben.",
         "reminder.agenda_topic": "Thema: *{topic}*",
         "reminder.agenda_goal_own": "Thema: dein Lernziel _{goal}_",
         "reminder.agenda_goal_partner": "Thema: eines der Lernziele von <@{user}> (bringt es mit)",

@@ -11,6 +11,7 @@ JOIN = "join"
 GOALS = "goals"
 REFLECTION = "reflection"
 GOAL_CHECKIN = "goal_checkin"
+MOVE = "session_move"
 
 # buttons (action_id)
 PAIR_ACCEPT = "pair_accept"
@@ -19,6 +20,9 @@ REFLECT_OPEN = "reflect_open"
 FORGET_CONFIRM = "forget_confirm"
 HOME_JOIN = "home_join"
 SESSION_SKIP = "session_skip"
+SESSION_MOVE = "session_move"
+MOVE_DATE = "move_date"
+MOVE_TIME = "move_time"
 GOAL_CHECKIN_OPEN = "goal_checkin_open"
 
 # goal modals

@@ -384,3 +384,100 @@ def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outco
     text, blocks = build_checkin_prompt(person.lang)
     ctx.slack.post_dm(row.user_id, text, blocks)
     return outbox.Sent()
+
+
+# --- moving ---------------------------------------------------------------------------
+
+MIN_MOVE_NOTICE = timedelta(hours=1)
+
+
+class MoveError(ValueError):
+    """A session cannot move there; ``key`` names the message, ``next_start`` is the
+    following session when that is what stands in the way."""
+
+    def __init__(self, key: str, next_start: datetime | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.next_start = next_start
+
+
+def start_of(ctx: Context, session_id: int, user_id: str) -> datetime | None:
+    """When a future session of the person's pair starts; None when not theirs or past."""
+    with ctx.db.transaction(write=False) as session:
+        meeting = session.get(MentoringSession, session_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or user_id not in (pair.mentor_id, pair.mentee_id):
+            return None
+        if meeting.status != SessionStatus.SCHEDULED.value or meeting.starts_at <= ctx.clock():
+            return None
+        return meeting.starts_at
+
+
+def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> str | None:
+    """Move one session; its reminders and prompts move with it.
+
+    Returns:
+        The partner's ID (to tell them).
+
+    Raises:
+        MoveError: ``session.not_yours``, ``session.past``, ``move.error.past`` or
+            ``move.error.far``.
+    """
+    now = ctx.clock()
+    if new_start < now + MIN_MOVE_NOTICE:
+        raise MoveError("move.error.past")
+    with ctx.db.transaction() as session:
+        meeting = session.get(MentoringSession, session_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or user_id not in (pair.mentor_id, pair.mentee_id):
+            raise MoveError("session.not_yours")
+        if meeting.status != SessionStatus.SCHEDULED.value or meeting.starts_at <= now:
+            raise MoveError("session.past")
+        following = session.exec(
+            select(MentoringSession.starts_at)
+            .where(MentoringSession.pair_id == pair.id)
+            .where(col(MentoringSession.number) > meeting.number)
+            .order_by(col(MentoringSession.number))
+            .limit(1)
+        ).first()
+        if following is not None and new_start >= following:
+            raise MoveError("move.error.far", following)
+        meeting.starts_at = new_start
+        session.add(meeting)
+        ends = new_start + timedelta(minutes=meeting.minutes)
+        pending = session.exec(
+            select(Notification)
+            .where(Notification.session_id == session_id)
+            .where(Notification.status == NotificationStatus.PENDING.value)
+        ).all()
+        for row in pending:
+            if row.kind == "reminder":
+                row.status = NotificationStatus.CANCELLED.value
+            else:
+                row.due_at = ends + REFLECT_AFTER_END
+            session.add(row)
+        for person in (pair.mentor_id, pair.mentee_id):
+            outbox.enqueue(
+                session,
+                key=f"reminder:{session_id}:{person}:{new_start:%Y%m%dT%H%M}",
+                kind="reminder",
+                due_at=max(now, new_start - REMIND_BEFORE),
+                pair_id=pair.id,
+                user_id=person,
+                session_id=session_id,
+            )
+        return queries.partner_id(pair, user_id)
+
+
+def tell_moved(ctx: Context, partner_id: str, mover_id: str, new_start: datetime) -> None:
+    """Tell the partner, in their language and zone, where the session moved."""
+    person = ctx.people.get(partner_id, patient=True)
+    ctx.slack.post_dm(
+        partner_id,
+        t(
+            person.lang,
+            "move.partner",
+            user=mover_id,
+            when=fmt_datetime(new_start, person.lang, person.tz),
+        ),
+    )

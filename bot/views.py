@@ -6,6 +6,7 @@ Every user-written string is escaped before it goes into mrkdwn (:func:`bot.text
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from babel.dates import get_day_names
@@ -471,10 +472,16 @@ def build_reminder(
             "elements": [
                 {
                     "type": "button",
+                    "action_id": ids.SESSION_MOVE,
+                    "text": plain(t(lang, "reminder.move")),
+                    "value": str(session_id),
+                },
+                {
+                    "type": "button",
                     "action_id": ids.SESSION_SKIP,
                     "text": plain(t(lang, "reminder.skip")),
                     "value": str(session_id),
-                }
+                },
             ],
         },
     ]
@@ -561,4 +568,37 @@ def build_checkin_modal(lang: str, goals: list[OpenGoal]) -> dict[str, Any]:
         "submit": plain(t(lang, "reflection.submit"), 24),
         "close": plain(t(lang, "join.close"), 24),
         "blocks": blocks,
+    }
+
+
+def build_move_modal(lang: str, tz: str, *, session_id: int, local: datetime) -> dict[str, Any]:
+    """Pick a new date and time for one session, in the person's own zone."""
+    return {
+        "type": "modal",
+        "callback_id": ids.MOVE,
+        "private_metadata": str(session_id),
+        "title": plain(t(lang, "move.title"), 24),
+        "submit": plain(t(lang, "move.submit"), 24),
+        "close": plain(t(lang, "join.close"), 24),
+        "blocks": [
+            section(t(lang, "move.intro", tz=tz)),
+            _input(
+                ids.MOVE_DATE,
+                t(lang, "move.date"),
+                {
+                    "type": "datepicker",
+                    "action_id": ids.MOVE_DATE,
+                    "initial_date": local.date().isoformat(),
+                },
+            ),
+            _input(
+                ids.MOVE_TIME,
+                t(lang, "move.time"),
+                {
+                    "type": "timepicker",
+                    "action_id": ids.MOVE_TIME,
+                    "initial_time": local.strftime("%H:%M"),
+                },
+            ),
+        ],
     }

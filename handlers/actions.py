@@ -9,9 +9,9 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot import enrollment, goals, ids, pairing, privacy, sessions
 from bot.context import Context
-from bot.i18n import t
+from bot.i18n import t, zone
 from bot.people import Person
-from bot.views import build_checkin_modal, build_home, build_join_modal
+from bot.views import build_checkin_modal, build_home, build_join_modal, build_move_modal
 from handlers.commands import open_modal, open_reflection
 from handlers.common import services
 
@@ -133,6 +133,32 @@ def open_checkin(ctx: Context, person: Person, trigger_id: str) -> None:
     open_modal(ctx, person, trigger_id, build_checkin_modal(person.lang, mine), None)
 
 
+def handle_session_move(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """A reminder's move button opens the date-and-time modal, in the person's zone."""
+    ack()
+    ctx = services(context)
+    value = str(body["actions"][0].get("value", ""))
+    person = ctx.people.get(body["user"]["id"])
+    ctx.later(open_move, ctx, person, value, body["trigger_id"])
+
+
+def open_move(ctx: Context, person: Person, value: str, trigger_id: str) -> None:
+    """Open the move modal, or say why the session cannot move."""
+    starts = (
+        sessions.start_of(ctx, int(value), person.user_id)
+        if value.isascii() and value.isdigit()
+        else None
+    )
+    if starts is None:
+        ctx.slack.post_dm(person.user_id, t(person.lang, "session.past"))
+        return
+    tz = person.tz or "UTC"
+    view = build_move_modal(
+        person.lang, tz, session_id=int(value), local=starts.astimezone(zone(tz))
+    )
+    open_modal(ctx, person, trigger_id, view, None)
+
+
 def register(app: App) -> None:
     """Register the button handlers."""
     app.action(ids.FORGET_CONFIRM)(handle_forget_confirm)
@@ -141,4 +167,5 @@ def register(app: App) -> None:
     app.action(ids.PAIR_DECLINE)(handle_pair_answer)
     app.action(ids.REFLECT_OPEN)(handle_reflect_open)
     app.action(ids.SESSION_SKIP)(handle_session_skip)
+    app.action(ids.SESSION_MOVE)(handle_session_move)
     app.action(ids.GOAL_CHECKIN_OPEN)(handle_checkin_open)

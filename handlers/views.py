@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from logging import Logger
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, goals, ids, reflections
+from bot import enrollment, goals, ids, outbox, reflections, sessions
 from bot.context import Context
 from bot.enrollment import EnrollmentError, JoinForm
-from bot.i18n import t
+from bot.i18n import fmt_datetime, t, zone
 from bot.people import Person
 from bot.reflections import ReflectionError, ReflectionForm
 from bot.text import clean
@@ -205,8 +206,41 @@ def handle_checkin(
     ctx.later(ctx.slack.post_dm, user_id, t(ctx.people.get(user_id).lang, "checkin.saved"))
 
 
+def handle_move(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, logger: Logger
+) -> None:
+    """Move one session to the date and time picked (in the person's zone)."""
+    ctx = services(context)
+    user_id = body["user"]["id"]
+    person = ctx.people.get(user_id)
+    values = view["state"]["values"]
+    picked_date = _value(values, ids.MOVE_DATE).get("selected_date") or ""
+    picked_time = _value(values, ids.MOVE_TIME).get("selected_time") or ""
+    metadata = str(view.get("private_metadata") or "")
+    try:
+        local = datetime.fromisoformat(f"{picked_date}T{picked_time}")
+        new_start = local.replace(tzinfo=zone(person.tz)).astimezone(UTC)
+        if not (metadata.isascii() and metadata.isdigit()):
+            raise sessions.MoveError("session.not_yours")
+        partner = sessions.move(ctx, int(metadata), user_id, new_start)
+    except sessions.MoveError as error:
+        when = fmt_datetime(error.next_start, person.lang, person.tz) if error.next_start else ""
+        ack(response_action="errors", errors={ids.MOVE_DATE: t(person.lang, error.key, when=when)})
+        return
+    except ValueError:
+        ack(response_action="errors", errors={ids.MOVE_DATE: t(person.lang, "move.error.past")})
+        return
+    ack()
+    when = fmt_datetime(new_start, person.lang, person.tz)
+    ctx.later(ctx.slack.post_dm, user_id, t(person.lang, "move.done", when=when))
+    if partner:
+        ctx.later(sessions.tell_moved, ctx, partner, user_id, new_start)
+    outbox.kick(ctx)
+
+
 def register(app: App) -> None:
     """Register the modal submission handlers."""
+    app.view(ids.MOVE)(handle_move)
     app.view(ids.GOALS)(handle_goals)
     app.view(ids.GOAL_CHECKIN)(handle_checkin)
     app.view(ids.JOIN)(handle_join)

@@ -64,7 +64,7 @@ def test_reminders_24_hours_before_in_each_persons_zone_exactly_once(bot: Bot) -
     assert summary.by_kind == {"reminder": 2}
     [en] = messages(bot, "UEN", ids.SESSION_SKIP)
     [de] = messages(bot, "UDE", ids.SESSION_SKIP)
-    assert "tomorrow, Tuesday, December 1, 2026, 9:00" in en.all_text
+    assert "is on Tuesday, December 1, 2026, 9:00" in en.all_text
     assert "<@UDE>" in en.all_text and "Agenda: *Generative AI*" in en.all_text
     assert "Dienstag, 1. Dezember 2026, 15:00" in de.all_text
     assert "Thema: *Generative KI*" in de.all_text and "<@UEN>" in de.all_text
@@ -252,3 +252,43 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_only_the_unansw
     counts = {user: len(messages(bot, user, ids.SESSION_SKIP)) for user, _ in people}
     assert all(count >= 1 for count in counts.values()), counts  # none lost
     assert sorted(counts.values()) == [1] * 9 + [2], counts  # only the unanswered one twice
+
+
+def test_moving_one_session_moves_its_messages_and_tells_the_partner(bot: Bot) -> None:
+    activate(bot)
+    first, second, _ = sessions_of(bot)
+    bot.clock.now = first.starts_at - timedelta(hours=30)
+    bot.slack.block_action("UEN", ids.SESSION_MOVE, value=str(first.id))
+    assert bot.fake.wait_for(
+        lambda: any(v["callback_id"] == "session_move" for v in bot.fake.opened_views("UEN"))
+    )
+    view = [v for v in bot.fake.opened_views("UEN") if v["callback_id"] == "session_move"][-1]
+    assert "America/New_York" in json.dumps(view)
+    date_block = next(b for b in view["blocks"] if b.get("block_id") == "move_date")
+    assert date_block["element"]["initial_date"] == "2026-12-01"  # in the mover's zone
+
+    too_late = bot.slack.view_submission(
+        "UEN",
+        view,
+        bot.slack.state_from(view, {"move_date": "2026-12-20", "move_time": "10:00"}),
+        apply=False,
+    )
+    assert "before the next session" in json.dumps(too_late.json())
+    moved = bot.slack.view_submission(
+        "UEN", view, bot.slack.state_from(view, {"move_date": "2026-12-02", "move_time": "10:00"})
+    )
+    assert moved.json() is None
+    assert bot.ctx.background.wait_idle()
+    new_start = sessions_of(bot)[0].starts_at
+    assert new_start.isoformat() == "2026-12-02T15:00:00+00:00"  # 10:00 in New York
+    told = [m for m in bot.fake.messages_for("UDE") if "verschoben" in m.text]
+    assert len(told) == 1 and "Mittwoch, 2. Dezember 2026, 16:00" in told[0].text
+
+    bot.clock.now = first.starts_at - timedelta(hours=24)  # the old reminder time
+    outbox.dispatch(bot.ctx)
+    assert messages(bot, "UDE", ids.SESSION_SKIP) == []
+    bot.clock.now = new_start - timedelta(hours=24)
+    outbox.dispatch(bot.ctx)
+    [reminder] = messages(bot, "UDE", ids.SESSION_SKIP)
+    assert "Mittwoch, 2. Dezember 2026, 16:00" in reminder.all_text
+    assert sessions_of(bot)[1].starts_at == second.starts_at  # the rhythm stays
