@@ -197,6 +197,22 @@ def _load(
         return meeting, pair, mentor, mentee
 
 
+def _still_due(
+    ctx: Context, row: Notification
+) -> tuple[MentoringSession, Pair, Participant, Participant] | None:
+    """The session, pair and people, when a message about the session still applies: the
+    session is on, the pair active, and neither person left or paused at its time."""
+    loaded = _load(ctx, row)
+    if loaded is None or row.user_id is None:
+        return None
+    meeting, pair, mentor, mentee = loaded
+    if meeting.status != SessionStatus.SCHEDULED.value or pair.status != PairStatus.ACTIVE.value:
+        return None
+    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
+        return None
+    return loaded
+
+
 def _agenda(
     ctx: Context, meeting: MentoringSession, pair: Pair, mentor: Participant, mentee: Participant
 ) -> agenda.AgendaItem | None:
@@ -262,16 +278,12 @@ def _agenda_line(
 @outbox.sender("reminder")
 def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """24 hours before: the time in the recipient's zone, the agenda, prompts, skip."""
-    loaded = _load(ctx, row)
+    loaded = _still_due(ctx, row)
     if loaded is None or row.user_id is None:
         return outbox.Skipped()
     meeting, pair, mentor, mentee = loaded
-    if pair.status != PairStatus.ACTIVE.value or meeting.status != SessionStatus.SCHEDULED.value:
-        return outbox.Skipped()
     if now >= meeting.starts_at:
         return outbox.Skipped(NotificationStatus.MISSED.value)
-    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
-        return outbox.Skipped()
     item = _agenda(ctx, meeting, pair, mentor, mentee)
     person = ctx.people.get(row.user_id, patient=True)
     partner = mentee.user_id if row.user_id == mentor.user_id else mentor.user_id
@@ -298,14 +310,10 @@ def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
 @outbox.sender("reflect")
 def send_reflection_prompt(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """One hour after the end: privately, the button that opens the reflection modal."""
-    loaded = _load(ctx, row)
+    loaded = _still_due(ctx, row)
     if loaded is None or row.user_id is None:
         return outbox.Skipped()
     meeting, pair, mentor, mentee = loaded
-    if meeting.status != SessionStatus.SCHEDULED.value or pair.status != PairStatus.ACTIVE.value:
-        return outbox.Skipped()
-    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
-        return outbox.Skipped()
     person = ctx.people.get(row.user_id, patient=True)
     text, blocks = build_reflection_prompt(person.lang, meeting.id or 0)
     ctx.slack.post_dm(row.user_id, text, blocks)
@@ -363,14 +371,10 @@ def tell_skipped(ctx: Context, partner_id: str, starts_at: datetime) -> None:
 @outbox.sender("checkin")
 def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Every third session: the mentee's private goal check-in (when they have goals)."""
-    loaded = _load(ctx, row)
+    loaded = _still_due(ctx, row)
     if loaded is None or row.user_id is None:
         return outbox.Skipped()
     meeting, pair, mentor, mentee = loaded
-    if meeting.status != SessionStatus.SCHEDULED.value or pair.status != PairStatus.ACTIVE.value:
-        return outbox.Skipped()
-    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
-        return outbox.Skipped()
     with ctx.db.transaction(write=False) as session:
         has_goals = (
             session.exec(

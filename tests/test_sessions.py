@@ -33,6 +33,45 @@ def activate(bot: Bot) -> None:
     assert bot.ctx.background.wait_idle()
 
 
+def activate_pairs(bot: Bot, count: int) -> list[tuple[str, str]]:
+    """``count`` active pairs of Berlin-based people, enrolled and accepted directly."""
+    from bot import enrollment, pairing
+
+    people = [(f"UM{n}", "mentor") for n in range(count)]
+    people += [(f"UE{n}", "mentee") for n in range(count)]
+    for user, role in people:
+        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
+        enrollment.enroll(
+            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
+        )
+    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
+    pairing.match_cohort(bot.ctx, cohort)
+    assert bot.ctx.background.wait_idle()
+    with bot.ctx.db.transaction() as session:
+        proposed = [
+            (p.id or 0, p.mentor_id or "", p.mentee_id or "")
+            for p in session.exec(select(pairing.Pair))
+        ]
+    assert len(proposed) == count
+    for pair_id, mentor, mentee in proposed:
+        pairing.answer(bot.ctx, pair_id, mentor, accept=True)
+        assert pairing.answer(bot.ctx, pair_id, mentee, accept=True) == "active"
+    assert bot.ctx.background.wait_idle()
+    return people
+
+
+def dispatch_env(bot: Bot) -> dict[str, str]:
+    """The environment for `mentor-bot dispatch` against this bot's database and Slack."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": bot.fake.api_url,
+        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
+        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
+    }
+
+
 def messages(bot: Bot, user: str, action_id: str) -> list[Any]:
     return [m for m in bot.fake.messages_for(user) if action_id in m.action_ids()]
 
@@ -150,37 +189,10 @@ def test_a_pair_that_ended_gets_nothing_more(bot: Bot) -> None:
 
 
 def test_two_dispatch_processes_at_once_send_every_reminder_once(bot: Bot) -> None:
-    people = [(f"UM{n}", "mentor") for n in range(4)] + [(f"UE{n}", "mentee") for n in range(4)]
-    from bot import enrollment, pairing
-
-    for user, role in people:
-        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
-        enrollment.enroll(
-            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
-        )
-    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
-    pairing.match_cohort(bot.ctx, cohort)
-    assert bot.ctx.background.wait_idle()
-    with bot.ctx.db.transaction() as session:
-        proposed = [
-            (p.id or 0, p.mentor_id or "", p.mentee_id or "")
-            for p in session.exec(select(pairing.Pair))
-        ]
-    assert len(proposed) == 4
-    for pair_id, mentor, mentee in proposed:
-        pairing.answer(bot.ctx, pair_id, mentor, accept=True)
-        assert pairing.answer(bot.ctx, pair_id, mentee, accept=True) == "active"
-    assert bot.ctx.background.wait_idle()
+    people = activate_pairs(bot, 4)
     first = min(s.starts_at for s in sessions_of(bot))
     at = (first - timedelta(hours=23)).isoformat()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_API_URL": bot.fake.api_url,
-        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
-        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
-    }
+    env = dispatch_env(bot)
     command = [sys.executable, "-m", "bot", "dispatch", "--at", at]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
@@ -197,35 +209,9 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_only_the_unansw
     import signal
     import time
 
-    people = [(f"UM{n}", "mentor") for n in range(5)] + [(f"UE{n}", "mentee") for n in range(5)]
-    from bot import enrollment, pairing
-
-    for user, role in people:
-        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
-        enrollment.enroll(
-            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
-        )
-    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
-    pairing.match_cohort(bot.ctx, cohort)
-    assert bot.ctx.background.wait_idle()
-    with bot.ctx.db.transaction() as session:
-        proposed = [
-            (p.id or 0, p.mentor_id or "", p.mentee_id or "")
-            for p in session.exec(select(pairing.Pair))
-        ]
-    for pair_id, mentor, mentee in proposed:
-        pairing.answer(bot.ctx, pair_id, mentor, accept=True)
-        pairing.answer(bot.ctx, pair_id, mentee, accept=True)
-    assert bot.ctx.background.wait_idle()
+    people = activate_pairs(bot, 5)
     at = (min(s.starts_at for s in sessions_of(bot)) - timedelta(hours=23)).isoformat()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_API_URL": bot.fake.api_url,
-        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
-        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
-    }
+    env = dispatch_env(bot)
     command = [sys.executable, "-m", "bot", "dispatch", "--at", at]
     before = len(bot.fake.calls_to("chat.postMessage"))
     stall = bot.fake.stall_after("chat.postMessage", 4)  # the 5th reminder hangs
