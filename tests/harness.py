@@ -66,7 +66,11 @@ class Bot:
         defaults: dict[str, Any] = {"role": "mentee", "topics": ["genai"]}
         defaults.update(answers)
         values = self.slack.state_from(view, defaults)
-        return self.slack.view_submission(user_id, view, values)
+        response = self.slack.view_submission(user_id, view, values)
+        # The confirmation DM and the home tab follow in the background; let them land so
+        # a test's "messages before / after" counts are about what it does next.
+        assert self.ctx.background.wait_idle()
+        return response
 
 
 @contextmanager
