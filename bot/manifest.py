@@ -66,8 +66,9 @@ def build_manifest(*, url: str | None = None, socket_mode: bool = False) -> dict
     request_url = (url or "https://YOUR-BOT-HOST").rstrip("/") + "/slack/events"
     command: dict[str, Any] = {
         "command": ids.COMMAND,
-        "description": "Reverse mentoring: join, status, pause, leave, help",
-        "usage_hint": "join | status | pause [weeks] | resume | leave | export | forget | help",
+        "description": "Reverse mentoring: join, status, goals, reflect, help",
+        "usage_hint": "join | status | goals | reflect | pause [weeks] | resume | leave | "
+        "export | forget | help",
         "should_escape": True,
     }
     events: dict[str, Any] = {"bot_events": bot_events()}
