@@ -63,6 +63,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import inspect
 import json
 import os
 import signal
@@ -312,6 +314,9 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
     from bot import outbox
 
     spent: dict[str, list[float]] = {}
+    threads: set[int] = set()
+
+    lock = threading.Lock()
 
     def timed(name: str, function: Any) -> Any:
         slot = spent.setdefault(name, [0.0, 0])
@@ -321,8 +326,10 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
             try:
                 return function(*args, **kwargs)
             finally:
-                slot[0] += time.perf_counter() - started
-                slot[1] += 1
+                with lock:  # the dispatcher may send from several threads
+                    slot[0] += time.perf_counter() - started
+                    slot[1] += 1
+                    threads.add(threading.get_ident())
 
         return wrapper
 
@@ -338,6 +345,7 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
         "    of which 429 Retry-After sleeps", handler.prepare_for_next_attempt
     )
     outbox._finish = timed("finish (mark sent)", outbox._finish)  # type: ignore[assignment]
+    spent["threads"] = threads  # type: ignore[assignment]
     return spent
 
 
@@ -355,6 +363,7 @@ def child(at_text: str) -> None:
     for module in outbox.SENDER_MODULES:  # what dispatch() does first, outside the timing
         __import__(module)
     spent = _instrument(ctx) if os.environ.get("BENCH_PHASES") == "1" else None
+    workers = inspect.signature(outbox.dispatch).parameters.get("workers")
     rss_before = memory_mb()["VmRSS"]
     started = time.perf_counter()
     summary = outbox.dispatch(ctx, at)
@@ -368,11 +377,15 @@ def child(at_text: str) -> None:
                 "summary": json.loads(summary.to_json()),
                 "rss_before_mb": round(rss_before, 1),
                 "peak_rss_mb": round(peak, 1),
+                "workers": workers.default if workers is not None else 1,
                 "phases": {
-                    k: {"seconds": round(v[0], 2), "calls": int(v[1])} for k, v in spent.items()
+                    k: {"seconds": round(v[0], 2), "calls": int(v[1])}
+                    for k, v in spent.items()
+                    if k != "threads"
                 }
                 if spent is not None
                 else None,
+                "phase_threads": len(spent["threads"]) if spent is not None else None,
             }
         )
     )
@@ -429,6 +442,12 @@ def run_dispatcher(
         result.update(reported)
         result.setdefault("elapsed_s", wall)
     return result
+
+
+def git_blob_id(path: Path) -> str:
+    """The file's git blob id (as ``git hash-object``): which dispatcher was measured."""
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _watch_peak(process: subprocess.Popen[bytes], watched: list[float]) -> None:
@@ -589,6 +608,7 @@ def main() -> None:
                     p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p
                 )
                 log = Path(tmp) / "dispatcher.log"
+                outbox_sha1 = git_blob_id(ROOT / "bot" / "outbox.py")
                 run = run_dispatcher(args.runner, env, due, tmp, args.timeout, log)
                 calls = fake.calls
                 posts = [c for c in calls if c.method == "chat.postMessage"]
@@ -615,6 +635,8 @@ def main() -> None:
         "runner": "child process: outbox.dispatch(ctx, T)"
         if args.runner == "function"
         else "subprocess: python -m bot dispatch --at T",
+        "outbox_blob": outbox_sha1[:12],
+        "dispatch_workers": run.get("workers"),
         "users_info_prefilled": True,
         "workspace_rate_per_s": rate,
         "window_s": args.window,
@@ -668,6 +690,7 @@ def main() -> None:
     print(
         f"fake Slack: {limit}, {args.per_channel:g}/s per channel, Retry-After "
         f"{args.retry_after} s; dispatcher: {figures['runner']}"
+        f" (bot/outbox.py blob {outbox_sha1[:12]}, workers={run.get('workers', '?')})"
     )
     print(
         f"elapsed   {elapsed:9.1f} s   (send window {send_window:.1f} s, "
@@ -703,7 +726,11 @@ def main() -> None:
     elif log_lines:
         print(f"dispatcher log: {len(log_lines)} line(s), e.g. {log_lines[0][:160]}")
     if run.get("phases"):
-        print("where the dispatcher's time went (wrapped in the child):")
+        threads = run.get("phase_threads") or 1
+        print(
+            f"where the dispatcher's time went (wrapped in the child; summed over {threads} "
+            "thread(s), so with several threads the sums exceed the elapsed time):"
+        )
         for name, spent in run["phases"].items():
             if not spent["calls"]:
                 continue
