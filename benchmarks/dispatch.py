@@ -40,11 +40,15 @@ every call and message in memory, in this process):
 
 Figures: elapsed seconds; the rate-limit floor = max(messages / workspace rate,
 (most messages to one channel - 1) / per-channel rate); ratio = elapsed / floor; peak RSS
-of the dispatching process; from the fake's records, per expected (session, recipient):
+of the dispatching process (its VmHWM; ``ru_maxrss`` would include this benchmark's own
+size, see :func:`memory_mb`); from the fake's records, per expected (session, recipient):
 delivered (got the reminder at least once), duplicated (got it more than once), lost (got
-none), plus the number of 429 answers and chat.postMessage calls. ``--phases`` also
-wraps (in the child only, nothing on disk changes) the claim, the sender, the Slack post,
-slack_sdk's rate-limit sleeps and the finish, and prints the time spent in each.
+none), plus the number of 429 answers and chat.postMessage calls; which dispatcher was
+measured (git blob id of ``bot/outbox.py``, comparable with ``git rev-parse
+REV:bot/outbox.py``, and the ``workers`` default of ``dispatch`` if it has one).
+``--phases`` also wraps (in the child only, nothing on disk changes) the claim, the
+sender and its steps, the Slack post, slack_sdk's rate-limit sleeps and the finish, and
+prints the time spent in each (summed over the dispatcher's threads).
 
 Targets (issue 4): nothing lost or duplicated, elapsed within 1.2x the floor, peak RSS
 under 300 MB.
