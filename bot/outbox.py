@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.context import Context
+from storage import queries
 from storage.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def enqueue(
 ) -> bool:
     """Owe a message, once per ``key``; False when that key was owed before."""
     table = Notification.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = queries.insert_for(session)
     stmt = (
         insert(table)
         .values(

@@ -36,7 +36,7 @@ def cached_user(session: Session, user_id: str) -> SlackUser | None:
     return session.get(SlackUser, user_id)
 
 
-def _insert(session: Session) -> Any:
+def insert_for(session: Session) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -52,7 +52,7 @@ def save_user(session: Session, row: SlackUser) -> None:
         "is_workspace_admin": row.is_workspace_admin,
         "fetched_at": row.fetched_at,
     }
-    stmt = _insert(session)(table).values(**values)
+    stmt = insert_for(session)(table).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.user_id],
         set_={k: v for k, v in values.items() if k != "user_id"},
@@ -84,7 +84,7 @@ def add_cohort(session: Session, cohort: Cohort) -> Cohort | None:
     """Add a cohort; None when one with the same name key exists (also under a race)."""
     table = Cohort.__table__  # type: ignore[attr-defined]
     stmt = (
-        _insert(session)(table)
+        insert_for(session)(table)
         .values(
             name=cohort.name,
             name_key=cohort.name_key,
@@ -202,7 +202,7 @@ def claim_event(session: Session, event_id: str, now: datetime) -> bool:
     """
     table = ProcessedEvent.__table__  # type: ignore[attr-defined]
     stmt = (
-        _insert(session)(table)
+        insert_for(session)(table)
         .values(event_id=event_id, received_at=now)
         .on_conflict_do_nothing()
         .returning(table.c.event_id)

@@ -234,49 +234,40 @@ def test_dispatch_command_sends_due_work_once(tmp_path: Path) -> None:
         database = Database.from_url(url)
         with database.transaction() as session:
             cohort = queries.cohort_named(session, "general")
-            session.add(Participant(user_id="UA", cohort_id=cohort.id or 0, role="mentor",
-                                    topics=["genai"],
-                                    waiting_since=datetime(2026, 12, 1, 8, tzinfo=UTC)))
-            outbox.enqueue(session, key="waiting:test", kind="waiting", user_id="UA",
-                           due_at=datetime(2026, 12, 1, 9, tzinfo=UTC))
+            session.add(
+                Participant(
+                    user_id="UA",
+                    cohort_id=cohort.id or 0,
+                    role="mentor",
+                    topics=["genai"],
+                    waiting_since=datetime(2026, 12, 1, 8, tzinfo=UTC),
+                )
+            )
+            outbox.enqueue(
+                session,
+                key="waiting:test",
+                kind="waiting",
+                user_id="UA",
+                due_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+            )
         database.dispose()
-        command = [sys.executable, "-m", "bot", "dispatch", "--at"]
-        early = subprocess.run(
-            [*command, "2026-12-01T08:00Z"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+
+        def dispatch_at(at: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "bot", "dispatch", "--at", at],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+
+        early = dispatch_at("2026-12-01T08:00Z")
         assert json.loads(early.stdout)["sent"] == 0 and json.loads(early.stdout)["skipped"] == 0
-        due = subprocess.run(
-            [*command, "2026-12-01T09:00:00+00:00"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        again = subprocess.run(
-            [*command, "2026-12-01T09:00:00+00:00"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        bad = subprocess.run(
-            [*command, "tomorrow"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        due = dispatch_at("2026-12-01T09:00:00+00:00")
+        again = dispatch_at("2026-12-01T09:00:00+00:00")
+        bad = dispatch_at("tomorrow")
+        assert (early.returncode, due.returncode, again.returncode) == (0, 0, 0)
         delivered = [m for m in fake.messages_for("UA") if "waiting list" in m.text]
     first, second = json.loads(due.stdout), json.loads(again.stdout)
     assert (first["sent"], first["by_kind"]) == (1, {"waiting": 1})
