@@ -19,6 +19,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from bot.pacing import PacedRateLimitHandler, Pacer
+
 logger = logging.getLogger(__name__)
 
 # How long a lookup may take while Slack waits for the bot's answer.
@@ -28,19 +30,30 @@ QUICK_TIMEOUT = 1
 MAX_MESSAGE_TEXT = 3000
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """Retry rate limits (honouring Retry-After), 5xx answers and dropped connections."""
+def retry_handlers(pacer: Pacer | None = None) -> list[RetryHandler]:
+    """Retry rate limits (honouring Retry-After), 5xx answers and dropped connections.
+
+    With a ``pacer``, a 429 pauses all of this process's callers of that method once and
+    teaches the pacer the rate (see :mod:`bot.pacing`).
+    """
+    rate_limits: RetryHandler = (
+        PacedRateLimitHandler(pacer, max_retry_count=8)
+        if pacer is not None
+        else RateLimitErrorRetryHandler(max_retry_count=8)
+    )
     return [
         ConnectionErrorRetryHandler(max_retry_count=3),
-        RateLimitErrorRetryHandler(max_retry_count=8),
+        rate_limits,
         ServerErrorRetryHandler(max_retry_count=3),
     ]
 
 
-def make_client(token: str, api_url: str, *, timeout: int = 15) -> WebClient:
+def make_client(
+    token: str, api_url: str, *, timeout: int = 15, pacer: Pacer | None = None
+) -> WebClient:
     """A WebClient for ``api_url`` with the retry handlers installed."""
     return WebClient(
-        token=token, base_url=api_url, timeout=timeout, retry_handlers=retry_handlers()
+        token=token, base_url=api_url, timeout=timeout, retry_handlers=retry_handlers(pacer)
     )
 
 
@@ -51,9 +64,15 @@ class SlackGateway:
         client: The configured WebClient (see :func:`make_client`).
     """
 
-    def __init__(self, client: WebClient, quick_client: WebClient | None = None) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        quick_client: WebClient | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
         self.client = client
         self._quick = quick_client or client
+        self.pacer = pacer or Pacer()
 
     @classmethod
     def create(cls, token: str, api_url: str) -> SlackGateway:
@@ -64,7 +83,8 @@ class SlackGateway:
             timeout=QUICK_TIMEOUT,
             retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
         )
-        return cls(make_client(token, api_url), quick)
+        pacer = Pacer()
+        return cls(make_client(token, api_url, pacer=pacer), quick, pacer)
 
     def user_info(self, user_id: str, *, quick: bool = False) -> dict[str, Any]:
         """``users.info`` with the locale; returns the ``user`` object.
@@ -95,9 +115,11 @@ class SlackGateway:
         Returns:
             The message's ``ts``.
         """
+        self.pacer.acquire("chat.postMessage", channel)
         response = self.client.chat_postMessage(
             channel=channel, text=text[:MAX_MESSAGE_TEXT], blocks=blocks, unfurl_links=False
         )
+        self.pacer.accepted("chat.postMessage")
         return str(response["ts"])
 
     def post_dm(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
