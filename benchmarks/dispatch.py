@@ -315,7 +315,7 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
     """Wrap the dispatcher's steps (in this process only) to time each of them."""
     from slack_sdk.http_retry import builtin_handlers
 
-    from bot import outbox
+    from bot import outbox, pacing
 
     spent: dict[str, list[float]] = {}
     threads: set[int] = set()
@@ -344,10 +344,13 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
     sessions._agenda = timed("  of which _agenda (choose, store)", sessions._agenda)
     ctx.people.get = timed("  of which people.get (cache)", ctx.people.get)
     ctx.slack.post = timed("  of which chat.postMessage incl. retries", ctx.slack.post)
-    handler = builtin_handlers.RateLimitErrorRetryHandler
-    handler.prepare_for_next_attempt = timed(  # type: ignore[method-assign]
-        "    of which 429 Retry-After sleeps", handler.prepare_for_next_attempt
+    ctx.slack.pacer.acquire = timed(  # type: ignore[method-assign]
+        "    of which pacing waits before sending", ctx.slack.pacer.acquire
     )
+    for handler in (builtin_handlers.RateLimitErrorRetryHandler, pacing.PacedRateLimitHandler):
+        handler.prepare_for_next_attempt = timed(  # type: ignore[method-assign]
+            f"    of which 429 waits ({handler.__name__})", handler.prepare_for_next_attempt
+        )
     outbox._finish = timed("finish (mark sent)", outbox._finish)  # type: ignore[assignment]
     spent["threads"] = threads  # type: ignore[assignment]
     return spent
@@ -370,7 +373,15 @@ def child(at_text: str) -> None:
     workers = inspect.signature(outbox.dispatch).parameters.get("workers")
     rss_before = memory_mb()["VmRSS"]
     started = time.perf_counter()
-    summary = outbox.dispatch(ctx, at)
+    profile_to = os.environ.get("BENCH_PROFILE")
+    if profile_to:  # one worker, so the profile sees every call
+        import cProfile
+
+        profiler = cProfile.Profile()
+        summary = profiler.runcall(outbox.dispatch, ctx, at, workers=1)
+        profiler.dump_stats(profile_to)
+    else:
+        summary = outbox.dispatch(ctx, at)
     elapsed = time.perf_counter() - started
     ctx.close()
     peak = memory_mb()["VmHWM"]
@@ -562,6 +573,11 @@ def main() -> None:
         default=900.0,
         help="kill the dispatcher after this many seconds (default 900)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the dispatcher with one worker under cProfile and write its stats to FILE",
+    )
     parser.add_argument("--child", metavar="AT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -607,6 +623,7 @@ def main() -> None:
                     "MENTOR_ENCRYPTION_KEY": key,
                     "MENTOR_SCHEDULER": "off",
                     "BENCH_PHASES": "1" if args.phases else "0",
+                    "BENCH_PROFILE": str(Path(args.profile).resolve()) if args.profile else "",
                 }
                 env["PYTHONPATH"] = os.pathsep.join(
                     p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p

@@ -6,10 +6,12 @@ work, so the message exists exactly when the change that caused it was committed
 ``mentor-bot dispatch --at TIME`` calls it once, and producers kick it after committing so
 people do not wait for the next tick.
 
-Claiming: due rows are leased (``claimed_until``) in a short transaction, on PostgreSQL
-with ``FOR UPDATE SKIP LOCKED``, so two dispatchers (two instances, or the scheduler and
-the CLI) never take the same row. Each row is marked sent in its own commit right after
-Slack accepted it; a crash loses nothing (the lease runs out and the row is due again).
+Claiming: due rows are leased (``claimed_until``) a small batch at a time in one short
+transaction, on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two dispatchers (two
+instances, or the scheduler and the CLI) never take the same row. A batch's context is
+loaded once (see :func:`preparer`). Each row is still marked sent in its own commit right
+after Slack accepted it; a crash loses nothing (the lease runs out and the row is due
+again) and repeats at most the one message Slack had not answered yet.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from storage.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
-# A lease covers one send, including slack_sdk's waits on rate limits (8 x Retry-After).
+# A lease covers one batch, including waits on rate limits. A batch that has taken half
+# of it hands its unsent rows back rather than risk another dispatcher taking them over.
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 12
-# Parallel senders in one dispatch pass (each holds at most one lease at a time).
+# Parallel senders in one dispatch pass, and how many rows each leases at a time.
 WORKERS = 8
+BATCH = 20
 
 # Slack errors that no retry can fix: the message is marked failed.
 PERMANENT_ERRORS = {
@@ -76,8 +80,13 @@ class Skipped:
 Outcome = Sent | Skipped
 # A sender gets the dispatch time (``--at`` or now) to decide whether a message is late.
 Sender = Callable[[Context, Notification, datetime], Outcome]
+# A preparer gets a batch's rows of its kinds before they are sent, to load in a few
+# queries what each sender would otherwise load one row at a time. It returns what to
+# call once the batch is done (to drop what it loaded).
+Preparer = Callable[[Context, list[Notification], datetime], Callable[[], None]]
 
 SENDERS: dict[str, Sender] = {}
+PREPARERS: dict[str, Preparer] = {}
 # What to do in the same commit when a notification of a kind fails for good.
 FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 
@@ -90,6 +99,21 @@ def sender(kind: str) -> Callable[[Sender], Sender]:
 
     def register(function: Sender) -> Sender:
         SENDERS[kind] = function
+        return function
+
+    return register
+
+
+def preparer(*kinds: str) -> Callable[[Preparer], Preparer]:
+    """Register a function that prepares each batch's rows of ``kinds`` before sending.
+
+    It runs in the thread that then sends the batch; what it loads must still be checked
+    by the sender as usual (a preparer only saves queries, it decides nothing).
+    """
+
+    def register(function: Preparer) -> Preparer:
+        for kind in kinds:
+            PREPARERS[kind] = function
         return function
 
     return register
@@ -156,34 +180,62 @@ class DispatchSummary:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def _claim(ctx: Context, now: datetime) -> tuple[Notification, str] | None:
-    """Lease the next due row to this dispatcher; None when nothing is due.
+def _claim_batch(ctx: Context, now: datetime, limit: int = BATCH) -> tuple[list[Notification], str]:
+    """Lease up to ``limit`` due rows to this dispatcher (none when nothing is due).
 
-    One row at a time, so a lease covers exactly one send. The token makes the final
-    write conditional: a dispatcher whose lease was taken over cannot mark the row.
+    The token makes every later write conditional: a dispatcher whose lease was taken
+    over cannot mark the rows.
     """
     clock = ctx.clock()
     token = uuid.uuid4().hex
     with ctx.db.transaction() as session:
-        row = session.exec(
-            select(Notification)
-            .where(Notification.status == NotificationStatus.PENDING.value)
-            .where(col(Notification.due_at) <= now)
-            .where(
-                (col(Notification.claimed_until).is_(None))
-                | (col(Notification.claimed_until) < clock)
+        rows = list(
+            session.exec(
+                select(Notification)
+                .where(Notification.status == NotificationStatus.PENDING.value)
+                .where(col(Notification.due_at) <= now)
+                .where(
+                    (col(Notification.claimed_until).is_(None))
+                    | (col(Notification.claimed_until) < clock)
+                )
+                .order_by(col(Notification.due_at), col(Notification.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             )
-            .order_by(col(Notification.due_at), col(Notification.id))
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if row is None:
-            return None
-        row.claimed_until = clock + LEASE
-        row.claim_token = token
-        row.attempts += 1
-        session.add(row)
-        return row, token
+        )
+        if not rows:
+            return [], token
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id).in_([row.id for row in rows]))
+            .values(
+                claimed_until=clock + LEASE,
+                claim_token=token,
+                attempts=Notification.attempts + 1,
+            )
+        )
+        session.expunge_all()  # the copies below are the dispatcher's; nothing to flush
+        for row in rows:
+            row.claimed_until, row.claim_token = clock + LEASE, token
+            row.attempts += 1
+        return rows, token
+
+
+def _claim(ctx: Context, now: datetime) -> tuple[Notification, str] | None:
+    """Lease the next due row alone; None when nothing is due."""
+    rows, token = _claim_batch(ctx, now, 1)
+    return (rows[0], token) if rows else None
+
+
+def _release(ctx: Context, rows: list[Notification], token: str) -> None:
+    """Hand leased rows back unsent, so any dispatcher may take them at once."""
+    with ctx.db.transaction() as session:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id).in_([row.id for row in rows]))
+            .where(col(Notification.claim_token) == token)
+            .values(claimed_until=None, claim_token=None, attempts=Notification.attempts - 1)
+        )
 
 
 def _finish(
@@ -286,20 +338,53 @@ def dispatch(
 
     def work() -> DispatchSummary:
         summary = DispatchSummary()
-        while (claimed := _claim(ctx, when)) is not None:
-            row, token = claimed
-            try:
-                _deliver(ctx, row, token, when, summary)
-            except Exception:
-                logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
-                summary.retry_later += 1
-        return summary
+        while True:
+            rows, token = _claim_batch(ctx, when)
+            if not rows:
+                return summary
+            _send_batch(ctx, rows, token, when, summary)
 
     if workers <= 1:
         return work()
     with ThreadPoolExecutor(workers, "dispatch") as pool:
         parts = [pool.submit(work) for _ in range(workers)]
         return DispatchSummary.merge([part.result() for part in parts])
+
+
+def _prepare(ctx: Context, rows: list[Notification], now: datetime) -> list[Callable[[], None]]:
+    by_preparer: dict[Preparer, list[Notification]] = {}
+    for row in rows:
+        prepare = PREPARERS.get(row.kind)
+        if prepare is not None:
+            by_preparer.setdefault(prepare, []).append(row)
+    done = []
+    for prepare, its_rows in by_preparer.items():
+        try:
+            done.append(prepare(ctx, its_rows, now))
+        except Exception:  # the senders load what they need themselves
+            logger.exception("preparing %d notification(s) failed", len(its_rows))
+    return done
+
+
+def _send_batch(
+    ctx: Context, rows: list[Notification], token: str, now: datetime, summary: DispatchSummary
+) -> None:
+    """Send a leased batch in order; hand back what is left when the lease runs short."""
+    cleanups = _prepare(ctx, rows, now)
+    try:
+        deadline = ctx.clock() + LEASE / 2
+        for index, row in enumerate(rows):
+            if ctx.clock() >= deadline:
+                _release(ctx, rows[index:], token)
+                return
+            try:
+                _deliver(ctx, row, token, now, summary)
+            except Exception:
+                logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
+                summary.retry_later += 1
+    finally:
+        for cleanup in cleanups:
+            cleanup()
 
 
 def kick(ctx: Context) -> None:

@@ -16,6 +16,9 @@ at the session's time (the rhythm then simply resumes with the next slot).
 from __future__ import annotations
 
 import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
@@ -182,9 +185,109 @@ def _away_at(participant: Participant | None, moment: datetime) -> bool:
     return participant.paused_until is None or participant.paused_until > moment
 
 
-def _load(
-    ctx: Context, row: Notification
-) -> tuple[MentoringSession, Pair, Participant, Participant] | None:
+Loaded = tuple[MentoringSession, Pair, Participant, Participant]
+
+# What :func:`_preload` loaded for the batch this thread is sending (session id -> ...).
+_batch = threading.local()
+
+
+def _forget_batch() -> None:
+    _batch.loaded = {}
+
+
+@outbox.preparer("reminder", "reflect", "checkin")
+def _preload(ctx: Context, rows: list[Notification], now: datetime) -> Callable[[], None]:
+    """Load a batch's sessions, pairs and people in three queries, and choose the agenda
+    of every session a reminder in the batch is about in one transaction."""
+    _forget_batch()
+    wanted = {row.session_id for row in rows if row.session_id is not None}
+    loaded: dict[int, Loaded] = {}
+    with ctx.db.transaction(write=False) as session:
+        meetings = list(
+            session.exec(select(MentoringSession).where(col(MentoringSession.id).in_(wanted)))
+        )
+        pair_ids = {meeting.pair_id for meeting in meetings}
+        pairs = {p.id: p for p in session.exec(select(Pair).where(col(Pair.id).in_(pair_ids)))}
+        users = {u for p in pairs.values() for u in (p.mentor_id, p.mentee_id) if u}
+        people = {
+            p.user_id: p
+            for p in session.exec(select(Participant).where(col(Participant.user_id).in_(users)))
+        }
+    for meeting in meetings:
+        pair = pairs.get(meeting.pair_id)
+        if pair is None or meeting.id is None:
+            continue
+        mentor = people.get(pair.mentor_id or "")
+        mentee = people.get(pair.mentee_id or "")
+        if mentor is not None and mentee is not None:
+            loaded[meeting.id] = (meeting, pair, mentor, mentee)
+    undecided = {
+        row.session_id: loaded[row.session_id]
+        for row in rows
+        if row.kind == "reminder"
+        and row.session_id in loaded
+        and not loaded[row.session_id][0].agenda_kind
+    }
+    if undecided:
+        _choose_agendas(ctx, list(undecided.values()))
+    _batch.loaded = loaded
+    return _forget_batch
+
+
+def _choose_agendas(ctx: Context, items: list[Loaded]) -> None:
+    """:func:`_agenda` for many sessions at once; stores each choice on its session."""
+    chosen: dict[int, agenda.AgendaItem] = {}
+    with ctx.db.transaction() as session:
+        goals: dict[str, list[str]] = defaultdict(list)
+        for goal in session.exec(
+            select(Goal)
+            .where(col(Goal.user_id).in_({mentee.user_id for _, _, _, mentee in items}))
+            .where(col(Goal.done).is_(False))
+            .order_by(col(Goal.id))
+        ):
+            goals[goal.user_id].append(str(goal.id))
+        history: dict[int, list[tuple[int, int, agenda.AgendaItem]]] = defaultdict(list)
+        for earlier in session.exec(
+            select(MentoringSession)
+            .where(col(MentoringSession.pair_id).in_({pair.id for _, pair, _, _ in items}))
+            .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
+            .where(col(MentoringSession.agenda_kind).in_(agenda.KINDS))
+            .order_by(col(MentoringSession.number))
+        ):
+            before = agenda.AgendaItem(earlier.agenda_kind or "", earlier.agenda_ref or "")
+            history[earlier.pair_id].append((earlier.number, earlier.id or 0, before))
+        for meeting, pair, mentor, mentee in sorted(items, key=lambda i: i[0].number):
+            used = [past for number, _, past in history[pair.id or 0] if number < meeting.number]
+            shared = [topic for topic in mentee.topics if topic in set(mentor.topics)]
+            item = agenda.next_item(goals=goals[mentee.user_id], topics=shared, used=used)
+            if item is None or meeting.id is None:
+                continue
+            chosen[meeting.id] = item
+            history[pair.id or 0].append((meeting.number, meeting.id, item))
+            history[pair.id or 0].sort(key=lambda entry: entry[0])
+            session.execute(
+                update(MentoringSession)
+                .where(col(MentoringSession.id) == meeting.id)
+                .where(col(MentoringSession.agenda_kind).is_(None))
+                .values(agenda_kind=item.kind, agenda_ref=item.ref)
+            )
+        # Another dispatcher may have stored a choice first: whatever is stored decides.
+        stored = session.exec(
+            select(
+                MentoringSession.id, MentoringSession.agenda_kind, MentoringSession.agenda_ref
+            ).where(col(MentoringSession.id).in_(list(chosen)))
+        ).all()
+    by_id = {meeting.id: meeting for meeting, _, _, _ in items}
+    for meeting_id, kind, ref in stored:
+        decided = by_id.get(meeting_id)
+        if decided is not None and kind:
+            decided.agenda_kind, decided.agenda_ref = kind, ref
+
+
+def _load(ctx: Context, row: Notification) -> Loaded | None:
+    preloaded: dict[int, Loaded] = getattr(_batch, "loaded", {})
+    if row.session_id is not None and row.session_id in preloaded:
+        return preloaded[row.session_id]
     with ctx.db.transaction(write=False) as session:
         meeting = session.get(MentoringSession, row.session_id) if row.session_id else None
         pair = session.get(Pair, meeting.pair_id) if meeting else None

@@ -193,3 +193,21 @@ def test_a_cohort_whose_matching_fails_is_reported_and_the_others_still_run(bot:
     report = [m.text for m in bot.fake.messages_for(ADMIN) if m.method == "response_url"][-1]
     assert "*board*: matching failed and changed nothing" in report
     assert "*heads*: 0 pairs proposed" in report
+
+
+def test_batches_are_leased_to_one_dispatcher_and_can_be_handed_back(bot: Bot) -> None:
+    enroll(bot, ("UEN", "mentor"))
+    with bot.ctx.db.transaction() as session:
+        for n in range(5):
+            outbox.enqueue(
+                session, key=f"t:{n}", kind="waiting", due_at=bot.clock.now, user_id="UEN"
+            )
+    first, token = outbox._claim_batch(bot.ctx, bot.clock.now, 3)
+    second, _ = outbox._claim_batch(bot.ctx, bot.clock.now, 3)
+    assert len(first) == 3 and len(second) == 2
+    assert not {r.id for r in first} & {r.id for r in second}
+    assert outbox._claim_batch(bot.ctx, bot.clock.now, 3)[0] == []
+    outbox._release(bot.ctx, first, token)  # handed back: due again at once, no attempt used
+    again, _ = outbox._claim_batch(bot.ctx, bot.clock.now, 5)
+    assert sorted(r.id for r in again) == sorted(r.id for r in first)
+    assert {n.attempts for n in notifications(bot) if n.id in {r.id for r in first}} == {1}

@@ -288,3 +288,30 @@ def test_moving_one_session_moves_its_messages_and_tells_the_partner(bot: Bot) -
     [reminder] = messages(bot, "UDE", ids.SESSION_SKIP)
     assert "Mittwoch, 2. Dezember 2026, 16:00" in reminder.all_text
     assert sessions_of(bot)[1].starts_at == second.starts_at  # the rhythm stays
+
+
+def test_a_batch_of_reminders_shows_each_pair_one_agenda(bot: Bot) -> None:
+    people = activate_pairs(bot, 6)
+    first = min(s.starts_at for s in sessions_of(bot))
+    bot.clock.now = first - timedelta(hours=24)
+    summary = outbox.dispatch(bot.ctx, workers=2)
+    assert summary.by_kind == {"reminder": 12}
+    agendas = {s.pair_id: s.agenda_ref for s in sessions_of(bot) if s.number == 1}
+    assert set(agendas.values()) == {"genai"}
+    for user, _ in people:
+        [reminder] = messages(bot, user, ids.SESSION_SKIP)
+        assert "Agenda: *Generative AI*" in reminder.all_text
+
+
+def test_reminders_go_out_when_preparing_their_batch_fails(bot: Bot, monkeypatch: Any) -> None:
+    activate(bot)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(outbox.PREPARERS, "reminder", broken)
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at - timedelta(hours=24)
+    assert outbox.dispatch(bot.ctx).by_kind == {"reminder": 2}
+    assert len(messages(bot, "UEN", ids.SESSION_SKIP)) == 1
+    assert len(messages(bot, "UDE", ids.SESSION_SKIP)) == 1
