@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot import agenda, outbox, schedule
@@ -162,8 +162,24 @@ def _owe(session: Session, pair: Pair, meeting: MentoringSession) -> None:
 def plan(ctx: Context, now: datetime | None = None) -> int:
     """Keep every active pair's sessions planned ahead; returns how many were added."""
     now = now or ctx.clock()
+    ahead = (
+        select(MentoringSession.pair_id, func.count().label("ahead"))
+        .where(col(MentoringSession.starts_at) > now)
+        .group_by(col(MentoringSession.pair_id))
+        .subquery()
+    )
+    # Only the pairs short of the horizon: in a steady week that is one pair in 168 per
+    # hour for a weekly cadence, so the hourly job does not walk every active pair.
     with ctx.db.transaction(write=False) as session:
-        pair_ids = list(session.exec(select(Pair.id).where(Pair.status == PairStatus.ACTIVE.value)))
+        pair_ids = list(
+            session.exec(
+                select(Pair.id)
+                .outerjoin(ahead, ahead.c.pair_id == Pair.id)
+                .where(Pair.status == PairStatus.ACTIVE.value)
+                .where(func.coalesce(ahead.c.ahead, 0) < HORIZON)
+                .order_by(col(Pair.id))
+            )
+        )
     added = 0
     for pair_id in pair_ids:
         with ctx.db.transaction() as session:

@@ -315,3 +315,18 @@ def test_reminders_go_out_when_preparing_their_batch_fails(bot: Bot, monkeypatch
     assert outbox.dispatch(bot.ctx).by_kind == {"reminder": 2}
     assert len(messages(bot, "UEN", ids.SESSION_SKIP)) == 1
     assert len(messages(bot, "UDE", ids.SESSION_SKIP)) == 1
+
+
+def test_planning_tops_up_only_the_pairs_short_of_the_horizon(bot: Bot) -> None:
+    activate_pairs(bot, 3)
+    assert sessions.plan(bot.ctx) == 0  # everyone has HORIZON sessions ahead
+    first = min(s.starts_at for s in sessions_of(bot))
+    bot.clock.now = first + timedelta(hours=1)
+    assert sessions.plan(bot.ctx) == 3  # one more for each pair
+    assert sessions.plan(bot.ctx) == 0
+    by_pair: dict[int, list[MentoringSession]] = {}
+    for meeting in sessions_of(bot):
+        by_pair.setdefault(meeting.pair_id, []).append(meeting)
+    for planned in by_pair.values():
+        assert [m.number for m in planned] == [1, 2, 3, 4]
+        assert sum(m.starts_at > bot.clock.now for m in planned) == sessions.HORIZON
