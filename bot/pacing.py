@@ -36,9 +36,14 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-# Fraction of the ceiling the learned rate drops to after a 429, and where it settles.
-BACK_OFF = 0.95
+# Fraction of the ceiling the learned rate drops to after a 429, and where it settles at
+# first. Threads wake a little late and then send close together, so a rate just under
+# the ceiling can still draw a 429 now and then: each one that comes while paced settles
+# a step lower (down to SETTLE_LOWEST), as each costs a whole Retry-After for everyone.
+BACK_OFF = 0.9
 SETTLE = 0.98
+SETTLE_STEP = 0.02
+SETTLE_LOWEST = 0.85
 # While below SETTLE x ceiling, the rate climbs this fraction of the ceiling per second.
 CLIMB_PER_SECOND = 0.01
 # A 429 after fewer accepted calls than this in the last second teaches no rate.
@@ -57,6 +62,7 @@ class _Method:
 
     rate: float | None = None
     ceiling: float | None = None
+    settle: float = SETTLE
     next_slot: float = 0.0
     pause_until: float = 0.0
     last_limited: float = float("-inf")
@@ -139,12 +145,13 @@ class Pacer:
             return
         if now - state.last_limited >= FORGET_AFTER:
             state.rate = state.ceiling = None
+            state.settle = SETTLE
             return
         elapsed = now - state.last_adjusted
         if elapsed <= 0:
             return
         state.last_adjusted = now
-        target = SETTLE * state.ceiling
+        target = state.settle * state.ceiling
         if state.rate < target:
             state.rate = min(target, state.rate + CLIMB_PER_SECOND * state.ceiling * elapsed)
 
@@ -174,6 +181,8 @@ class Pacer:
                 state.accepted.popleft()
             seen = len(state.accepted)
             if seen >= MIN_LEARN:
+                if state.rate is not None:
+                    state.settle = max(SETTLE_LOWEST, state.settle - SETTLE_STEP)
                 state.ceiling = float(seen)
                 state.rate = BACK_OFF * seen
                 state.last_adjusted = now

@@ -68,7 +68,7 @@ def test_a_429_pauses_every_caller_once_for_exactly_retry_after(
     # Eight workers in flight all get their 429 in the same episode.
     for _ in range(8):
         pacer.limited(POST, 2)
-    assert pacer.rate(POST) == pytest.approx(95.0)  # lowered once, not eight times
+    assert pacer.rate(POST) == pytest.approx(pacing.BACK_OFF * 100)  # once, not eight times
     pacer.acquire(POST)
     assert time_.now == pytest.approx(3.0)  # exactly Retry-After, no jitter
 
@@ -86,6 +86,17 @@ def test_after_a_429_sends_stay_under_what_slack_accepted(pacer: Pacer, time_: F
     assert pacer.rate(POST) == pytest.approx(pacing.SETTLE * 100)
     late = [t for t in times if t > 10.0]
     assert most_in_one_second(late) >= 97
+
+
+def test_each_429_while_paced_settles_a_little_lower(pacer: Pacer, time_: FakeTime) -> None:
+    settled = []
+    for _ in range(3):
+        send(pacer, time_, 120)
+        pacer.limited(POST, 1)
+        send(pacer, time_, 1000)  # long enough to climb back and settle
+        settled.append(pacer.rate(POST) or 0.0)
+    assert settled[0] > settled[1] > settled[2]
+    assert settled[2] >= pacing.SETTLE_LOWEST * 90
 
 
 def test_a_429_after_a_few_calls_pauses_but_teaches_no_rate(pacer: Pacer, time_: FakeTime) -> None:
