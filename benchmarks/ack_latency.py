@@ -84,8 +84,11 @@ def main() -> None:
         }
         log = open(Path(tmp) / "bot.log", "wb")  # noqa: SIM115  (closed below)
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=tmp, env=env,
-            stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -127,8 +130,10 @@ def main() -> None:
         "throughput_per_s": round(args.requests / elapsed, 1),
     }
     print(json.dumps(figures))
-    print(f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, errors {errors} "
-          f"(target: p99 < 100 ms, no errors)")
+    print(
+        f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, errors {errors} "
+        f"(target: p99 < 100 ms, no errors)"
+    )
 
 
 if __name__ == "__main__":

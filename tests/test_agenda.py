@@ -19,8 +19,18 @@ from bot.topics import (
 )
 
 KEYS = (
-    "genai", "social_media", "platform_economy", "hybrid_work", "data", "security",
-    "productivity", "collaboration", "cx", "innovation", "gen_z", "sustainability",
+    "genai",
+    "social_media",
+    "platform_economy",
+    "hybrid_work",
+    "data",
+    "security",
+    "productivity",
+    "collaboration",
+    "cx",
+    "innovation",
+    "gen_z",
+    "sustainability",
 )
 
 
@@ -32,15 +42,16 @@ def topic(key: str) -> AgendaItem:
     return AgendaItem("topic", key)
 
 
-def run(goals: Sequence[str], topics: Sequence[str], sessions: int,
-        used: Sequence[AgendaItem] = ()) -> list[AgendaItem]:
+def run(
+    goals: Sequence[str], topics: Sequence[str], sessions: int, used: Sequence[AgendaItem] = ()
+) -> list[AgendaItem]:
     """The agenda of ``sessions`` further sessions, each fed the history so far."""
     history = list(used)
     for _ in range(sessions):
         item = next_item(goals=goals, topics=topics, used=history)
         assert item is not None
         history.append(item)
-    return history[len(used):]
+    return history[len(used) :]
 
 
 # --- the library -------------------------------------------------------------------------
@@ -51,8 +62,10 @@ def test_library_keys_and_labels_unchanged() -> None:
     assert BY_KEY["genai"].label("en") == "Generative AI"
     assert BY_KEY["genai"].label("de") == "Generative KI"
     assert BY_KEY["platform_economy"].label("de") == "Plattformökonomie"
-    assert labels(["cx", "nope", "data"], "en") == ["Digital customer experience",
-                                                     "Data and analytics"]
+    assert labels(["cx", "nope", "data"], "en") == [
+        "Digital customer experience",
+        "Data and analytics",
+    ]
     assert Topic("x", "X", "Y").prompts("en") == ()  # the old three-field form still works
 
 
@@ -113,12 +126,15 @@ def test_longer_list_finishes_the_round_then_it_starts_over_in_the_same_order() 
     assert agenda == first + first
 
 
-@pytest.mark.parametrize(("goals", "topics"), [
-    (["1", "2", "3"], []),
-    ([], ["genai", "data", "security"]),
-    (["5"], []),
-    ([], ["genai"]),
-])
+@pytest.mark.parametrize(
+    ("goals", "topics"),
+    [
+        (["1", "2", "3"], []),
+        ([], ["genai", "data", "security"]),
+        (["5"], []),
+        ([], ["genai"]),
+    ],
+)
 def test_only_goals_or_only_topics(goals: list[str], topics: list[str]) -> None:
     expected = [goal(g) for g in goals] + [topic(t) for t in topics]
     assert run(goals, topics, 3 * len(expected)) == expected * 3
@@ -128,7 +144,7 @@ def test_every_item_once_per_round() -> None:
     goals, topics = ["1", "2", "3", "4"], ["genai", "cx"]
     agenda = run(goals, topics, 18)
     for start in range(0, 18, 6):
-        assert set(agenda[start:start + 6]) == set(round_order(goals=goals, topics=topics))
+        assert set(agenda[start : start + 6]) == set(round_order(goals=goals, topics=topics))
 
 
 def test_removed_goals_and_topics_are_skipped() -> None:
@@ -136,7 +152,10 @@ def test_removed_goals_and_topics_are_skipped() -> None:
     # Goal 2 was reached and goal 1 dropped; genai is no longer shared.
     assert next_item(goals=["2", "3"], topics=["data"], used=history) == topic("data")
     assert run(["2", "3"], ["data"], 4, used=history) == [
-        topic("data"), goal("3"), goal("2"), topic("data"),
+        topic("data"),
+        goal("3"),
+        goal("2"),
+        topic("data"),
     ]
     # Only removed items in the history: a fresh start.
     assert next_item(goals=["9"], topics=["cx"], used=[goal("1"), topic("genai")]) == goal("9")
@@ -152,7 +171,8 @@ def test_new_items_join_the_current_round() -> None:
 
 def test_unknown_topic_keys_and_duplicates_are_ignored() -> None:
     assert round_order(goals=["1", "1"], topics=["genai", "nope", "genai"]) == [
-        goal("1"), topic("genai"),
+        goal("1"),
+        topic("genai"),
     ]
     assert run(["1"], ["nope", "genai"], 4) == [goal("1"), topic("genai")] * 2
 
@@ -165,8 +185,9 @@ def test_keeps_alternating_within_a_round_when_the_history_is_out_of_order() -> 
 
 def test_deterministic() -> None:
     used = [goal("1"), topic("genai")]
-    results = {next_item(goals=["3", "1"], topics=["security", "genai"], used=used)
-               for _ in range(20)}
+    results = {
+        next_item(goals=["3", "1"], topics=["security", "genai"], used=used) for _ in range(20)
+    }
     assert results == {goal("3")}
     assert run(["3", "1"], ["security"], 9) == run(["3", "1"], ["security"], 9)
 
@@ -202,7 +223,8 @@ def test_count() -> None:
     assert len(prompts_for(topic("cx"), "en", session_number=3, count=2)) == 2
     assert len(prompts_for(topic("cx"), "en", session_number=3)) == 3
     assert prompts_for(topic("cx"), "en", session_number=3, count=99) == [
-        *BY_KEY["cx"].prompts_en[3:], *BY_KEY["cx"].prompts_en[:3],
+        *BY_KEY["cx"].prompts_en[3:],
+        *BY_KEY["cx"].prompts_en[:3],
     ]
     with pytest.raises(ValueError, match="count"):
         prompts_for(topic("cx"), "en", session_number=3, count=0)
@@ -213,16 +235,21 @@ def test_prompts_wrap_around() -> None:
     pool = BY_KEY["data"].prompts_de
     assert prompts_for(topic("data"), "de", session_number=4) == [pool[4], pool[0], pool[1]]
     assert prompts_for(topic("data"), "de", session_number=4 + len(pool)) == [
-        pool[4], pool[0], pool[1],
+        pool[4],
+        pool[0],
+        pool[1],
     ]
 
 
-@pytest.mark.parametrize(("goals", "topics"), [
-    (["1"], ["genai"]),
-    (["1", "2"], ["genai", "data"]),
-    ([], ["genai", "data", "security"]),
-    (["1", "2", "3"], ["cx", "data", "gen_z"]),
-])
+@pytest.mark.parametrize(
+    ("goals", "topics"),
+    [
+        (["1"], ["genai"]),
+        (["1", "2"], ["genai", "data"]),
+        ([], ["genai", "data", "security"]),
+        (["1", "2", "3"], ["cx", "data", "gen_z"]),
+    ],
+)
 def test_the_same_item_in_a_later_round_starts_with_other_prompts(
     goals: list[str], topics: list[str]
 ) -> None:

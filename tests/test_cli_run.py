@@ -49,8 +49,12 @@ def test_run_serves_slack_and_stops_on_sigterm(tmp_path: Path) -> None:
             "PORT": str(port),
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -69,25 +73,47 @@ def test_run_serves_slack_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_creates_and_reports_the_schema(tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db"}
-    result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path,
-                            env=env, capture_output=True, text=True, timeout=60, check=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert f"revision {head_revision()}" in result.stdout
     assert (tmp_path / "fresh.db").exists()
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "MENTOR_ENCRYPTION_KEY": generate_key(), **extra}
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "MENTOR_ENCRYPTION_KEY": generate_key(),
+        **extra,
+    }
 
 
 def test_socket_mode_that_cannot_connect_says_what_to_check(tmp_path: Path) -> None:
     with FakeSlack(bot_token="xoxb-sock") as fake:
-        env = _env(SLACK_BOT_TOKEN="xoxb-sock", SLACK_APP_TOKEN="xapp-1-bad",
-                   SLACK_API_URL=fake.api_url, PORT=str(free_port()))
-        result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=60)
+        env = _env(
+            SLACK_BOT_TOKEN="xoxb-sock",
+            SLACK_APP_TOKEN="xapp-1-bad",
+            SLACK_API_URL=fake.api_url,
+            PORT=str(free_port()),
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("mentor-bot: cannot connect to Slack in Socket Mode")
@@ -99,10 +125,21 @@ def test_a_busy_port_says_so(tmp_path: Path) -> None:
         busy.bind(("0.0.0.0", 0))  # noqa: S104
         busy.listen()
         port = busy.getsockname()[1]
-        env = _env(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", PORT=str(port),
-                   SLACK_API_URL="http://127.0.0.1:9/api/", MENTOR_SCHEDULER="off")
-        result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=60)
+        env = _env(
+            SLACK_BOT_TOKEN="xoxb-1",
+            SLACK_SIGNING_SECRET="s",
+            PORT=str(port),
+            SLACK_API_URL="http://127.0.0.1:9/api/",
+            MENTOR_SCHEDULER="off",
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 1
     assert f"cannot listen on port {port}" in result.stderr.strip().splitlines()[-1]
     assert "Traceback" not in result.stderr
@@ -110,7 +147,13 @@ def test_a_busy_port_says_so(tmp_path: Path) -> None:
 
 def test_the_example_values_are_refused(tmp_path: Path) -> None:
     env = _env(SLACK_BOT_TOKEN="xoxb-your-bot-token", SLACK_SIGNING_SECRET="x")
-    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN is still the example value" in result.stderr

@@ -69,10 +69,18 @@ def test_join_opens_the_modal_and_enrolls(bot: Bot) -> None:
     assert [o["value"] for o in role["element"]["options"]] == ["mentor", "mentee"]
 
     result = bot.slack.view_submission(
-        "UEN", view, bot.slack.state_from(view, {
-            "role": "mentor", "topics": ["genai", "social_media"], "department": "Sales",
-            "weekdays": ["1", "3"], "time_window": "morning",
-        })
+        "UEN",
+        view,
+        bot.slack.state_from(
+            view,
+            {
+                "role": "mentor",
+                "topics": ["genai", "social_media"],
+                "department": "Sales",
+                "weekdays": ["1", "3"],
+                "time_window": "morning",
+            },
+        ),
     )
     assert result.status == 200
     enrolled = participant(bot, "UEN")
@@ -150,8 +158,13 @@ def test_join_picks_among_several_open_cohorts(bot: Bot) -> None:
     cohort_block = next(b for b in view["blocks"] if b.get("block_id") == ids.COHORT)
     options = {o["text"]["text"]: o["value"] for o in cohort_block["element"]["options"]}
     assert set(options) == {"board", "heads"}
-    bot.slack.view_submission("UEN", view, bot.slack.state_from(
-        view, {"role": "mentor", "topics": ["genai"], "cohort": options["heads"]}))
+    bot.slack.view_submission(
+        "UEN",
+        view,
+        bot.slack.state_from(
+            view, {"role": "mentor", "topics": ["genai"], "cohort": options["heads"]}
+        ),
+    )
     assert "Cohort: heads" in bot.reply("UEN", "status")
 
 
@@ -292,4 +305,5 @@ def test_german_answers_for_leave_and_export(bot: Bot) -> None:
     assert bot.reply("UDE", "leave").startswith("Du hast das Programm verlassen.")
     bot.command("UDE", "export")
     assert bot.fake.wait_for(
-        lambda: any("JSON-Datei" in m.text for m in bot.fake.messages_for("UDE")))
+        lambda: any("JSON-Datei" in m.text for m in bot.fake.messages_for("UDE"))
+    )

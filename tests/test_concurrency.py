@@ -34,11 +34,16 @@ def test_simultaneous_first_joins_create_one_default_cohort(bot: Bot) -> None:
         assert bot.fake.wait_for(lambda u=user: bool(bot.fake.opened_views(u)))
         views[user] = bot.fake.opened_views(user)[-1]
     with ThreadPoolExecutor(4) as pool:
-        responses = list(pool.map(
-            lambda u: bot.slack.view_submission(
-                u, views[u], bot.slack.state_from(views[u], {"role": "mentor",
-                                                             "topics": ["genai"]})),
-            people))
+        responses = list(
+            pool.map(
+                lambda u: bot.slack.view_submission(
+                    u,
+                    views[u],
+                    bot.slack.state_from(views[u], {"role": "mentor", "topics": ["genai"]}),
+                ),
+                people,
+            )
+        )
     assert [r.status for r in responses] == [200] * 4
     assert all(r.json() is None for r in responses)  # closed, no errors
     with bot.ctx.db.transaction() as session:
@@ -51,8 +56,7 @@ def test_a_repeated_submission_enrolls_once_and_confirms_once(bot: Bot) -> None:
     assert bot.fake.wait_for(lambda: bool(bot.fake.opened_views("UEN")))
     view = bot.fake.opened_views("UEN")[-1]
     values = bot.slack.state_from(view, {"role": "mentee", "topics": ["data"]})
-    responses = at_once(4, lambda: bot.slack.view_submission("UEN", view, values,
-                                                            apply=False))
+    responses = at_once(4, lambda: bot.slack.view_submission("UEN", view, values, apply=False))
     assert [r.status for r in responses] == [200] * 4
     assert bot.ctx.background.wait_idle()
     with bot.ctx.db.transaction() as session:

@@ -15,7 +15,10 @@ from tests.harness import Bot
 def test_cli_prints_valid_yaml_with_the_request_url() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "manifest", "--url", "https://bot.example.com/"],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     manifest = yaml.safe_load(result.stdout)
     url = "https://bot.example.com/slack/events"
@@ -40,8 +43,13 @@ def test_events_match_the_registered_handlers(bot: Bot) -> None:
     # Every subscribed event is handled by the running app (Bolt answers 404 otherwise) ...
     samples = {
         "app_home_opened": {"type": "app_home_opened", "user": "UEN", "tab": "home"},
-        "message.im": {"type": "message", "channel_type": "im", "channel": "D1", "user": "UEN",
-                       "text": "hi"},
+        "message.im": {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D1",
+            "user": "UEN",
+            "text": "hi",
+        },
         "user_change": {"type": "user_change", "user": {"id": "UEN"}},
     }
     for name in subscribed:

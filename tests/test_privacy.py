@@ -59,8 +59,9 @@ def test_forget_asks_first_then_deletes_everything(bot: Bot) -> None:
     make_pair(bot, "UEN", "UDE")
 
     answer = bot.command("UEN", "forget").json()
-    buttons = [e for b in answer["blocks"] for e in b.get("elements", [])
-               if e.get("type") == "button"]
+    buttons = [
+        e for b in answer["blocks"] for e in b.get("elements", []) if e.get("type") == "button"
+    ]
     assert [b["action_id"] for b in buttons] == [ids.FORGET_CONFIRM]
     with bot.ctx.db.transaction() as session:
         assert queries.participant_of(session, "UEN") is not None  # nothing deleted yet

@@ -25,8 +25,9 @@ def test_forged_signature_is_refused_with_no_side_effect(bot: Bot) -> None:
     bot.fake.reset_calls()
     response = bot.slack.command("UEN", "status", signing_secret="not-the-secret")
     assert response.status == 401
-    response = bot.slack.event({"type": "app_home_opened", "user": "UEN", "tab": "home"},
-                               signing_secret="not-the-secret")
+    response = bot.slack.event(
+        {"type": "app_home_opened", "user": "UEN", "tab": "home"}, signing_secret="not-the-secret"
+    )
     assert response.status == 401
     assert bot.fake.calls == []
     assert _rows(bot, ProcessedEvent) == [] and _rows(bot, SlackUser) == []
@@ -70,12 +71,21 @@ def test_home_tab_in_german_shows_the_persons_state(bot: Bot) -> None:
 
 def test_a_direct_message_gets_a_pointer_to_help_but_bot_messages_do_not(bot: Bot) -> None:
     dm = bot.fake.open_im("UEN")
-    bot.slack.event({"type": "message", "channel_type": "im", "channel": dm, "user": "UEN",
-                     "text": "hello?"})
+    bot.slack.event(
+        {"type": "message", "channel_type": "im", "channel": dm, "user": "UEN", "text": "hello?"}
+    )
     reply = bot.fake.wait_for_messages("UEN")[-1]
     assert "/mentor help" in reply.text
-    bot.slack.event({"type": "message", "channel_type": "im", "channel": dm, "user": "UEN",
-                     "bot_id": "B1", "text": "beep"})
+    bot.slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": dm,
+            "user": "UEN",
+            "bot_id": "B1",
+            "text": "beep",
+        }
+    )
     time.sleep(0.3)
     assert len(bot.fake.messages_for("UEN")) == 1
 
@@ -108,8 +118,7 @@ def test_a_rate_limited_first_lookup_does_not_delay_the_answer(bot: Bot) -> None
     assert time.monotonic() - started < 2.5
     assert "here is what you can do" in text  # English until Slack says otherwise
     # The background lookup waits out the Retry-After, then the person gets German.
-    assert bot.fake.wait_for(lambda: "das kannst du tun" in bot.reply("UDE", "help"),
-                             timeout=15)
+    assert bot.fake.wait_for(lambda: "das kannst du tun" in bot.reply("UDE", "help"), timeout=15)
 
 
 def test_failing_slack_calls_are_retried(bot: Bot) -> None:
@@ -118,8 +127,9 @@ def test_failing_slack_calls_are_retried(bot: Bot) -> None:
     assert bot.fake.wait_for(lambda: bool(bot.fake.opened_views("UEN")), timeout=10)
     view = bot.fake.opened_views("UEN")[-1]
     bot.fake.fail_next("chat.postMessage", status=500, times=2)
-    bot.slack.view_submission("UEN", view, bot.slack.state_from(
-        view, {"role": "mentor", "topics": ["genai"]}))
+    bot.slack.view_submission(
+        "UEN", view, bot.slack.state_from(view, {"role": "mentor", "topics": ["genai"]})
+    )
     messages = bot.fake.wait_for_messages("UEN", 1, timeout=10)
     assert len(messages) == 1 and "You're enrolled" in messages[0].text
     statuses = [c.http_status for c in bot.fake.calls_to("chat.postMessage")]
@@ -142,8 +152,15 @@ def test_a_rate_limited_partner_message_does_not_delay_leave(bot: Bot) -> None:
 def test_a_dropped_connection_is_retried(bot: Bot) -> None:
     bot.join("UEN")
     bot.fake.drop_next("chat.postMessage")
-    bot.slack.event({"type": "message", "channel_type": "im", "channel": bot.fake.open_im("UEN"),
-                     "user": "UEN", "text": "hi"})
+    bot.slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": bot.fake.open_im("UEN"),
+            "user": "UEN",
+            "text": "hi",
+        }
+    )
     assert bot.fake.wait_for(
         lambda: any("/mentor help" in m.text for m in bot.fake.messages_for("UEN")), timeout=10
     )
@@ -180,11 +197,15 @@ def test_forged_button_clicks_and_submissions_change_nothing(bot: Bot) -> None:
     view = bot.fake.opened_views("UEN")[-1]
     assert bot.ctx.background.wait_idle()
     bot.fake.reset_calls()
-    click = bot.slack.block_action("UEN", "forget_confirm", value="confirm",
-                                   signing_secret="forged")
+    click = bot.slack.block_action(
+        "UEN", "forget_confirm", value="confirm", signing_secret="forged"
+    )
     submit = bot.slack.view_submission(
-        "UEN", view, bot.slack.state_from(view, {"role": "mentee", "topics": ["data"]}),
-        timestamp=int(time.time()) - 3600)
+        "UEN",
+        view,
+        bot.slack.state_from(view, {"role": "mentee", "topics": ["data"]}),
+        timestamp=int(time.time()) - 3600,
+    )
     assert (click.status, submit.status) == (401, 401)
     assert bot.ctx.background.wait_idle()
     assert bot.fake.calls == []
