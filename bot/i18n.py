@@ -42,6 +42,46 @@ def fmt_datetime(value: datetime, lang: str, tz: str | None) -> str:
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
+        # announcements
+        "help.admin_announce": "`/mentor admin announce [COHORT] MESSAGE` – post MESSAGE in "
+        "the cohort's channel and send it to each active member, once (without COHORT: every "
+        "open cohort)",
+        "announce.header": "📣 Announcement from the reverse mentoring program",
+        "announce.usage": "Usage: `/mentor admin announce [COHORT] MESSAGE`, e.g. `/mentor "
+        "admin announce board Our kick-off is on Monday at 10:00.` Without a cohort, every "
+        "open cohort gets it.",
+        "announce.too_long": "Your announcement has {length} characters; one message shows "
+        "at most {limit}. Please shorten it.",
+        "announce.nobody": "Nobody to announce to: no active members and no cohort channel.",
+        "announce.started": "📣 Sending your announcement to {members} active member(s) of "
+        "{audience}{channels}. You'll see the progress in our direct messages.",
+        "announce.started_channels": " and posting it in {channels}",
+        "announce.repeated": "This announcement is already on its way.",
+        "announce.held": "You sent this same announcement {seconds} seconds ago. Send it "
+        "again anyway?",
+        "announce.send_again": "Send again",
+        "announce.dont_send": "Don't send",
+        "announce.confirmed": "📣 Sending it again to {members} active member(s).",
+        "announce.cancelled": "Not sent again.",
+        "announce.decided": "This announcement was already sent or dropped.",
+        "announce.all_cohorts": "every open cohort",
+        "announce.progress": "📣 Your announcement to {audience}: sent {sent} of {total}…",
+        "announce.progress_other": "({count} could not be sent; see the final count.)",
+        "announce.done": "📣 Your announcement to {audience} is out: delivered to {sent} of "
+        "{total} active member(s).",
+        "announce.posted": "Posted in <#{channel}>.",
+        "announce.channel_failed": "Not posted in <#{channel}>: {reason}.",
+        "announce.skipped": "{count} left the program before it reached them.",
+        "announce.failed": "{count} not delivered: {reason}.",
+        "announce.reason.not_in_channel": "the bot is not in the channel (invite it with "
+        "`/invite`)",
+        "announce.reason.is_archived": "the channel is archived",
+        "announce.reason.channel_not_found": "the conversation no longer exists",
+        "announce.reason.user_not_found": "the account is no longer in the workspace",
+        "announce.reason.account_inactive": "the account is deactivated",
+        "announce.reason.user_disabled": "the account is deactivated",
+        "announce.reason.cannot_dm_bot": "the account takes no direct messages",
+        "announce.reason.other": "Slack answered `{code}`",
         # help
         "help.intro": "*Reverse mentoring* – here is what you can do:",
         "help.join": "`/mentor join` – take part, or change your enrollment",
@@ -277,8 +317,101 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.join": "Join the program",
         "home.update": "Change my enrollment",
         "home.commands": "Type `/mentor help` in any channel for all commands.",
+        # admin report and export
+        "help.admin_report": "`/mentor admin report [COHORT]` – the program's figures as a "
+        "direct message (every cohort and a total when none is named)",
+        "help.admin_export": "`/mentor admin export [COHORT]` – the figures per month as CSV "
+        "and the anonymous best-practice playbook, as files",
+        "report.building": "Building the report; it arrives as a direct message in a moment.",
+        "report.unknown": "There is no cohort called *{name}*. `/mentor admin {command}` "
+        "without a name covers every cohort.",
+        "report.no_cohorts": "There is no cohort yet, so there is nothing to report.",
+        "report.title": "Reverse mentoring report",
+        "report.continued": "Reverse mentoring report, continued",
+        "report.as_of": "as of {date}",
+        "report.trend_note": "In brackets: the change since the last report.",
+        "report.total": "All cohorts",
+        "report.cohort": "Cohort {name}",
+        "report.metric.mentors": "Participants: mentors",
+        "report.metric.mentees": "Participants: mentees",
+        "report.metric.pairs_proposed": "Pairs proposed, waiting for both to say yes",
+        "report.metric.pairs_active": "Pairs active",
+        "report.metric.pairs_ended": "Pairs ended",
+        "report.metric.sessions_held": "Sessions held",
+        "report.metric.sessions_skipped": "Sessions skipped",
+        "report.metric.reflection_rate": "Reflection rate",
+        "report.metric.average_rating": "Average rating (1–5)",
+        "report.metric.goals_set": "Learning goals set",
+        "report.metric.goals_done": "Learning goals reached",
+        "report.metric.goal_progress": "Average goal progress (1–5)",
+        "report.fewer": "fewer than 5",
+        "report.withheld": "not shown: would single out fewer than 5 people",
+        "report.unchanged": "unchanged since {date}",
+        "report.points": "{value} pp",
+        "report.footer": "Only aggregates, never names: a figure over fewer than 5 people "
+        'reads "fewer than 5", and a figure is not updated while the change since an '
+        "earlier report concerns fewer than 5 people, so no two reports single anyone out "
+        "by subtraction.",
+        "export.admin_building": "Preparing the export: the figures per month (CSV) and the "
+        "best-practice playbook arrive as a direct message in a moment.",
+        "export.csv_title": "Reverse mentoring figures per month",
+        "export.csv_comment": "The program's figures per cohort and month (UTC). A month "
+        "counts what happened in it: people who joined, pairs proposed, activated or ended, "
+        "sessions that started, goals set, rated or reached. `fewer than 5` marks a figure "
+        "over fewer than 5 people; a figure that would single out fewer than 5 people reads "
+        "`not shown`, or its earlier value with a note.",
+        "export.playbook_title": "Best-practice playbook",
+        "export.playbook_comment": "What participants chose to share anonymously after "
+        "their sessions, by topic and month. No names, no authors.",
+        "playbook.title": "Reverse mentoring playbook",
+        "playbook.intro": "Learnings that participants chose to share anonymously after "
+        "their sessions. No names, no authors.",
+        "playbook.empty": "No learnings have been shared yet.",
+        "playbook.other": "Other learnings",
     },
     "de": {
+        # announcements
+        "help.admin_announce": "`/mentor admin announce [KOHORTE] NACHRICHT` – NACHRICHT im "
+        "Kanal der Kohorte posten und jedem aktiven Mitglied einmal schicken (ohne KOHORTE: "
+        "alle offenen Kohorten)",
+        "announce.header": "📣 Ankündigung des Reverse-Mentoring-Programms",
+        "announce.usage": "So geht's: `/mentor admin announce [KOHORTE] NACHRICHT`, z. B. "
+        "`/mentor admin announce vorstand Unser Kick-off ist am Montag um 10:00.` Ohne "
+        "Kohorte geht sie an alle offenen Kohorten.",
+        "announce.too_long": "Deine Ankündigung hat {length} Zeichen; eine Nachricht zeigt "
+        "höchstens {limit}. Bitte kürze sie.",
+        "announce.nobody": "Niemand zu erreichen: keine aktiven Mitglieder und kein "
+        "Kohorten-Kanal.",
+        "announce.started": "📣 Ich schicke deine Ankündigung an {members} aktive(s) "
+        "Mitglied(er) von {audience}{channels}. Den Fortschritt siehst du in unseren "
+        "Direktnachrichten.",
+        "announce.started_channels": " und poste sie in {channels}",
+        "announce.repeated": "Diese Ankündigung ist schon unterwegs.",
+        "announce.held": "Du hast genau diese Ankündigung vor {seconds} Sekunden geschickt. "
+        "Trotzdem noch einmal senden?",
+        "announce.send_again": "Noch einmal senden",
+        "announce.dont_send": "Nicht senden",
+        "announce.confirmed": "📣 Ich schicke sie noch einmal an {members} aktive(s) Mitglied(er).",
+        "announce.cancelled": "Nicht noch einmal gesendet.",
+        "announce.decided": "Über diese Ankündigung wurde schon entschieden.",
+        "announce.all_cohorts": "alle offenen Kohorten",
+        "announce.progress": "📣 Deine Ankündigung an {audience}: {sent} von {total} gesendet …",
+        "announce.progress_other": "({count} konnten nicht gesendet werden; siehe das "
+        "Endergebnis.)",
+        "announce.done": "📣 Deine Ankündigung an {audience} ist raus: zugestellt an {sent} "
+        "von {total} aktiven Mitgliedern.",
+        "announce.posted": "Gepostet in <#{channel}>.",
+        "announce.channel_failed": "Nicht gepostet in <#{channel}>: {reason}.",
+        "announce.skipped": "{count} haben das Programm verlassen, bevor sie sie erreichte.",
+        "announce.failed": "{count} nicht zugestellt: {reason}.",
+        "announce.reason.not_in_channel": "der Bot ist nicht im Kanal (lade ihn mit `/invite` ein)",
+        "announce.reason.is_archived": "der Kanal ist archiviert",
+        "announce.reason.channel_not_found": "die Unterhaltung gibt es nicht mehr",
+        "announce.reason.user_not_found": "das Konto ist nicht mehr im Workspace",
+        "announce.reason.account_inactive": "das Konto ist deaktiviert",
+        "announce.reason.user_disabled": "das Konto ist deaktiviert",
+        "announce.reason.cannot_dm_bot": "das Konto nimmt keine Direktnachrichten an",
+        "announce.reason.other": "Slack antwortete `{code}`",
         "help.intro": "*Reverse Mentoring* – das kannst du tun:",
         "help.join": "`/mentor join` – mitmachen oder deine Anmeldung ändern",
         "help.status": "`/mentor status` – deine Rolle, Kohorte, dein Tandem und der "
@@ -516,6 +649,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.join": "Beim Programm anmelden",
         "home.update": "Anmeldung ändern",
         "home.commands": "Mit `/mentor help` in einem beliebigen Kanal siehst du alle Befehle.",
+        # admin report and export
+        "help.admin_report": "`/mentor admin report [KOHORTE]` – die Kennzahlen des Programms "
+        "als Direktnachricht (alle Kohorten und gesamt, wenn keine genannt ist)",
+        "help.admin_export": "`/mentor admin export [KOHORTE]` – die Kennzahlen pro Monat als "
+        "CSV und das anonyme Best-Practice-Playbook, als Dateien",
+        "report.building": "Ich erstelle den Bericht; er kommt gleich als Direktnachricht.",
+        "report.unknown": "Es gibt keine Kohorte namens *{name}*. `/mentor admin {command}` "
+        "ohne Namen umfasst alle Kohorten.",
+        "report.no_cohorts": "Es gibt noch keine Kohorte, also auch nichts zu berichten.",
+        "report.title": "Reverse-Mentoring-Bericht",
+        "report.continued": "Reverse-Mentoring-Bericht, Fortsetzung",
+        "report.as_of": "Stand {date}",
+        "report.trend_note": "In Klammern: die Veränderung seit dem letzten Bericht.",
+        "report.total": "Alle Kohorten",
+        "report.cohort": "Kohorte {name}",
+        "report.metric.mentors": "Teilnehmende: Mentor:innen",
+        "report.metric.mentees": "Teilnehmende: Mentees",
+        "report.metric.pairs_proposed": "Vorgeschlagene Tandems, die auf beide Zusagen warten",
+        "report.metric.pairs_active": "Aktive Tandems",
+        "report.metric.pairs_ended": "Beendete Tandems",
+        "report.metric.sessions_held": "Stattgefundene Termine",
+        "report.metric.sessions_skipped": "Ausgefallene Termine",
+        "report.metric.reflection_rate": "Reflexionsquote",
+        "report.metric.average_rating": "Durchschnittliche Bewertung (1–5)",
+        "report.metric.goals_set": "Gesetzte Lernziele",
+        "report.metric.goals_done": "Erreichte Lernziele",
+        "report.metric.goal_progress": "Durchschnittlicher Zielfortschritt (1–5)",
+        "report.fewer": "weniger als 5",
+        "report.withheld": "nicht angezeigt: würde weniger als 5 Personen erkennbar machen",
+        "report.unchanged": "unverändert seit {date}",
+        "report.points": "{value} Pp.",
+        "report.footer": "Nur Summen, nie Namen: Eine Zahl über weniger als 5 Personen "
+        "lautet „weniger als 5“, und eine Zahl wird nicht aktualisiert, solange die "
+        "Veränderung seit einem früheren Bericht weniger als 5 Personen betrifft, damit sich "
+        "aus zwei Berichten niemand herausrechnen lässt.",
+        "export.admin_building": "Ich bereite den Export vor: Die Kennzahlen pro Monat (CSV) "
+        "und das Best-Practice-Playbook kommen gleich als Direktnachricht.",
+        "export.csv_title": "Reverse-Mentoring-Kennzahlen pro Monat",
+        "export.csv_comment": "Die Kennzahlen des Programms pro Kohorte und Monat (UTC). Ein "
+        "Monat zählt, was in ihm geschah: Anmeldungen, vorgeschlagene, aktivierte oder "
+        "beendete Tandems, begonnene Termine, gesetzte, bewertete oder erreichte Ziele. "
+        "`fewer than 5` steht für eine Zahl über weniger als 5 Personen (die CSV bleibt "
+        "englisch, damit Programme sie lesen können); eine Zahl, die weniger als 5 Personen "
+        "erkennbar machen würde, lautet `not shown` oder zeigt ihren früheren Wert mit einer "
+        "Notiz.",
+        "export.playbook_title": "Best-Practice-Playbook",
+        "export.playbook_comment": "Was Teilnehmende nach ihren Terminen anonym geteilt "
+        "haben, nach Thema und Monat. Keine Namen, keine Verfasser:innen.",
+        "playbook.title": "Reverse-Mentoring-Playbook",
+        "playbook.intro": "Erkenntnisse, die Teilnehmende nach ihren Terminen anonym geteilt "
+        "haben. Keine Namen, keine Verfasser:innen.",
+        "playbook.empty": "Bisher wurden keine Erkenntnisse geteilt.",
+        "playbook.other": "Weitere Erkenntnisse",
     },
 }
 

@@ -24,6 +24,8 @@ SESSION_MOVE = "session_move"
 MOVE_DATE = "move_date"
 MOVE_TIME = "move_time"
 GOAL_CHECKIN_OPEN = "goal_checkin_open"
+ANNOUNCE_CONFIRM = "announce_confirm"
+ANNOUNCE_CANCEL = "announce_cancel"
 
 # goal modals
 GOAL_SLOTS = ("goal_1", "goal_2", "goal_3")

@@ -87,11 +87,16 @@ Preparer = Callable[[Context, list[Notification], datetime], Callable[[], None]]
 
 SENDERS: dict[str, Sender] = {}
 PREPARERS: dict[str, Preparer] = {}
+# What to do after a notification of a kind was handled (sent, failed, skipped or put
+# off), once its outcome is committed; e.g. show the progress of an announcement.
+AFTERWARDS: dict[str, Callable[[Context, Notification], None]] = {}
+# What to do once at the end of every dispatch pass (e.g. a last progress update).
+AFTER_PASS: list[Callable[[Context], None]] = []
 # What to do in the same commit when a notification of a kind fails for good.
 FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 
 # The modules whose @sender functions deliver notifications; imported before dispatching.
-SENDER_MODULES = ("bot.pairing", "bot.sessions")
+SENDER_MODULES = ("bot.pairing", "bot.sessions", "bot.announce")
 
 
 def sender(kind: str) -> Callable[[Sender], Sender]:
@@ -148,6 +153,17 @@ def enqueue(
         .returning(table.c.id)
     )
     return session.execute(stmt).first() is not None
+
+
+def enqueue_many(session: Session, rows: list[dict[str, object]]) -> None:
+    """Owe many messages in one statement; each dict has ``enqueue``'s keyword arguments
+    (the same keys in every dict). A key owed before is left as it is."""
+    if not rows:
+        return
+    table = Notification.__table__  # type: ignore[attr-defined]
+    insert = queries.insert_for(session)
+    values = [{"status": NotificationStatus.PENDING.value, "attempts": 0, **row} for row in rows]
+    session.execute(insert(table).on_conflict_do_nothing(index_elements=[table.c.key]), values)
 
 
 @dataclass
@@ -345,10 +361,17 @@ def dispatch(
             _send_batch(ctx, rows, token, when, summary)
 
     if workers <= 1:
-        return work()
-    with ThreadPoolExecutor(workers, "dispatch") as pool:
-        parts = [pool.submit(work) for _ in range(workers)]
-        return DispatchSummary.merge([part.result() for part in parts])
+        summary = work()
+    else:
+        with ThreadPoolExecutor(workers, "dispatch") as pool:
+            parts = [pool.submit(work) for _ in range(workers)]
+            summary = DispatchSummary.merge([part.result() for part in parts])
+    for hook in AFTER_PASS:
+        try:
+            hook(ctx)
+        except Exception:
+            logger.exception("after the dispatch pass")
+    return summary
 
 
 def _prepare(ctx: Context, rows: list[Notification], now: datetime) -> list[Callable[[], None]]:
@@ -382,6 +405,13 @@ def _send_batch(
             except Exception:
                 logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
                 summary.retry_later += 1
+                continue
+            afterwards = AFTERWARDS.get(row.kind)
+            if afterwards is not None:
+                try:
+                    afterwards(ctx, row)
+                except Exception:
+                    logger.exception("after notification %s (%s)", row.id, row.kind)
     finally:
         for cleanup in cleanups:
             cleanup()

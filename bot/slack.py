@@ -115,12 +115,25 @@ class SlackGateway:
         Returns:
             The message's ``ts``.
         """
+        return self.post_message(channel, text, blocks)[1]
+
+    def post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> tuple[str, str]:
+        """:meth:`post`, returning the conversation's ID and the message's ``ts`` (what
+        :meth:`update` needs; a DM posted to a user ID gets its ``D…`` ID here)."""
         self.pacer.acquire("chat.postMessage", channel)
         response = self.client.chat_postMessage(
             channel=channel, text=text[:MAX_MESSAGE_TEXT], blocks=blocks, unfurl_links=False
         )
         self.pacer.accepted("chat.postMessage")
-        return str(response["ts"])
+        return str(response["channel"]), str(response["ts"])
+
+    def update(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Replace the text and blocks of a message the bot posted."""
+        self.client.chat_update(channel=channel, ts=ts, text=text[:MAX_MESSAGE_TEXT], blocks=blocks)
 
     def post_dm(self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
         """Post a message to the bot's DM with ``user_id``; returns its ``ts``."""

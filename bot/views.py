@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from babel.dates import get_day_names
+from babel.numbers import format_decimal, format_percent
 
 from bot import ids
 from bot.enrollment import DEPARTMENT_MAX, TIME_WINDOWS, WEEKDAYS, JoinOptions, Status
 from bot.goals import GOAL_MAX, OpenGoal
 from bot.i18n import fmt_date, fmt_datetime, t
 from bot.reflections import LEARNED_MAX, SessionRef
+from bot.report import AVERAGE, FEWER_THAN, PERCENT, UNCHANGED, VALUE, Metric, Report, Shown
 from bot.text import escape, truncate
 from bot.topics import TOPICS, labels
 from storage.models import Cohort, ParticipantStatus
@@ -62,6 +64,9 @@ def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
             t(lang, "help.admin"),
             "• " + t(lang, "help.admin_cohort"),
             "• " + t(lang, "help.admin_match"),
+            "• " + t(lang, "help.admin_announce"),
+            "• " + t(lang, "help.admin_report"),
+            "• " + t(lang, "help.admin_export"),
         ]
     lines += ["", "_" + t(lang, "help.privacy") + "_"]
     return "\n".join(lines)
@@ -69,7 +74,14 @@ def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
 
 def build_admin_usage(lang: str) -> str:
     """The list of admin commands."""
-    commands = "\n".join("• " + t(lang, key) for key in ("help.admin_cohort", "help.admin_match"))
+    keys = (
+        "help.admin_cohort",
+        "help.admin_match",
+        "help.admin_announce",
+        "help.admin_report",
+        "help.admin_export",
+    )
+    commands = "\n".join("• " + t(lang, key) for key in keys)
     return t(lang, "admin.usage", commands=commands)
 
 
@@ -602,3 +614,168 @@ def build_move_modal(lang: str, tz: str, *, session_id: int, local: datetime) ->
             ),
         ],
     }
+
+
+# --- admin report ---------------------------------------------------------------------
+
+# Slack takes 50 blocks per message; a report with many cohorts goes out in parts.
+REPORT_BLOCKS_PER_MESSAGE = 49
+
+
+def report_number(lang: str, metric: Metric, value: float) -> str:
+    """A figure in the admin's language: 12, 83 % (de) / 83% (en), 4.2 / 4,2."""
+    if metric.kind == PERCENT:
+        return format_percent(value / 100, locale=lang)
+    pattern = "#,##0.0" if metric.kind == AVERAGE else "#,##0"
+    return format_decimal(value, format=pattern, locale=lang)
+
+
+def report_trend(lang: str, metric: Metric, trend: float) -> str:
+    """A change since the last report: +3, −0.2, ±0, +5 pp."""
+    if trend == 0:
+        text = "±0"
+    else:
+        pattern = "#,##0.0" if metric.kind == AVERAGE else "#,##0"
+        magnitude = format_decimal(abs(trend), format=pattern, locale=lang)
+        text = ("+" if trend > 0 else "−") + magnitude
+    return t(lang, "report.points", value=text) if metric.kind == PERCENT else text
+
+
+def report_line(lang: str, tz: str | None, shown: Shown) -> str:
+    """One figure of the report, as a mrkdwn list line."""
+    label = t(lang, f"report.metric.{shown.metric.key}")
+    if shown.state == VALUE and shown.value is not None:
+        value = f"*{report_number(lang, shown.metric, shown.value)}*"
+        if shown.trend is not None:
+            value += f" ({report_trend(lang, shown.metric, shown.trend)})"
+    elif shown.state == UNCHANGED and shown.value is not None and shown.since is not None:
+        since = t(lang, "report.unchanged", date=fmt_date(shown.since, lang, tz))
+        value = f"*{report_number(lang, shown.metric, shown.value)}* _({since})_"
+    elif shown.state == FEWER_THAN:
+        value = "_" + t(lang, "report.fewer") + "_"
+    else:
+        value = "_" + t(lang, "report.withheld") + "_"
+    return f"• {label}: {value}"
+
+
+def build_report(lang: str, tz: str | None, report: Report) -> list[tuple[str, Blocks]]:
+    """The admin report as one or more DM messages (fallback text, blocks): per cohort its
+    figures, the total last, and the privacy rule in the footer."""
+    title = t(lang, "report.title")
+    as_of = t(lang, "report.as_of", date=fmt_date(report.made_at, lang, tz))
+    intro = f"{as_of[:1].upper()}{as_of[1:]}. {t(lang, 'report.trend_note')}"
+    current: Blocks = [
+        {"type": "header", "text": plain(title, 150)},
+        {"type": "context", "elements": [mrkdwn(intro)]},
+    ]
+    messages: list[tuple[str, Blocks]] = []
+    fallback = f"{title} ({as_of})"
+    for scope in report.scopes:
+        name = (
+            t(lang, "report.total")
+            if scope.cohort is None
+            else t(lang, "report.cohort", name=escape(scope.cohort))
+        )
+        lines = [f"*{name}*", *(report_line(lang, tz, shown) for shown in scope.figures)]
+        if len(current) + 3 > REPORT_BLOCKS_PER_MESSAGE:
+            messages.append((fallback, current))
+            fallback = t(lang, "report.continued")
+            current = []
+        current += [{"type": "divider"}, section("\n".join(lines))]
+    current.append({"type": "context", "elements": [mrkdwn("_" + t(lang, "report.footer") + "_")]})
+    messages.append((fallback, current))
+    return messages
+
+
+# --- announcements --------------------------------------------------------------------
+
+
+def build_announcement(lang: str, text: str) -> tuple[str, Blocks]:
+    """An announcement as members and the cohort channel see it: a header in the reader's
+    language and the program owner's message (already in Slack's own markup)."""
+    header = t(lang, "announce.header")
+    blocks: Blocks = [
+        {"type": "context", "elements": [mrkdwn(header)]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
+    ]
+    return f"{header}: {text}", blocks
+
+
+def build_announce_held(lang: str, announcement_id: int, seconds_ago: int) -> tuple[str, Blocks]:
+    """The question before the same announcement goes out twice within a minute."""
+    question = t(lang, "announce.held", seconds=seconds_ago)
+    buttons = {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ids.ANNOUNCE_CONFIRM,
+                "text": plain(t(lang, "announce.send_again")),
+                "value": str(announcement_id),
+                "style": "danger",
+            },
+            {
+                "type": "button",
+                "action_id": ids.ANNOUNCE_CANCEL,
+                "text": plain(t(lang, "announce.dont_send")),
+                "value": str(announcement_id),
+            },
+        ],
+    }
+    return question, [section(question), buttons]
+
+
+def _count(lang: str, value: int) -> str:
+    return format_decimal(value, locale=lang)
+
+
+def build_announce_progress(lang: str, state: Any) -> tuple[str, Blocks]:
+    """The author's progress message (an :class:`bot.announce.Progress`): "sent 120 of
+    480" while sending, then the final count and what failed by reason. Counts only."""
+    from bot.announce import describe_audience
+
+    audience = describe_audience(lang, state.audience)
+    handled = state.members - state.pending
+    if not state.done:
+        line = t(
+            lang,
+            "announce.progress",
+            audience=audience,
+            sent=_count(lang, state.sent),
+            total=_count(lang, state.members),
+        )
+        if handled > state.sent:
+            line += " " + t(
+                lang, "announce.progress_other", count=_count(lang, handled - state.sent)
+            )
+        return line, [section(line)]
+    lines = [
+        t(
+            lang,
+            "announce.done",
+            audience=audience,
+            sent=_count(lang, state.sent),
+            total=_count(lang, state.members),
+        )
+    ]
+    for channel in state.channels_sent:
+        lines.append(t(lang, "announce.posted", channel=channel))
+    for channel, error in sorted(state.channels_failed.items()):
+        lines.append(
+            t(lang, "announce.channel_failed", channel=channel, reason=_reason(lang, error))
+        )
+    if state.skipped:
+        lines.append(t(lang, "announce.skipped", count=_count(lang, state.skipped)))
+    for error, count in sorted(state.failed.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(
+            t(lang, "announce.failed", count=_count(lang, count), reason=_reason(lang, error))
+        )
+    text = "\n".join(lines)
+    return lines[0], [section(text)]
+
+
+def _reason(lang: str, error: str) -> str:
+    try:
+        return t(lang, f"announce.reason.{error}")
+    except KeyError:
+        return t(lang, "announce.reason.other", code=escape(error[:40]))

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, goals, ids, pairing, privacy, sessions
+from bot import announce, enrollment, goals, ids, pairing, privacy, sessions
 from bot.context import Context
 from bot.i18n import t, zone
 from bot.people import Person
@@ -159,6 +159,49 @@ def open_move(ctx: Context, person: Person, value: str, trigger_id: str) -> None
     open_modal(ctx, person, trigger_id, view, None)
 
 
+def handle_announce_answer(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """``announce_confirm`` / ``announce_cancel`` under the question about sending the same
+    announcement twice; only its author (still an admin) decides, once."""
+    ack()
+    ctx = services(context)
+    action = body["actions"][0]
+    value = str(action.get("value", ""))
+    if not value.isdigit():
+        return
+    ctx.later(
+        decide_announcement,
+        ctx,
+        body["user"]["id"],
+        int(value),
+        action["action_id"] == ids.ANNOUNCE_CONFIRM,
+        body.get("response_url"),
+    )
+
+
+def decide_announcement(
+    ctx: Context, user_id: str, announcement_id: int, send: bool, response_url: str | None
+) -> None:
+    """Send or drop a held announcement, and replace the question with the answer."""
+    person = ctx.people.get(user_id, patient=True)
+    lang = person.lang
+    if not person.is_admin:
+        text = t(lang, "admin.denied")
+    elif send:
+        started = announce.confirm(ctx, announcement_id, user_id)
+        text = (
+            t(lang, "announce.confirmed", members=started.members)
+            if started is not None
+            else t(lang, "announce.decided")
+        )
+    else:
+        dropped = announce.cancel(ctx, announcement_id, user_id)
+        text = t(lang, "announce.cancelled" if dropped else "announce.decided")
+    if response_url:
+        ctx.slack.respond(response_url, text, replace_original=True)
+    else:
+        ctx.slack.post_dm(user_id, text)
+
+
 def register(app: App) -> None:
     """Register the button handlers."""
     app.action(ids.FORGET_CONFIRM)(handle_forget_confirm)
@@ -169,3 +212,5 @@ def register(app: App) -> None:
     app.action(ids.SESSION_SKIP)(handle_session_skip)
     app.action(ids.SESSION_MOVE)(handle_session_move)
     app.action(ids.GOAL_CHECKIN_OPEN)(handle_checkin_open)
+    app.action(ids.ANNOUNCE_CONFIRM)(handle_announce_answer)
+    app.action(ids.ANNOUNCE_CANCEL)(handle_announce_answer)

@@ -17,18 +17,31 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import cohorts, enrollment, goals, ids, pairing, privacy, reflections
+from bot import (
+    announce,
+    cohorts,
+    enrollment,
+    goals,
+    ids,
+    pairing,
+    playbook,
+    privacy,
+    reflections,
+    report,
+)
 from bot.context import Context
 from bot.i18n import fmt_date, t
 from bot.people import Person
 from bot.text import escape, truncate
 from bot.views import (
     build_admin_usage,
+    build_announce_held,
     build_forget_confirm,
     build_goals_modal,
     build_help,
     build_join_modal,
     build_reflection_modal,
+    build_report,
     build_status,
 )
 from handlers.common import services, slack_error_text
@@ -257,8 +270,55 @@ def admin(call: Invocation) -> None:
         cohort_create(call, args[2:])
     elif args and args[0].lower() == "match" and len(args) <= 2:
         match(call, args[1] if len(args) == 2 else None)
+    elif args and args[0].lower() == "announce":
+        admin_announce(call)
+    elif args and args[0].lower() == "report" and len(args) <= 2:
+        admin_report(call, args[1] if len(args) == 2 else None)
+    elif args and args[0].lower() == "export" and len(args) <= 2:
+        admin_export(call, args[1] if len(args) == 2 else None)
     else:
         call.answer(build_admin_usage(lang))
+
+
+def admin_announce(call: Invocation) -> None:
+    """``/mentor admin announce [COHORT] MESSAGE``: to the channel and each active member,
+    once; the same message again within a minute is asked about first."""
+    lang = call.person.lang
+    try:
+        request = announce.parse(call.ctx, call.command.get("text") or "")
+        outcome = announce.start(
+            call.ctx,
+            author=call.person.user_id,
+            lang=lang,
+            request=request,
+            trigger_id=call.command.get("trigger_id"),
+        )
+    except announce.AnnounceError as error:
+        text = t(lang, error.key, **error.values)
+        call.answer(
+            text if error.key == "announce.usage" else text + "\n" + t(lang, "announce.usage")
+        )
+        return
+    if isinstance(outcome, announce.Repeated):
+        call.answer(t(lang, "announce.repeated"))
+    elif isinstance(outcome, announce.Held):
+        text, blocks = build_announce_held(lang, outcome.announcement_id, outcome.seconds_ago)
+        call.answer(text, blocks)
+    else:
+        channels = ", ".join(f"<#{c}>" for c in outcome.channels)
+        call.answer(
+            t(
+                lang,
+                "announce.started",
+                members=outcome.members,
+                audience=announce.describe_audience(
+                    lang, request.cohort.name if request.cohort else None
+                ),
+                channels=t(lang, "announce.started_channels", channels=channels)
+                if channels
+                else "",
+            )
+        )
 
 
 def cohort_create(call: Invocation, args: list[str]) -> None:
@@ -324,6 +384,87 @@ def run_matching(ctx: Context, lang: str, targets: list[Any], response_url: str)
             )
         )
     ctx.slack.respond(response_url, "\n".join(lines))
+
+
+def report_targets(call: Invocation, name: str | None, command: str) -> list[Any] | None:
+    """The cohorts an admin report or export covers; None (after saying why) when none."""
+    lang = call.person.lang
+    try:
+        targets = report.find_cohorts(call.ctx, name)
+    except report.UnknownCohort:
+        call.answer(
+            t(lang, "report.unknown", name=escape(truncate(name or "", 40)), command=command)
+        )
+        return None
+    if not targets:
+        call.answer(t(lang, "report.no_cohorts"))
+        return None
+    return targets
+
+
+def admin_report(call: Invocation, name: str | None) -> None:
+    """``/mentor admin report [COHORT]``: the figures follow as a DM."""
+    targets = report_targets(call, name, "report")
+    if targets is not None:
+        call.answer(t(call.person.lang, "report.building"))
+        response_url = call.command["response_url"]
+        call.ctx.later(send_report, call.ctx, call.person, targets, name is None, response_url)
+
+
+def send_report(
+    ctx: Context, person: Person, targets: list[Any], total: bool, response_url: str
+) -> None:
+    """Compute and release the figures, and DM them to the admin."""
+    try:
+        made = report.make_report(ctx, targets, total=total)
+        for text, blocks in build_report(person.lang, person.tz, made):
+            ctx.slack.post_dm(person.user_id, text, blocks)
+    except (SlackApiError, SlackClientError) as error:
+        logger.warning("admin report failed: %s", error)
+        ctx.slack.respond(response_url, slack_error_text(person.lang, error))
+    except Exception:
+        logger.exception("admin report failed")
+        ctx.slack.respond(response_url, t(person.lang, "error.internal"))
+
+
+def admin_export(call: Invocation, name: str | None) -> None:
+    """``/mentor admin export [COHORT]``: CSV and playbook follow as files in a DM."""
+    targets = report_targets(call, name, "export")
+    if targets is not None:
+        call.answer(t(call.person.lang, "export.admin_building"))
+        response_url = call.command["response_url"]
+        every = name is None
+        call.ctx.later(send_admin_export, call.ctx, call.person, targets, every, response_url)
+
+
+def send_admin_export(
+    ctx: Context, person: Person, targets: list[Any], every: bool, response_url: str
+) -> None:
+    """Upload the figures per month (CSV) and the playbook (Markdown) to the admin's DM."""
+    lang = person.lang
+    stem = "all" if every else re.sub(r"[^A-Za-z0-9_-]", "_", targets[0].name)
+    day = ctx.clock().date().isoformat()
+    try:
+        ctx.slack.upload_to_dm(
+            person.user_id,
+            filename=f"reverse-mentoring-figures-{stem}-{day}.csv",
+            content=report.make_csv(ctx, targets),
+            title=t(lang, "export.csv_title"),
+            comment=t(lang, "export.csv_comment"),
+        )
+        ctx.slack.upload_to_dm(
+            person.user_id,
+            filename=f"reverse-mentoring-playbook-{stem}-{day}.md",
+            content=playbook.build(ctx, targets, lang, person.tz, every=every).encode("utf-8"),
+            title=t(lang, "export.playbook_title"),
+            comment=t(lang, "export.playbook_comment"),
+        )
+    except (SlackApiError, SlackClientError) as error:
+        logger.warning("admin export upload failed: %s", error)
+        ctx.slack.respond(response_url, slack_error_text(lang, error))
+    except Exception:
+        logger.exception("admin export failed")
+        ctx.slack.respond(response_url, t(lang, "error.internal"))
 
 
 # name -> (function, whether it takes arguments)

@@ -194,6 +194,43 @@ class Notification(SQLModel, table=True):
     attempts: int = Field(default=0)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
+    announcement_id: int | None = Field(default=None, foreign_key="announcement.id", index=True)
+
+
+class AnnouncementStatus(StrEnum):
+    """The life of an announcement."""
+
+    # A second identical announcement within a minute, waiting for the admin's yes.
+    HELD = "held"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Announcement(SQLModel, table=True):
+    """A program owner's message to a cohort (or every open cohort): posted in the
+    cohorts' channels and DMed to each active member, each through a notification row.
+
+    ``author_id`` is kept only to show the author the progress; ``/mentor forget``
+    clears it. ``digest`` (of the audience and the text) finds the same announcement sent
+    twice within a minute; ``trigger_id`` finds a command Slack delivered twice.
+    """
+
+    __tablename__ = "announcement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", index=True)
+    text: str = Field(max_length=4000)
+    digest: str = Field(max_length=64, index=True)
+    trigger_id: str | None = Field(default=None, max_length=128, unique=True)
+    author_id: str | None = Field(default=None, max_length=32, index=True)
+    author_lang: str = Field(default="en", max_length=8)
+    status: str = Field(default=AnnouncementStatus.SENDING.value, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    progress_channel: str | None = Field(default=None, max_length=32)
+    progress_ts: str | None = Field(default=None, max_length=32)
+    progress_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    progress_handled: int = Field(default=0)
 
 
 class SessionStatus(StrEnum):
@@ -266,3 +303,29 @@ class BestPractice(SQLModel, table=True):
     topic: str | None = Field(default=None, max_length=40)
     text: str = Field(max_length=8000)
     month: str = Field(max_length=7)
+
+
+class ReportRelease(SQLModel, table=True):
+    """One figure an admin report or export showed, kept to check later ones against.
+
+    ``population`` is the set of people the figure counts or averages, as keyed hashes
+    (a subkey of ``MENTOR_ENCRYPTION_KEY``, see :mod:`bot.report`), never Slack IDs, so
+    ``/mentor forget`` leaves nothing here to delete. A new figure that, set against the
+    earlier ones, would single out 1 to 4 people is not released (see
+    docs/architecture.md, "Admin reports").
+    """
+
+    __tablename__ = "report_release"
+    __table_args__ = (Index("ix_report_release_metric", "metric", "scope", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric: str = Field(max_length=32)
+    # A cohort's id, or "all" for the total over every cohort.
+    scope: str = Field(max_length=16)
+    # "all" (everything so far) or a month, "YYYY-MM".
+    period: str = Field(max_length=7)
+    value: float
+    # How many people the figure is over (the size of ``population``).
+    people: int
+    population: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    released_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

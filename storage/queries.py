@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    Announcement,
     Cohort,
     Goal,
     MentoringSession,
@@ -34,6 +35,11 @@ OPEN_PAIR_STATES = (PairStatus.PROPOSED.value, PairStatus.ACTIVE.value)
 def cached_user(session: Session, user_id: str) -> SlackUser | None:
     """The cached ``users.info`` facts of a person, if any."""
     return session.get(SlackUser, user_id)
+
+
+def cached_users(session: Session, user_ids: set[str]) -> Sequence[SlackUser]:
+    """The cached ``users.info`` facts of those of ``user_ids`` that have any."""
+    return session.exec(select(SlackUser).where(col(SlackUser.user_id).in_(user_ids))).all()
 
 
 def insert_for(session: Session) -> Any:
@@ -228,6 +234,10 @@ def forget_user(session: Session, user_id: str) -> bool:
     for table in (Participant, SlackUser, Notification, Reflection, Goal):
         result = session.execute(delete(table).where(col(table.user_id) == user_id))
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
+    result = session.execute(
+        update(Announcement).where(col(Announcement.author_id) == user_id).values(author_id=None)
+    )
+    found = found or bool(result.rowcount)  # type: ignore[attr-defined]
     for column in (Pair.mentor_id, Pair.mentee_id):
         # The accept flags would tell, next to a declined status, who said no.
         result = session.execute(

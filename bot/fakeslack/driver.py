@@ -318,6 +318,7 @@ class SlackDriver:
         signing_secret: str | None = None,
         timestamp: int | None = None,
         tamper: bool = False,
+        trigger_id: str | None = None,
     ) -> AppResponse:
         """Send a slash command, with every field Slack sends.
 
@@ -329,6 +330,8 @@ class SlackDriver:
             signing_secret: Forge: sign with this secret.
             timestamp: Forge: sign with this Unix time.
             tamper: Forge: change the body after signing.
+            trigger_id: Send this trigger ID (an earlier command's, to deliver that
+                command again) instead of a fresh one.
 
         Returns:
             The app's answer.
@@ -346,7 +349,7 @@ class SlackDriver:
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
             "response_url": self.fake.new_response_url(user_id, channel_id=channel_id),
-            "trigger_id": self.fake.new_trigger_id(user_id),
+            "trigger_id": trigger_id or self.fake.new_trigger_id(user_id),
         }
         return self._form(fields, signing_secret=signing_secret, timestamp=timestamp, tamper=tamper)
 

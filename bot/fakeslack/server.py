@@ -142,6 +142,7 @@ class _Fault:
     retry_after: int
     error: str | None
     drop: bool
+    channel: str | None = None
 
 
 @dataclass
@@ -616,6 +617,7 @@ class FakeSlack:
         retry_after: int = 1,
         times: int = 1,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
         """Make the next calls to a method fail (nothing is performed or delivered).
 
@@ -626,10 +628,15 @@ class FakeSlack:
             times: How many consecutive calls fail.
             error: Instead of an HTTP failure, answer HTTP 200 with
                 ``{"ok": false, "error": error}`` (e.g. ``"channel_not_found"``).
+            channel: Only calls whose ``channel`` argument is this (a conversation or
+                user ID) fail; calls to other channels pass meanwhile.
         """
         with self._lock:
             queue = self._faults.setdefault(method, deque())
-            queue.extend(_Fault(status, retry_after, error, drop=False) for _ in range(times))
+            queue.extend(
+                _Fault(status, retry_after, error, drop=False, channel=channel)
+                for _ in range(times)
+            )
 
     def drop_next(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next calls to a method.
@@ -843,7 +850,12 @@ class FakeSlack:
         queue = self._faults.get(method)
         if not queue:
             return False, None
-        fault = queue.popleft()
+        fault = next(
+            (f for f in queue if f.channel is None or f.channel == params.get("channel")), None
+        )
+        if fault is None:
+            return False, None
+        queue.remove(fault)
         if fault.drop:
             self._record(method, params, 0, {})
             return True, None

@@ -1,0 +1,199 @@
+"""``/mentor admin announce``: once per member and channel, asked before a duplicate,
+progress and failures shown to the author as counts only."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from bot import enrollment, ids
+from bot.fakeslack import RateLimits
+from bot.fakeslack.records import Message
+from storage import queries
+from storage.models import Announcement, Participant
+from tests.harness import ADMIN, Bot
+
+HEADER_EN = "📣 Announcement from the reverse mentoring program"
+HEADER_DE = "📣 Ankündigung des Reverse-Mentoring-Programms"
+USER_ID = re.compile(r"\bU[A-Z0-9]{2,}\b")
+
+
+def enroll(bot: Bot, users: list[str], *, cohort: str | None = None, add: bool = True) -> None:
+    cohort_id = None
+    if cohort is not None:
+        with bot.ctx.db.transaction() as session:
+            found = queries.cohort_by_name(session, cohort)
+            assert found is not None
+            cohort_id = found.id
+    for n, user in enumerate(users):
+        if add:
+            bot.fake.add_user(user, name=user.lower())
+        enrollment.enroll(
+            bot.ctx,
+            user,
+            enrollment.JoinForm(
+                role="mentor" if n % 2 else "mentee",
+                topics=["genai"],
+                department=None,
+                cohort_id=cohort_id,
+            ),
+        )
+
+
+def announcements(bot: Bot, user: str) -> list[Message]:
+    return [
+        m for m in bot.fake.messages_for(user) if HEADER_EN in m.all_text or HEADER_DE in m.all_text
+    ]
+
+
+def progress(bot: Bot) -> Message:
+    """The author's progress message (the last DM to the admin that reports on one)."""
+    found = [m for m in bot.fake.messages_for(ADMIN) if "Your announcement to" in m.text]
+    assert found, "no progress message"
+    return found[-1]
+
+
+def settle(bot: Bot) -> None:
+    assert bot.ctx.background.wait_idle(timeout=120)
+
+
+def make_board(bot: Bot) -> None:
+    bot.fake.add_channel("C0BOARD", name="rm-board", members=[bot.fake.bot_user_id])
+    answer = bot.reply(ADMIN, "admin cohort create board <#C0BOARD|rm-board> weekly")
+    assert "board" in answer
+
+
+def test_a_cohort_of_300_gets_it_once_each_under_rate_limits(bot: Bot) -> None:
+    make_board(bot)
+    members = [f"UM{n:04d}" for n in range(300)]
+    enroll(bot, members, cohort="board")
+    bot.fake.rate_limits = RateLimits(
+        workspace_per_minute={"chat.postMessage": 40}, window_seconds=1.0, retry_after=1
+    )
+    # However fast this machine sends, some calls are answered 429 with Retry-After.
+    bot.fake.fail_next("chat.postMessage", status=429, times=2, channel="UM0150")
+    answer = bot.reply(ADMIN, "admin announce board Kick-off *Monday* at 10:00.\nSee you there!")
+    assert "300 active member(s) of *board*" in answer and "<#C0BOARD>" in answer
+    settle(bot)
+    for member in members:
+        [dm] = announcements(bot, member)
+        assert "Kick-off *Monday* at 10:00.\nSee you there!" in dm.all_text
+    [post] = [m for m in bot.fake.messages("C0BOARD") if HEADER_EN in m.all_text]
+    assert "Kick-off" in post.all_text
+    limited = [c for c in bot.fake.calls_to("chat.postMessage") if c.http_status == 429]
+    assert limited, "the workspace limit was never reached"
+    final = progress(bot)
+    assert "delivered to 300 of 300 active member(s)" in final.text
+    assert "Posted in <#C0BOARD>" in final.all_text
+    assert final.revisions, "the progress message was never updated"
+    for version in [final.text, final.all_text, *(r.text for r in final.revisions)]:
+        assert not USER_ID.search(version), version
+
+
+def test_a_command_slack_delivers_twice_is_sent_once(bot: Bot) -> None:
+    enroll(bot, ["U2", "U3"], add=False)
+    trigger = bot.fake.new_trigger_id(ADMIN)
+    first = bot.slack.command(ADMIN, "admin announce Hello all", trigger_id=trigger)
+    again = bot.slack.command(ADMIN, "admin announce Hello all", trigger_id=trigger)
+    assert "Sending your announcement" in first.json()["text"]
+    assert again.json()["text"] == "This announcement is already on its way."
+    settle(bot)
+    assert len(announcements(bot, "U2")) == 1 and len(announcements(bot, "U3")) == 1
+
+
+def test_the_same_announcement_within_a_minute_is_asked_about_first(bot: Bot) -> None:
+    enroll(bot, ["U2", "U3"], add=False)
+    bot.reply(ADMIN, "admin announce Hello   all")
+    settle(bot)
+    response = bot.command(ADMIN, "admin announce Hello all")
+    body = response.json()
+    assert "You sent this same announcement" in body["text"]
+    question = {"text": body["text"], "blocks": body["blocks"]}
+    settle(bot)
+    assert len(announcements(bot, "U2")) == 1  # nothing more went out
+
+    bot.slack.block_action(ADMIN, ids.ANNOUNCE_CANCEL, message=question)
+    settle(bot)
+    assert len(announcements(bot, "U2")) == 1
+    assert any(m.text == "Not sent again." for m in bot.fake.messages_for(ADMIN))
+
+    body = bot.command(ADMIN, "admin announce Hello all").json()
+    question = {"text": body["text"], "blocks": body["blocks"]}
+    bot.slack.block_action(ADMIN, ids.ANNOUNCE_CONFIRM, message=question)
+    bot.slack.block_action(ADMIN, ids.ANNOUNCE_CONFIRM, message=question)  # double click
+    settle(bot)
+    assert len(announcements(bot, "U2")) == 2 and len(announcements(bot, "U3")) == 2
+
+    bot.clock.advance(seconds=61)  # a minute later it is a new announcement
+    assert "Sending your announcement" in bot.reply(ADMIN, "admin announce Hello all")
+    settle(bot)
+    assert len(announcements(bot, "U2")) == 3
+
+
+def test_only_active_members_get_it_each_in_their_language(bot: Bot) -> None:
+    enroll(bot, ["UEN", "UDE", "U2", "U3"], add=False)
+    bot.reply("U2", "pause 2")
+    bot.reply("U3", "leave")
+    settle(bot)
+    with bot.ctx.db.transaction() as session:
+        states = {p.user_id: p.status for p in session.exec(select(Participant))}
+    assert states["U2"] == "paused" and states["U3"] == "left"
+    bot.reply(ADMIN, "admin announce Our *summer* meetup")
+    settle(bot)
+    [en] = announcements(bot, "UEN")
+    [de] = announcements(bot, "UDE")
+    assert HEADER_EN in en.all_text and "Our *summer* meetup" in en.all_text
+    assert HEADER_DE in de.all_text and "Our *summer* meetup" in de.all_text
+    assert announcements(bot, "U2") == [] and announcements(bot, "U3") == []
+    assert "delivered to 2 of 2 active member(s)" in progress(bot).text
+
+
+def test_failures_are_counted_by_reason_and_name_nobody(bot: Bot) -> None:
+    # A private channel the bot was never invited to.
+    bot.fake.add_channel("C0GONE", name="old", is_private=True, members=["U2"])
+    bot.reply(ADMIN, "admin cohort create gone <#C0GONE|old>")
+    enroll(bot, ["U2", "U3", "U4", "U5"], cohort="gone", add=False)
+    bot.fake.fail_next("chat.postMessage", error="account_inactive", channel="U4")
+    bot.fake.fail_next("chat.postMessage", status=500, times=4, channel="U5")  # later
+    bot.reply(ADMIN, "admin announce gone Last call")
+    settle(bot)
+    assert [len(announcements(bot, u)) for u in ["U2", "U3", "U4", "U5"]] == [1, 1, 0, 0]
+    assert "sent 2 of 4" in progress(bot).text  # U5 is still owed it
+    bot.clock.advance(minutes=5)  # the retry after a 5xx
+    from bot import outbox
+
+    outbox.dispatch(bot.ctx)
+    settle(bot)
+    assert len(announcements(bot, "U5")) == 1
+    text = progress(bot).all_text
+    assert "delivered to 3 of 4 active member(s)" in text
+    assert "1 not delivered: the account is deactivated." in text
+    assert "Not posted in <#C0GONE>: the bot is not in the channel" in text
+    assert not USER_ID.search(text)
+
+
+def test_bad_input_gets_usage_and_sends_nothing(bot: Bot) -> None:
+    enroll(bot, ["U2"], add=False)
+    bot.reply(ADMIN, "admin cohort create board")
+    assert "Usage: `/mentor admin announce [COHORT] MESSAGE`" in bot.reply(ADMIN, "admin announce")
+    assert "Usage" in bot.reply(ADMIN, "admin announce board")  # a cohort but no message
+    long = bot.reply(ADMIN, "admin announce " + "x" * 3001)
+    assert "3,001 characters" in long or "3001 characters" in long
+    assert "Only program admins" in bot.reply("U2", "admin announce Hello")
+    settle(bot)
+    assert announcements(bot, "U2") == []
+    with bot.ctx.db.transaction() as session:
+        assert list(session.exec(select(Announcement))) == []
+
+
+def test_forget_clears_the_author(bot: Bot) -> None:
+    enroll(bot, ["U2"], add=False)
+    bot.reply(ADMIN, "admin announce Hello")
+    settle(bot)
+    from bot import privacy
+
+    assert privacy.forget(bot.ctx, ADMIN)
+    with bot.ctx.db.transaction() as session:
+        [row] = session.exec(select(Announcement))
+    assert row.author_id is None and row.text == "Hello"

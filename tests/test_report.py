@@ -1,0 +1,436 @@
+"""Admin report and export: aggregates only, nobody singled out, not even by subtraction."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlmodel import select
+
+from bot import enrollment, goals, ids, reflections
+from bot.fakeslack.records import FileRecord, Message
+from bot.i18n import t
+from bot.report import CSV_HEADER, METRICS
+from storage import queries
+from storage.models import MentoringSession, ReportRelease
+from tests.harness import ADMIN, Bot, make_pair, make_session
+
+# --- building a program through the bot's own functions -------------------------------
+
+
+@dataclass
+class Program:
+    """The people of one cohort and what they wrote (to look for in what admins get)."""
+
+    cohort_id: int
+    mentors: list[str] = field(default_factory=list)
+    mentees: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)
+
+    @property
+    def people(self) -> list[str]:
+        return self.mentors + self.mentees
+
+
+def cohort(bot: Bot, name: str) -> int:
+    bot.reply(ADMIN, f"admin cohort create {name}")
+    with bot.ctx.db.transaction() as session:
+        found = queries.cohort_by_name(session, name)
+        assert found is not None and found.id is not None
+        return found.id
+
+
+def enroll(bot: Bot, program: Program, user: str, role: str) -> None:
+    name = f"person-{user.lower()}"
+    bot.fake.add_user(user, name=name, locale="en-US", tz="Europe/Berlin")
+    form = enrollment.JoinForm(
+        role=role, topics=["genai"], department=None, cohort_id=program.cohort_id
+    )
+    enrollment.enroll(bot.ctx, user, form)
+    (program.mentors if role == "mentor" else program.mentees).append(user)
+    program.names.append(name)
+
+
+def build_program(bot: Bot, name: str, prefix: str, pairs: int) -> Program:
+    """``pairs`` active pairs; per pair one session held a week ago and one skipped
+    yesterday; 3 of 4 people reflect on the held one (ratings 3 and 5), some share their
+    learning; every mentee sets two goals and rates them, the first mentee reaches one."""
+    program = Program(cohort(bot, name))
+    for n in range(pairs):
+        enroll(bot, program, f"U{prefix}MENTOR{n:02d}", "mentor")
+        enroll(bot, program, f"U{prefix}MENTEE{n:02d}", "mentee")
+    now = bot.clock.now
+    for n, (mentor, mentee) in enumerate(zip(program.mentors, program.mentees, strict=True)):
+        pair_id = make_pair(bot, mentor, mentee)
+        held = make_session(bot, pair_id, now - timedelta(days=7), number=1)
+        skipped = make_session(bot, pair_id, now - timedelta(days=1), number=2)
+        with bot.ctx.db.transaction() as session:
+            session.execute(
+                update(MentoringSession)
+                .where(MentoringSession.id == skipped)  # type: ignore[arg-type]
+                .values(status="skipped")
+            )
+        for user, rating in ((mentor, 3), (mentee, 5)):
+            if user == mentor and n % 2:
+                continue  # every other mentor does not reflect
+            secret = f"private learning {user} zebra-{n}"
+            share = user == mentee and n < 2
+            form = reflections.ReflectionForm(
+                happened=True, learned=secret, rating=rating, share=share
+            )
+            reflections.save(bot.ctx, user, held, form)
+            (program.shared if share else program.secrets).append(secret)
+        goal_texts = [f"secret goal one of {mentee}", f"secret goal two of {mentee}"]
+        goals.save(bot.ctx, mentee, [], [*goal_texts, None])
+        program.secrets += goal_texts
+        mine = goals.open_goals(bot.ctx, mentee)
+        done = {mine[0].id} if n == 0 else set()
+        goals.check_in(bot.ctx, mentee, {g.id: 3 for g in mine}, done)
+    return program
+
+
+# --- reading what the admin got -------------------------------------------------------
+
+
+def labels(lang: str) -> dict[str, str]:
+    return {m.key: t(lang, f"report.metric.{m.key}") for m in METRICS}
+
+
+def parse(messages: list[Message], lang: str = "en") -> dict[str, dict[str, str]]:
+    """Scope title -> metric -> the value as shown (e.g. "*6* (+1)", "_fewer than 5_")."""
+    scopes: dict[str, dict[str, str]] = {}
+    for message in messages:
+        for block in message.blocks:
+            if block["type"] != "section":
+                continue
+            title, *lines = block["text"]["text"].split("\n")
+            values = {}
+            for key, label in labels(lang).items():
+                [line] = [line for line in lines if line.startswith(f"• {label}: ")]
+                values[key] = line[len(f"• {label}: ") :]
+            scopes[title.strip("*")] = values
+    return scopes
+
+
+def ask_report(
+    bot: Bot, text: str = "admin report", admin: str = ADMIN
+) -> tuple[str, list[Message]]:
+    """The ephemeral answer and the DMs that followed."""
+    before = len(bot.fake.messages_for(admin))
+    answer = bot.reply(admin, text)
+    assert bot.ctx.background.wait_idle()
+    return answer, bot.fake.messages_for(admin)[before:]
+
+
+def report(bot: Bot, text: str = "admin report", admin: str = ADMIN, lang: str = "en") -> Any:
+    answer, messages = ask_report(bot, text, admin)
+    assert messages and all(m.method == "chat.postMessage" for m in messages), answer
+    return parse(messages, lang)
+
+
+def export(bot: Bot, text: str = "admin export", admin: str = ADMIN) -> list[FileRecord]:
+    before = len(bot.fake.files())
+    bot.reply(admin, text)
+    assert bot.ctx.background.wait_idle()
+    files = bot.fake.files()[before:]
+    assert len(files) == 2 and all(f.completed for f in files)
+    return files
+
+
+def csv_rows(files: list[FileRecord]) -> list[dict[str, str]]:
+    [figures] = [f for f in files if f.filename.endswith(".csv")]
+    reader = csv.DictReader(io.StringIO(figures.text))
+    assert reader.fieldnames == CSV_HEADER
+    return list(reader)
+
+
+def playbook(files: list[FileRecord]) -> str:
+    [document] = [f for f in files if f.filename.endswith(".md")]
+    return document.text
+
+
+# --- permissions and answers ----------------------------------------------------------
+
+
+def test_report_and_export_refuse_non_admins_and_send_nothing(bot: Bot) -> None:
+    build_program(bot, "board", "B", 3)
+    for user, command in (
+        ("UEN", "admin report"),
+        ("UEN", "admin export"),
+        ("UEN", "admin report board"),
+        ("UEN", "admin export board"),
+    ):
+        assert "Only program admins" in bot.reply(user, command)
+    assert "Nur Programm-Admins" in bot.reply("UDE", "admin export")
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.messages_for("UEN") == [] and bot.fake.messages_for("UDE") == []
+    assert bot.fake.files() == []
+    assert not [c for c in bot.fake.calls if c.method.startswith("files.")]
+    with bot.ctx.db.transaction() as session:
+        assert session.exec(select(ReportRelease)).all() == []
+
+
+def test_admins_see_the_commands_and_get_clear_answers(bot: Bot) -> None:
+    help_text = bot.reply(ADMIN, "help")
+    assert "/mentor admin report [COHORT]" in help_text
+    assert "/mentor admin export [COHORT]" in help_text
+    assert "/mentor admin report" in bot.reply(ADMIN, "admin")
+    assert "no cohort yet" in bot.reply(ADMIN, "admin report")
+    assert "no cohort yet" in bot.reply(ADMIN, "admin export")
+    cohort(bot, "board")
+    answer, messages = ask_report(bot, "admin report nosuch")
+    assert "There is no cohort called *nosuch*" in answer and messages == []
+    assert "`/mentor admin export` without a name" in bot.reply(ADMIN, "admin export nosuch")
+    assert "Admin commands" in bot.reply(ADMIN, "admin report board extra")
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.files() == []
+    assert "Building the report" in bot.reply(ADMIN, "admin report BOARD")  # any case
+    assert "Preparing the export" in bot.reply(ADMIN, "admin export")
+
+
+# --- the figures ----------------------------------------------------------------------
+
+
+def test_the_report_shows_the_programs_figures_with_a_total(bot: Bot) -> None:
+    build_program(bot, "board", "B", 6)
+    answer, messages = ask_report(bot)
+    assert "Building the report" in answer
+    scopes = parse(messages)
+    assert set(scopes) == {"Cohort board", "All cohorts"}
+    board = scopes["Cohort board"]
+    assert board == {
+        "mentors": "*6*",
+        "mentees": "*6*",
+        "pairs_proposed": "_fewer than 5_",
+        "pairs_active": "*6*",
+        "pairs_ended": "_fewer than 5_",
+        "sessions_held": "*6*",
+        "sessions_skipped": "*6*",
+        "reflection_rate": "*75%*",  # 9 of 12
+        "average_rating": "*4.3*",  # three 3s and six 5s
+        "goals_set": "*12*",
+        "goals_done": "_fewer than 5_",  # one mentee reached a goal
+        "goal_progress": "*3.2*",  # 3 for all but one reached (5)
+    }
+    assert scopes["All cohorts"] == board  # one cohort: the same people, the same figures
+    text = "\n".join(m.all_text for m in messages)
+    assert "Reverse mentoring report" in text and "In brackets" in text
+    assert "no two reports single anyone out by subtraction" in text  # the rule, in the footer
+
+    # The next report says what changed since this one.
+    bot.clock.advance(days=1)
+    build_program(bot, "heads", "H", 5)
+    scopes = report(bot)
+    assert scopes["Cohort board"]["mentors"] == "*6* (±0)"
+    assert scopes["Cohort heads"]["mentors"] == "*5*"
+    assert scopes["All cohorts"]["mentors"] == "*11* (+5)"
+    assert scopes["All cohorts"]["average_rating"].endswith("(±0)")
+    assert scopes["All cohorts"]["sessions_held"] == "*11* (+5)"
+
+
+def test_groups_under_5_read_fewer_than_5(bot: Bot) -> None:
+    build_program(bot, "board", "B", 2)  # 4 people
+    scopes = report(bot, "admin report board")
+    assert set(scopes) == {"Cohort board"}  # a named cohort: no total
+    assert set(scopes["Cohort board"].values()) == {"_fewer than 5_"}
+    rows = csv_rows(export(bot, "admin export board"))
+    assert len(rows) == 1
+    assert {rows[0][m.column] for m in METRICS} == {"fewer than 5"}
+
+
+def test_nothing_personal_reaches_the_admin(bot: Bot) -> None:
+    program = build_program(bot, "board", "B", 6)
+    _, messages = ask_report(bot)
+    files = export(bot)
+    assert program.shared and program.secrets
+    assert messages and all(m.recipients == (ADMIN,) for m in messages)  # the admin's DM
+    texts = [m.all_text for m in messages] + [f.text for f in files] + [f.filename for f in files]
+    everything = "\n".join(texts)
+    for user in program.people:
+        assert user not in everything
+    for name in program.names:
+        assert name not in everything
+    for secret in program.secrets:
+        assert secret not in everything
+    assert "zebra" not in "\n".join(m.all_text for m in messages)  # reflections: no text
+    assert "<@" not in everything
+    assert not re.search(r"\bU[A-Z0-9]{6,}\b", everything)
+    # Shared learnings reach only the playbook, without their authors.
+    document = playbook(files)
+    csv_text = next(f.text for f in files if f.filename.endswith(".csv"))
+    for learning in program.shared:
+        learning_without_id = learning.replace(learning.split()[2], "[…]")
+        assert learning_without_id in document
+        assert "zebra" not in csv_text
+    # The release log holds keyed hashes, never IDs.
+    with bot.ctx.db.transaction() as session:
+        released = session.exec(select(ReportRelease)).all()
+    assert released
+    stored = "\n".join(h for r in released for h in r.population)
+    for user in program.people:
+        assert user not in stored and bot.ctx.vault.user_key(user) not in stored
+
+
+def test_the_export_is_a_csv_per_cohort_and_month_and_a_playbook(bot: Bot) -> None:
+    board = build_program(bot, "board", "B", 6)
+    build_program(bot, "heads", "H", 2)
+    bot.clock.advance(days=10)  # December
+    enroll(bot, board, "UBLATEMENTOR", "mentor")
+    answer = bot.reply(ADMIN, "admin export")
+    assert "Preparing the export" in answer
+    assert bot.ctx.background.wait_idle()
+    files = bot.fake.files()
+    assert len(files) == 2
+    shared = [m for m in bot.fake.messages_for(ADMIN) if m.files]
+    assert len(shared) == 2 and all(m.user == ADMIN for m in shared)  # the admin's DM only
+    assert {f.filename for f in files} == {
+        "reverse-mentoring-figures-all-2026-12-04.csv",
+        "reverse-mentoring-playbook-all-2026-12-04.md",
+    }
+
+    rows = csv_rows(files)
+    keys = [(row["cohort"], row["month"]) for row in rows]
+    assert sorted(keys) == [
+        ("board", "2026-11"),
+        ("board", "2026-12"),
+        ("heads", "2026-11"),
+        ("heads", "2026-12"),
+    ]
+    by_key = {(row["cohort"], row["month"]): row for row in rows}
+    november = by_key[("board", "2026-11")]
+    assert november["new_mentors"] == "6" and november["new_mentees"] == "6"
+    assert november["sessions_held"] == "6" and november["sessions_skipped"] == "6"
+    assert november["reflection_rate_percent"] == "75"
+    assert november["average_rating"] == "4.3"
+    assert november["goals_set"] == "12" and november["goals_done"] == "fewer than 5"
+    assert by_key[("board", "2026-12")]["new_mentors"] == "fewer than 5"  # one joined
+    assert by_key[("heads", "2026-11")]["new_mentors"] == "fewer than 5"
+    assert all(row["notes"] == "" for row in rows)
+
+    document = playbook(files)
+    assert document.startswith("# Reverse mentoring playbook")
+    assert "## Generative AI" in document and "### November 2026" in document
+    assert document.count("\n- ") == len(board.shared) + 2  # heads shared two as well
+
+    # One cohort only.
+    rows = csv_rows(export(bot, "admin export heads"))
+    assert {row["cohort"] for row in rows} == {"heads"} and len(rows) == 2
+    assert bot.fake.files()[-1].filename.startswith("reverse-mentoring-playbook-heads-")
+
+
+# --- no figure by subtraction ---------------------------------------------------------
+
+
+def forget(bot: Bot, user: str) -> None:
+    bot.command(user, "forget")
+    bot.slack.block_action(user, ids.FORGET_CONFIRM, value="confirm")
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.wait_for(
+        lambda: any("All your data was deleted" in m.text for m in bot.fake.messages_for(user))
+    )
+
+
+def every_value(bot: Bot) -> str:
+    parts = []
+    with bot.ctx.db.engine.connect() as connection:
+        for table in bot.ctx.db.engine.dialect.get_table_names(connection):
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
+                parts.extend(str(v) for v in row)
+    return "\n".join(parts)
+
+
+def test_six_then_five_does_not_reveal_who_left(bot: Bot) -> None:
+    program = Program(cohort(bot, "board"))
+    for n in range(6):
+        enroll(bot, program, f"UBMENTOR{n:02d}", "mentor")
+    first = report(bot)
+    assert first["Cohort board"]["mentors"] == "*6*"
+    first_csv = csv_rows(export(bot))
+    assert first_csv[0]["new_mentors"] == "6"
+
+    bot.clock.advance(days=1)
+    forget(bot, "UBMENTOR03")  # 5 left: 6 - 5 would be about one person
+    assert "UBMENTOR03" not in every_value(bot)  # forget still leaves no ID anywhere
+    second = report(bot)
+    for scope in ("Cohort board", "All cohorts"):
+        assert second[scope]["mentors"] == "*6* _(unchanged since Nov 24, 2026)_"
+    rows = csv_rows(export(bot))
+    assert rows[0]["new_mentors"] == "6"
+    assert rows[0]["notes"] == "new_mentors unchanged since 2026-11-24"
+    assert "*5*" not in str(second)
+
+    # Nor are a few joining, or someone leaving (not forgetting), revealed.
+    for n in (6, 7):
+        enroll(bot, program, f"UBMENTOR{n:02d}", "mentor")  # 7 enrolled, 3 people changed
+    assert report(bot)["Cohort board"]["mentors"].startswith("*6* _(unchanged since Nov 24")
+    bot.reply("UBMENTOR04", "leave")  # 6 enrolled, 4 people changed
+    assert report(bot)["Cohort board"]["mentors"].startswith("*6* _(unchanged since Nov 24")
+    # Once 5 people changed, the figure moves on, with the change since the last release.
+    enroll(bot, program, "UBMENTOR08", "mentor")
+    assert report(bot)["Cohort board"]["mentors"] == "*7* (+1)"
+
+
+def test_a_total_does_not_reveal_a_small_cohort(bot: Bot) -> None:
+    board = Program(cohort(bot, "board"))
+    heads = Program(cohort(bot, "heads"))
+    for n in range(6):
+        enroll(bot, board, f"UBMENTOR{n:02d}", "mentor")
+    scopes = report(bot)
+    assert scopes["Cohort board"]["mentors"] == "*6*"
+    assert scopes["Cohort heads"]["mentors"] == "_fewer than 5_"
+    assert scopes["All cohorts"]["mentors"] == "*6*"
+
+    bot.clock.advance(days=1)
+    enroll(bot, heads, "UHMENTOR00", "mentor")  # heads: 1 mentor, total 7
+    enroll(bot, heads, "UHMENTEE00", "mentee")
+    for n in range(5):
+        enroll(bot, board, f"UBMENTEE{n:02d}", "mentee")  # board: 5 mentees, total 6
+    scopes = report(bot)
+    assert scopes["Cohort board"]["mentors"] == "*6* (±0)"
+    assert scopes["Cohort heads"]["mentors"] == "_fewer than 5_"
+    # total - board would be heads' one person: the total keeps its earlier value...
+    assert scopes["All cohorts"]["mentors"] == "*6* _(unchanged since Nov 24, 2026)_"
+    # ...or, never released before, is not shown at all.
+    assert scopes["Cohort board"]["mentees"] == "*5*"
+    assert scopes["All cohorts"]["mentees"] == "_not shown: would single out fewer than 5 people_"
+    assert report(bot, "admin report heads")["Cohort heads"]["mentees"] == "_fewer than 5_"
+
+
+def test_a_german_admin_gets_german(bot: Bot) -> None:
+    build_program(bot, "board", "B", 6)
+    answer, messages = ask_report(bot, admin="UOWNER")  # a workspace owner, de-AT
+    assert "Ich erstelle den Bericht" in answer
+    scopes = parse(messages, "de")
+    board = scopes["Kohorte board"]
+    assert board["mentors"] == "*6*"
+    assert board["reflection_rate"] == "*75\u00a0%*"
+    assert board["average_rating"] == "*4,3*"
+    assert board["goals_done"] == "_weniger als 5_"
+    assert "Alle Kohorten" in scopes
+    text = "\n".join(m.all_text for m in messages)
+    assert "Reverse-Mentoring-Bericht" in text and "herausrechnen" in text
+    assert "fewer than 5" not in text
+
+    files = export(bot, admin="UOWNER")
+    titles = {f.title for f in files}
+    assert titles == {"Reverse-Mentoring-Kennzahlen pro Monat", "Best-Practice-Playbook"}
+    assert csv_rows(files)[0]["goals_done"] == "fewer than 5"  # the CSV stays machine-readable
+    document = playbook(files)
+    assert "# Reverse-Mentoring-Playbook" in document and "## Generative KI" in document
+
+
+def test_a_refused_upload_is_reported_to_the_admin(bot: Bot) -> None:
+    cohort(bot, "board")
+    bot.fake.fail_next("files.completeUploadExternal", error="file_upload_failed")
+    bot.reply(ADMIN, "admin export")
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.wait_for(
+        lambda: any("file_upload_failed" in m.text for m in bot.fake.messages_for(ADMIN))
+    )
