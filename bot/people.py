@@ -97,6 +97,19 @@ class People:
             self._save(fetched)
         return self._person(fetched)
 
+    def get_many(self, user_ids: set[str], *, patient: bool = False) -> dict[str, Person]:
+        """:meth:`get` for many people, with one query for all that are cached."""
+        with self._db.transaction(write=False) as session:
+            rows = queries.cached_users(session, user_ids)
+        found = {}
+        for row in rows:
+            if self._clock() - row.fetched_at > CACHE_FOR:
+                self._later(self.refresh, row.user_id)
+            found[row.user_id] = self._person(row)
+        for user_id in user_ids - set(found):
+            found[user_id] = self.get(user_id, patient=patient)
+        return found
+
     def refresh(self, user_id: str) -> SlackUser | None:
         """Ask ``users.info`` again (waiting out rate limits) and cache the answer."""
         row = self._fetch(user_id, quick=False)

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from bot import agenda, outbox, schedule
 from bot.context import Context
 from bot.i18n import fmt_datetime, t
+from bot.people import Person
 from bot.text import escape
 from bot.topics import BY_KEY
 from bot.views import build_checkin_prompt, build_reflection_prompt, build_reminder
@@ -209,6 +210,7 @@ _batch = threading.local()
 
 def _forget_batch() -> None:
     _batch.loaded = {}
+    _batch.people = {}
 
 
 @outbox.preparer("reminder", "reflect", "checkin")
@@ -246,8 +248,16 @@ def _preload(ctx: Context, rows: list[Notification], now: datetime) -> Callable[
     }
     if undecided:
         _choose_agendas(ctx, list(undecided.values()))
+    recipients = {row.user_id for row in rows if row.user_id}
+    _batch.people = ctx.people.get_many(recipients, patient=True)
     _batch.loaded = loaded
     return _forget_batch
+
+
+def _recipient(ctx: Context, user_id: str) -> Person:
+    """The recipient as :func:`_preload` found them, else looked up now."""
+    known: dict[str, Person] = getattr(_batch, "people", {})
+    return known.get(user_id) or ctx.people.get(user_id, patient=True)
 
 
 def _choose_agendas(ctx: Context, items: list[Loaded]) -> None:
@@ -404,7 +414,7 @@ def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
     if now >= meeting.starts_at:
         return outbox.Skipped(NotificationStatus.MISSED.value)
     item = _agenda(ctx, meeting, pair, mentor, mentee)
-    person = ctx.people.get(row.user_id, patient=True)
+    person = _recipient(ctx, row.user_id)
     partner = mentee.user_id if row.user_id == mentor.user_id else mentor.user_id
     prompts = (
         agenda.prompts_for(item, person.lang, session_number=meeting.number, count=3)
@@ -433,7 +443,7 @@ def send_reflection_prompt(ctx: Context, row: Notification, now: datetime) -> ou
     if loaded is None or row.user_id is None:
         return outbox.Skipped()
     meeting, pair, mentor, mentee = loaded
-    person = ctx.people.get(row.user_id, patient=True)
+    person = _recipient(ctx, row.user_id)
     text, blocks = build_reflection_prompt(person.lang, meeting.id or 0)
     ctx.slack.post_dm(row.user_id, text, blocks)
     return outbox.Sent()
@@ -503,7 +513,7 @@ def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outco
         )
     if not has_goals:
         return outbox.Skipped()
-    person = ctx.people.get(row.user_id, patient=True)
+    person = _recipient(ctx, row.user_id)
     text, blocks = build_checkin_prompt(person.lang)
     ctx.slack.post_dm(row.user_id, text, blocks)
     return outbox.Sent()
