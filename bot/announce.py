@@ -8,7 +8,7 @@ rate limits do, and a crash in the middle resumes where it stopped (see
 is updated as the sends complete ("sent 120 of 480") and ends with the final count and
 what failed, by reason: counts only, never who.
 
-Sent twice by mistake: the same text to the same audience within a minute is held, and
+Sent twice by mistake: the same text (to any audience) within a minute is held, and
 the author is asked before it goes out again (buttons ``announce_confirm`` /
 ``announce_cancel``). A command Slack delivered twice (same ``trigger_id``) acts once.
 """
@@ -55,6 +55,7 @@ PROGRESS_EVERY = timedelta(seconds=2)
 
 KIND = "announcement"
 STATUS_KIND = "announce_status"
+FINAL_KIND = "announce_final"
 
 MESSAGE = re.compile(r"^\s*admin\s+announce(?:\s+(?P<rest>.*))?$", re.IGNORECASE | re.DOTALL)
 FIRST_WORD = re.compile(r"^(?P<word>\S+)(?:\s+(?P<rest>.*))?$", re.DOTALL)
@@ -130,9 +131,10 @@ def parse(ctx: Context, command_text: str) -> Request:
 
 
 def _digest(request: Request) -> str:
-    audience = str(request.cohort.id) if request.cohort is not None else "*"
+    """The text's fingerprint, whatever its audience: the same words to every cohort and
+    then to one of them would reach that cohort twice."""
     words = " ".join(request.text.split())
-    return hashlib.sha256(f"{audience}\n{words}".encode()).hexdigest()
+    return hashlib.sha256(words.encode()).hexdigest()
 
 
 def _audience(
@@ -473,8 +475,23 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
         handled = state.members - state.pending
         guard = update(Announcement).where(col(Announcement.id) == announcement.id)
         if state.done:
-            guard = guard.where(col(Announcement.status) == AnnouncementStatus.SENDING.value)
-            guard = guard.values(status=AnnouncementStatus.DONE.value, progress_at=now)
+            # The final count goes out as an outbox row of its own, so a Slack error
+            # delays it but does not lose it.
+            done = session.execute(
+                guard.where(col(Announcement.status) == AnnouncementStatus.SENDING.value)
+                .values(status=AnnouncementStatus.DONE.value, progress_at=now)
+                .returning(col(Announcement.id))
+            ).first()
+            if done is not None:
+                outbox.enqueue(
+                    session,
+                    key=f"announce:{announcement.id}:final",
+                    kind=FINAL_KIND,
+                    due_at=ctx.clock(),
+                    user_id=announcement.author_id,
+                    announcement_id=announcement.id,
+                )
+            return
         else:
             last = announcement.progress_at
             if handled == announcement.progress_handled:
@@ -498,6 +515,41 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
         ctx.slack.update(channel, ts, text, blocks)
     except Exception:  # a progress message that could not be updated loses nothing
         logger.warning("progress of announcement %s not updated", announcement_id)
+        return
+    # This update may have waited out a rate limit while the last recipient finished
+    # and the final count went out: then the final count is shown again, over it.
+    with ctx.db.transaction(write=False) as session:
+        final = session.exec(
+            select(Notification.status)
+            .where(Notification.announcement_id == announcement_id)
+            .where(Notification.kind == FINAL_KIND)
+        ).first()
+    if final == NotificationStatus.SENT.value:
+        _show_final(ctx, announcement_id)
+
+
+def _show_final(ctx: Context, announcement_id: int) -> bool:
+    """Edit the author's progress message into the final count; False if there is none."""
+    from bot.views import build_announce_progress
+
+    with ctx.db.transaction(write=False) as session:
+        announcement = session.get(Announcement, announcement_id)
+        if announcement is None or not announcement.progress_ts:
+            return False
+        state = progress(session, announcement)
+        channel, ts = announcement.progress_channel or "", announcement.progress_ts
+        lang = announcement.author_lang
+    text, blocks = build_announce_progress(lang, state)
+    ctx.slack.update(channel, ts, text, blocks)
+    return True
+
+
+@outbox.sender(FINAL_KIND)
+def send_final(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+    """The final count: delivered, and what failed by reason (counts only)."""
+    if row.announcement_id is None or not _show_final(ctx, row.announcement_id):
+        return outbox.Skipped()
+    return outbox.Sent()
 
 
 def _after_recipient(ctx: Context, row: Notification) -> None:

@@ -69,6 +69,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "announce.progress_other": "({count} could not be sent; see the final count.)",
         "announce.done": "📣 Your announcement to {audience} is out: delivered to {sent} of "
         "{total} active member(s).",
+        "announce.done_all": "📣 Your announcement to {audience} is out: delivered to every "
+        "active member ({total}).",
+        "announce.done_most": "📣 Your announcement to {audience} is out: delivered to all "
+        "but {missing} of {total} active member(s).",
+        "announce.progress_small": "📣 Your announcement to {audience} is on its way…",
+        "announce.posted_many": "Posted in {count} channels.",
         "announce.posted": "Posted in <#{channel}>.",
         "announce.channel_failed": "Not posted in <#{channel}>: {reason}.",
         "announce.skipped": "{count} left the program before it reached them.",
@@ -400,6 +406,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Endergebnis.)",
         "announce.done": "📣 Deine Ankündigung an {audience} ist raus: zugestellt an {sent} "
         "von {total} aktiven Mitgliedern.",
+        "announce.done_all": "📣 Deine Ankündigung an {audience} ist raus: zugestellt an alle "
+        "aktiven Mitglieder ({total}).",
+        "announce.done_most": "📣 Deine Ankündigung an {audience} ist raus: zugestellt an "
+        "alle außer {missing} von {total} aktiven Mitgliedern.",
+        "announce.progress_small": "📣 Deine Ankündigung an {audience} ist unterwegs …",
+        "announce.posted_many": "Gepostet in {count} Kanälen.",
         "announce.posted": "Gepostet in <#{channel}>.",
         "announce.channel_failed": "Nicht gepostet in <#{channel}>: {reason}.",
         "announce.skipped": "{count} haben das Programm verlassen, bevor sie sie erreichte.",

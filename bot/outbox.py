@@ -133,6 +133,7 @@ def enqueue(
     pair_id: int | None = None,
     user_id: str | None = None,
     session_id: int | None = None,
+    announcement_id: int | None = None,
 ) -> bool:
     """Owe a message, once per ``key``; False when that key was owed before."""
     table = Notification.__table__  # type: ignore[attr-defined]
@@ -146,6 +147,7 @@ def enqueue(
             pair_id=pair_id,
             user_id=user_id,
             session_id=session_id,
+            announcement_id=announcement_id,
             status=NotificationStatus.PENDING.value,
             attempts=0,
         )

@@ -725,53 +725,66 @@ def build_announce_held(lang: str, announcement_id: int, seconds_ago: int) -> tu
     return question, [section(question), buttons]
 
 
-def _count(lang: str, value: int) -> str:
-    return format_decimal(value, locale=lang)
+def announce_count(lang: str, value: int) -> str:
+    """A count of people, or "fewer than 5" for a group of 1 to 4."""
+    return t(lang, "report.fewer") if 0 < value < 5 else format_decimal(value, locale=lang)
 
 
 def build_announce_progress(lang: str, state: Any) -> tuple[str, Blocks]:
     """The author's progress message (an :class:`bot.announce.Progress`): "sent 120 of
-    480" while sending, then the final count and what failed by reason. Counts only."""
+    480" while sending, then the final count and what failed, by reason. Counts only, and
+    a group of 1 to 4 people reads "fewer than 5", also as the difference of two counts."""
     from bot.announce import describe_audience
 
     audience = describe_audience(lang, state.audience)
-    handled = state.members - state.pending
+    total = announce_count(lang, state.members)
     if not state.done:
-        line = t(
-            lang,
-            "announce.progress",
-            audience=audience,
-            sent=_count(lang, state.sent),
-            total=_count(lang, state.members),
-        )
-        if handled > state.sent:
-            line += " " + t(
-                lang, "announce.progress_other", count=_count(lang, handled - state.sent)
-            )
+        if state.members < 5:
+            line = t(lang, "announce.progress_small", audience=audience)
+        else:
+            line = t(lang, "announce.progress", audience=audience, sent=state.sent, total=total)
         return line, [section(line)]
-    lines = [
-        t(
+    missing = state.members - state.sent
+    if missing == 0:
+        first = t(lang, "announce.done_all", audience=audience, total=total)
+    elif missing < 5 or state.sent < 5:
+        first = t(
+            lang,
+            "announce.done_most",
+            audience=audience,
+            missing=announce_count(lang, missing),
+            total=total,
+        )
+    else:
+        first = t(
             lang,
             "announce.done",
             audience=audience,
-            sent=_count(lang, state.sent),
-            total=_count(lang, state.members),
+            sent=announce_count(lang, state.sent),
+            total=total,
         )
-    ]
-    for channel in state.channels_sent:
-        lines.append(t(lang, "announce.posted", channel=channel))
-    for channel, error in sorted(state.channels_failed.items()):
+    lines = [first]
+    # Failures first: they are what the author has to act on.
+    for error, count in sorted(state.failed.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(
+            t(
+                lang,
+                "announce.failed",
+                count=announce_count(lang, count),
+                reason=_reason(lang, error),
+            )
+        )
+    if state.skipped:
+        lines.append(t(lang, "announce.skipped", count=announce_count(lang, state.skipped)))
+    for channel, error in sorted(state.channels_failed.items())[:10]:
         lines.append(
             t(lang, "announce.channel_failed", channel=channel, reason=_reason(lang, error))
         )
-    if state.skipped:
-        lines.append(t(lang, "announce.skipped", count=_count(lang, state.skipped)))
-    for error, count in sorted(state.failed.items(), key=lambda item: (-item[1], item[0])):
-        lines.append(
-            t(lang, "announce.failed", count=_count(lang, count), reason=_reason(lang, error))
-        )
-    text = "\n".join(lines)
-    return lines[0], [section(text)]
+    if len(state.channels_sent) > 5:
+        lines.append(t(lang, "announce.posted_many", count=len(state.channels_sent)))
+    else:
+        lines += [t(lang, "announce.posted", channel=c) for c in state.channels_sent]
+    return first, [section("\n".join(lines))]
 
 
 def _reason(lang: str, error: str) -> str:

@@ -11,7 +11,13 @@ from bot import announce, enrollment, goals, ids, pairing, privacy, sessions
 from bot.context import Context
 from bot.i18n import t, zone
 from bot.people import Person
-from bot.views import build_checkin_modal, build_home, build_join_modal, build_move_modal
+from bot.views import (
+    announce_count,
+    build_checkin_modal,
+    build_home,
+    build_join_modal,
+    build_move_modal,
+)
 from handlers.commands import open_modal, open_reflection
 from handlers.common import services
 
@@ -189,7 +195,7 @@ def decide_announcement(
     elif send:
         started = announce.confirm(ctx, announcement_id, user_id)
         text = (
-            t(lang, "announce.confirmed", members=started.members)
+            t(lang, "announce.confirmed", members=announce_count(lang, started.members))
             if started is not None
             else t(lang, "announce.decided")
         )

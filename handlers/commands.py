@@ -34,6 +34,7 @@ from bot.i18n import fmt_date, t
 from bot.people import Person
 from bot.text import escape, truncate
 from bot.views import (
+    announce_count,
     build_admin_usage,
     build_announce_held,
     build_forget_confirm,
@@ -310,7 +311,7 @@ def admin_announce(call: Invocation) -> None:
             t(
                 lang,
                 "announce.started",
-                members=outcome.members,
+                members=announce_count(lang, outcome.members),
                 audience=announce.describe_audience(
                     lang, request.cohort.name if request.cohort else None
                 ),

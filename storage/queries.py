@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -234,10 +235,21 @@ def forget_user(session: Session, user_id: str) -> bool:
     for table in (Participant, SlackUser, Notification, Reflection, Goal):
         result = session.execute(delete(table).where(col(table.user_id) == user_id))
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
+    # An announcement's author, and the progress message in their DM.
     result = session.execute(
-        update(Announcement).where(col(Announcement.author_id) == user_id).values(author_id=None)
+        update(Announcement)
+        .where(col(Announcement.author_id) == user_id)
+        .values(author_id=None, progress_channel=None, progress_ts=None)
     )
     found = found or bool(result.rowcount)  # type: ignore[attr-defined]
+    # A mention of the person in an announcement's text (<@U123> or <@U123|name>).
+    mention = re.compile(rf"<@{re.escape(user_id)}(\|[^>]*)?>")
+    for announcement in session.exec(
+        select(Announcement).where(col(Announcement.text).contains(f"<@{user_id}"))
+    ):
+        announcement.text = mention.sub("@…", announcement.text)
+        session.add(announcement)
+        found = True
     for column in (Pair.mentor_id, Pair.mentee_id):
         # The accept flags would tell, next to a declined status, who said no.
         result = session.execute(

@@ -84,7 +84,7 @@ def test_a_cohort_of_300_gets_it_once_each_under_rate_limits(bot: Bot) -> None:
     limited = [c for c in bot.fake.calls_to("chat.postMessage") if c.http_status == 429]
     assert limited, "the workspace limit was never reached"
     final = progress(bot)
-    assert "delivered to 300 of 300 active member(s)" in final.text
+    assert "delivered to every active member (300)" in final.text
     assert "Posted in <#C0BOARD>" in final.all_text
     assert final.revisions, "the progress message was never updated"
     for version in [final.text, final.all_text, *(r.text for r in final.revisions)]:
@@ -146,20 +146,24 @@ def test_only_active_members_get_it_each_in_their_language(bot: Bot) -> None:
     assert HEADER_EN in en.all_text and "Our *summer* meetup" in en.all_text
     assert HEADER_DE in de.all_text and "Our *summer* meetup" in de.all_text
     assert announcements(bot, "U2") == [] and announcements(bot, "U3") == []
-    assert "delivered to 2 of 2 active member(s)" in progress(bot).text
+    # Two people: a group under 5 is never counted exactly.
+    assert "delivered to every active member (fewer than 5)" in progress(bot).text
 
 
 def test_failures_are_counted_by_reason_and_name_nobody(bot: Bot) -> None:
     # A private channel the bot was never invited to.
     bot.fake.add_channel("C0GONE", name="old", is_private=True, members=["U2"])
     bot.reply(ADMIN, "admin cohort create gone <#C0GONE|old>")
-    enroll(bot, ["U2", "U3", "U4", "U5"], cohort="gone", add=False)
+    people = ["U2", "U3", "U4", "U5", "UF1", "UF2", "UF3", "UF4"]
+    for user in people[4:]:
+        bot.fake.add_user(user, name=user.lower())
+    enroll(bot, people, cohort="gone", add=False)
     bot.fake.fail_next("chat.postMessage", error="account_inactive", channel="U4")
     bot.fake.fail_next("chat.postMessage", status=500, times=4, channel="U5")  # later
     bot.reply(ADMIN, "admin announce gone Last call")
     settle(bot)
-    assert [len(announcements(bot, u)) for u in ["U2", "U3", "U4", "U5"]] == [1, 1, 0, 0]
-    assert "sent 2 of 4" in progress(bot).text  # U5 is still owed it
+    assert [len(announcements(bot, u)) for u in people] == [1, 1, 0, 0, 1, 1, 1, 1]
+    assert "sent 6 of 8" in progress(bot).text  # U5 is still owed it
     bot.clock.advance(minutes=5)  # the retry after a 5xx
     from bot import outbox
 
@@ -167,8 +171,8 @@ def test_failures_are_counted_by_reason_and_name_nobody(bot: Bot) -> None:
     settle(bot)
     assert len(announcements(bot, "U5")) == 1
     text = progress(bot).all_text
-    assert "delivered to 3 of 4 active member(s)" in text
-    assert "1 not delivered: the account is deactivated." in text
+    assert "delivered to all but fewer than 5 of 8 active member(s)" in text
+    assert "fewer than 5 not delivered: the account is deactivated." in text
     assert "Not posted in <#C0GONE>: the bot is not in the channel" in text
     assert not USER_ID.search(text)
 
@@ -197,3 +201,26 @@ def test_forget_clears_the_author(bot: Bot) -> None:
     with bot.ctx.db.transaction() as session:
         [row] = session.exec(select(Announcement))
     assert row.author_id is None and row.text == "Hello"
+    assert row.progress_channel is None  # the bot no longer edits their DM
+
+
+def test_forget_removes_mentions_from_announcements(bot: Bot) -> None:
+    enroll(bot, ["U2", "U3"], add=False)
+    bot.reply(ADMIN, "admin announce Congratulations <@U2|user2> and <@U3>!")
+    settle(bot)
+    from bot import privacy
+
+    assert privacy.forget(bot.ctx, "U2")
+    with bot.ctx.db.transaction() as session:
+        [row] = session.exec(select(Announcement))
+    assert row.text == "Congratulations @… and <@U3>!"
+
+
+def test_the_same_text_to_an_overlapping_audience_is_asked_about(bot: Bot) -> None:
+    bot.reply(ADMIN, "admin cohort create board")
+    enroll(bot, ["U2"], cohort="board", add=False)
+    bot.reply(ADMIN, "admin announce Hello")  # every open cohort, board included
+    settle(bot)
+    assert "You sent this same announcement" in bot.reply(ADMIN, "admin announce board Hello")
+    settle(bot)
+    assert len(announcements(bot, "U2")) == 1
