@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -457,6 +457,19 @@ def send_status(ctx: Context, row: Notification, now: datetime) -> outbox.Outcom
     return outbox.Sent(remember)
 
 
+def _pending(session: Session, announcement_id: int) -> int:
+    """How many of an announcement's recipients are still owed it."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.announcement_id == announcement_id)
+            .where(Notification.kind == KIND)
+            .where(Notification.status == NotificationStatus.PENDING.value)
+        ).one()
+    )
+
+
 def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True) -> None:
     """Update the author's progress message when more recipients were handled since it
     last changed: at most every ``PROGRESS_EVERY`` (real time, as it is about Slack's
@@ -465,12 +478,22 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
     from bot.views import build_announce_progress
 
     now = utcnow()
-    with ctx.db.transaction() as session:
+    # First a cheap look without the write lock: most calls find nothing to do.
+    with ctx.db.transaction(write=False) as session:
         announcement = session.get(Announcement, announcement_id)
         if announcement is None or announcement.status != AnnouncementStatus.SENDING.value:
             return
         if announcement.progress_ts is None or announcement.progress_channel is None:
             return  # the progress message is not out yet; it is posted with fresh counts
+        recent = announcement.progress_at is not None and now - announcement.progress_at < (
+            PROGRESS_EVERY
+        )
+        if throttle and recent and _pending(session, announcement_id) > 0:
+            return
+    with ctx.db.transaction() as session:
+        announcement = session.get(Announcement, announcement_id)
+        if announcement is None or announcement.status != AnnouncementStatus.SENDING.value:
+            return
         state = progress(session, announcement)
         handled = state.members - state.pending
         guard = update(Announcement).where(col(Announcement.id) == announcement.id)
@@ -506,10 +529,12 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
         if session.execute(guard.returning(col(Announcement.id))).first() is None:
             return  # another worker is updating it
         channel, ts, lang = (
-            announcement.progress_channel,
-            announcement.progress_ts,
+            announcement.progress_channel or "",
+            announcement.progress_ts or "",
             announcement.author_lang,
         )
+    if not channel or not ts:  # the author used /mentor forget meanwhile
+        return
     text, blocks = build_announce_progress(lang, state)
     try:
         ctx.slack.update(channel, ts, text, blocks)

@@ -69,7 +69,7 @@ def test_a_cohort_of_300_gets_it_once_each_under_rate_limits(bot: Bot) -> None:
     members = [f"UM{n:04d}" for n in range(300)]
     enroll(bot, members, cohort="board")
     bot.fake.rate_limits = RateLimits(
-        workspace_per_minute={"chat.postMessage": 40}, window_seconds=1.0, retry_after=1
+        workspace_per_minute={"chat.postMessage": 100}, window_seconds=1.0, retry_after=1
     )
     # However fast this machine sends, some calls are answered 429 with Retry-After.
     bot.fake.fail_next("chat.postMessage", status=429, times=2, channel="UM0150")
