@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot import goals, outbox, reflections
+from bot import goals, outbox, reflections, report
 from bot.context import Context
 from bot.enrollment import end_open_pair, tell_pair_ended
 from bot.i18n import t
@@ -108,6 +108,9 @@ def export(ctx: Context, user_id: str, lang: str) -> None:
 def forget(ctx: Context, user_id: str) -> bool:
     """Delete every personal record of the person; their partner learns the pair ended.
 
+    The released report figures keep their size, with placeholders for the person (see
+    :func:`bot.report.forget`).
+
     Returns:
         True when there was anything to delete.
     """
@@ -115,6 +118,8 @@ def forget(ctx: Context, user_id: str) -> bool:
     with ctx.db.transaction() as session:
         partner = end_open_pair(session, user_id, now)
         found = queries.forget_user(session, user_id)
+        key = report.population_key(ctx.settings.encryption_key)
+        report.forget(session, key, ctx.vault.user_key(user_id))
     if partner:
         ctx.later(tell_pair_ended, ctx, partner)
         outbox.kick(ctx)

@@ -2,24 +2,33 @@
 
 Only aggregates leave this module: counts, rates and averages, never a name, a Slack ID or
 anything a person wrote (reflection and goal texts are not even read). Every figure is
-computed over a *population*, the people it counts or averages, and is released under two
-rules:
+computed from *contributions*: what one person adds to it, an item with its value (a
+membership, one side of a pair or of a session, a reflection, a rating of 4 on a session,
+a goal, a goal's progress of 3). Its *population* is the people behind them. A figure is
+released under two rules:
 
 1. A figure over fewer than :data:`MIN_GROUP` people reads "fewer than 5".
 2. Overlap control. Each released figure is stored in ``report_release`` with its
-   population, as keyed hashes of the people (an HMAC with a subkey of
-   ``MENTOR_ENCRYPTION_KEY``), never their IDs. A new figure is not released when,
-   set against the earlier releases of the same metric, subtraction would tell
-   something about 1 to 4 people: its population differs from an earlier one by 1 to 4
-   people (a cohort of 6 today and of 5 tomorrow; a total over cohorts X and Y next to
-   X alone), or 1 to 4 of its people are in no earlier figure inside it (a total over
-   X, Y and Z next to X and Z), or an earlier figure keeps 1 to 4 people outside this
-   one and the other figures inside it. Instead the earlier value of the same metric,
-   scope and period is shown as "unchanged since DATE" (it was true for the 5 or more
-   people it was about), or, without one, "not shown". Comparisons cover every scope
-   (other cohorts, the total, the other figures of the same report: cohorts are
-   evaluated first, the total last) and the same period, where the period "all"
-   contains, and so is compared with, every month.
+   contributions, each as a pair of keyed hashes (an HMAC with a subkey of
+   ``MENTOR_ENCRYPTION_KEY``): the person, and the item with its value. A new value is
+   not released when, set against the earlier releases of the same metric, subtraction
+   would tell something about 1 to 4 people:
+
+   - the contributions that differ from an earlier release's (added, removed, or with
+     another value) come from 1 to 4 people (a cohort of 6 today and of 5 tomorrow; the
+     same 5 raters with one rating more; November's 10 sessions next to the 11 of all
+     time, over the same people);
+   - the contributions that are in none of the earlier releases inside it come from 1
+     to 4 people (a total over cohorts X, Y and Z next to X and Z; all time next to the
+     months shown, when a month read "fewer than 5");
+   - an earlier release keeps contributions of 1 to 4 people outside this one and the
+     other releases inside it.
+
+   Instead the earlier value of the same metric, scope and period is shown as
+   "unchanged since DATE" (it was true for the 5 or more people it was about), or,
+   without one, "not shown". Comparisons cover every scope (other cohorts, the total,
+   the other figures of the same report: cohorts are evaluated first, the total last)
+   and comparable periods: the same month, or "all", which contains every month.
 
 What the figures count (a *month* row of the export counts what happened in that month):
 
@@ -39,10 +48,22 @@ goals_done          goals reached                               reached in the m
 goal_progress       average progress (1-5) of rated goals       rated in the month
 ==================  ==========================================  ===========================
 
-Populations: the participants counted; both people of each pair or session counted; the
-pairs of the sessions held (reflection rate); the people who rated (average rating); the
-owners of the goals counted. A pair keeps its people's keyed hashes after ``/mentor
-forget``, so a forgotten person still counts in the pairs and sessions they were part of.
+Contributions: a participant's membership; each side of each pair or session counted
+(both sides of the sessions held, and each reflection on them, for the reflection rate);
+each rating; each goal (with its progress, for the average). A pair keeps its people's
+keyed hashes after ``/mentor forget``, so a forgotten person still counts in the pairs and
+sessions they were part of.
+
+``/mentor forget`` (:func:`forget`): in ``report_release``, the person's hash gives way to
+a random placeholder (one per metric), and the hashes of their own contributions
+(membership, reflections, ratings, goals) to random ones; each placeholder stands for one
+person, so every stored figure keeps its size and its comparisons. Their sides of pairs
+and sessions keep their contribution hashes (these tell no more than the pair and session
+tables do) under a placeholder of the pair side, which later figures use too. Counting
+the people behind changed contributions, a pair side's placeholder counts as nobody (the
+person may be counted elsewhere), and a forgotten person's placeholder counts as one,
+unless they may be back under their own ID as one of the people counted whom that release
+does not name.
 """
 
 from __future__ import annotations
@@ -52,14 +73,15 @@ import csv
 import hashlib
 import hmac
 import io
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import fmean
 
+from sqlalchemy import Text, cast, or_, text
 from sqlalchemy import select as sa_select
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from bot.context import Context
@@ -88,6 +110,12 @@ FEWER = "fewer than 5"
 
 NOT_SHOWN = "not shown"
 """What the CSV says for a figure held back by overlap control, with no earlier value."""
+
+FORGOTTEN = "~"
+"""How the random placeholder of a forgotten person in ``report_release`` begins."""
+
+FORGOTTEN_SIDE = "+"
+"""How the placeholder of a forgotten person's side of a pair begins."""
 
 _HASH_CHARS = 32  # 128 bits of the HMAC: no collision among any workforce
 _REPORT_LOCK = 727_300_000  # PostgreSQL advisory lock: one release at a time
@@ -120,6 +148,12 @@ METRICS: tuple[Metric, ...] = (
 )
 BY_KEY = {metric.key: metric for metric in METRICS}
 
+PAIR_METRICS = ("pairs_proposed", "pairs_active", "pairs_ended")
+"""The metrics that count sides of pairs (items :func:`pair_item`)."""
+
+SESSION_METRICS = ("sessions_held", "sessions_skipped", "reflection_rate")
+"""The metrics that count sides of sessions (items :func:`session_item`)."""
+
 
 class UnknownCohort(LookupError):
     """No cohort has that name."""
@@ -131,12 +165,46 @@ VALUE, FEWER_THAN, UNCHANGED, WITHHELD = "value", "fewer", "unchanged", "withhel
 
 
 @dataclass(frozen=True)
+class Contribution:
+    """What one person adds to a figure.
+
+    Attributes:
+        person: The person's token (the keyed hash of their Slack ID the data holds).
+        item: What is counted or averaged, with its value: ``member|TOKEN``,
+            ``pair|PAIR|SIDE``, ``session|SESSION|SIDE``, ``reflection|SESSION|TOKEN``,
+            ``rating|SESSION|TOKEN|4``, ``goal|GOAL|TOKEN`` or ``goal|GOAL|TOKEN|3``
+            (side 0 is the mentor's, 1 the mentee's).
+        side: ``PAIR|SIDE`` when the person used ``/mentor forget`` and this is their
+            side of a pair or of one of its sessions.
+    """
+
+    person: str
+    item: str
+    side: str | None = None
+
+
+def pair_item(pair_id: int, side: int) -> str:
+    """The item of one side of a pair."""
+    return f"pair|{pair_id}|{side}"
+
+
+def session_item(session_id: int, side: int) -> str:
+    """The item of one side of a session."""
+    return f"session|{session_id}|{side}"
+
+
+@dataclass(frozen=True)
 class Figure:
-    """A computed figure, before the release rules: its value and its population."""
+    """A computed figure, before the release rules: its value and its contributions."""
 
     metric: str
     value: float
-    population: frozenset[str]
+    contributions: frozenset[Contribution]
+
+    @property
+    def population(self) -> frozenset[str]:
+        """The people the figure is about."""
+        return frozenset(c.person for c in self.contributions)
 
 
 @dataclass(frozen=True)
@@ -196,6 +264,8 @@ class _Pair:
     created_at: datetime
     activated_at: datetime | None
     ended_at: datetime | None
+    # Per side: whether that person used /mentor forget (the pair lost their plain ID).
+    forgotten: tuple[bool, bool] = (False, False)
 
 
 @dataclass(frozen=True)
@@ -217,6 +287,7 @@ class _Reflection:
 
 @dataclass(frozen=True)
 class _Goal:
+    id: int
     token: str
     cohort_id: int
     progress: int | None
@@ -237,75 +308,90 @@ class Data:
     goals: list[_Goal] = field(default_factory=list)
 
 
-def load(ctx: Context, now: datetime) -> Data:
-    """Read what the figures are computed from (never a reflection's or a goal's text)."""
-    token = ctx.vault.user_key
+def load(session: Session, token: Callable[[str], str], now: datetime) -> Data:
+    """Read what the figures are computed from (never a reflection's or a goal's text).
+
+    Args:
+        session: The unit of work the figures are released in (see :class:`Releaser`).
+        token: The keyed hash of a Slack ID (``Vault.user_key``).
+        now: The time of the report.
+    """
     data = Data(now=now)
-    with ctx.db.transaction(write=False) as session:
-        rows = session.execute(
-            sa_select(
-                col(Participant.user_id),
-                col(Participant.cohort_id),
-                col(Participant.role),
-                col(Participant.status),
-                col(Participant.joined_at),
-            )
+    rows = session.execute(
+        sa_select(
+            col(Participant.user_id),
+            col(Participant.cohort_id),
+            col(Participant.role),
+            col(Participant.status),
+            col(Participant.joined_at),
         )
-        for user_id, cohort_id, role, status, joined_at in rows:
-            left = status == ParticipantStatus.LEFT.value
-            data.members.append(_Member(token(user_id), cohort_id, role, left, joined_at))
-        rows = session.execute(
-            sa_select(
-                col(Pair.id),
-                col(Pair.cohort_id),
-                col(Pair.mentor_key),
-                col(Pair.mentee_key),
-                col(Pair.status),
-                col(Pair.created_at),
-                col(Pair.activated_at),
-                col(Pair.ended_at),
-            )
+    )
+    for user_id, cohort_id, role, status, joined_at in rows:
+        left = status == ParticipantStatus.LEFT.value
+        data.members.append(_Member(token(user_id), cohort_id, role, left, joined_at))
+    rows = session.execute(
+        sa_select(
+            col(Pair.id),
+            col(Pair.cohort_id),
+            col(Pair.mentor_key),
+            col(Pair.mentee_key),
+            col(Pair.status),
+            col(Pair.created_at),
+            col(Pair.activated_at),
+            col(Pair.ended_at),
+            col(Pair.mentor_id).is_(None),
+            col(Pair.mentee_id).is_(None),
         )
-        for pair_id, cohort_id, mentor, mentee, status, created, activated, ended in rows:
-            data.pairs[pair_id] = _Pair(
-                cohort_id, (mentor, mentee), status, created, activated, ended
-            )
-        rows = session.execute(
-            sa_select(
-                col(MentoringSession.id),
-                col(MentoringSession.pair_id),
-                col(MentoringSession.starts_at),
-                col(MentoringSession.minutes),
-                col(MentoringSession.status),
-            )
+    )
+    for pair_id, cohort_id, mentor, mentee, status, created, activated, ended, *gone in rows:
+        data.pairs[pair_id] = _Pair(
+            cohort_id,
+            (mentor, mentee),
+            status,
+            created,
+            activated,
+            ended,
+            (bool(gone[0]), bool(gone[1])),
         )
-        for session_id, pair_id, starts_at, minutes, status in rows:
-            ends_at = starts_at + timedelta(minutes=minutes)
-            data.sessions.append(_Session(session_id, pair_id, starts_at, ends_at, status))
-        rows = session.execute(
-            sa_select(
-                col(Reflection.session_id),
-                col(Reflection.user_id),
-                col(Reflection.happened),
-                col(Reflection.rating),
-            )
+    rows = session.execute(
+        sa_select(
+            col(MentoringSession.id),
+            col(MentoringSession.pair_id),
+            col(MentoringSession.starts_at),
+            col(MentoringSession.minutes),
+            col(MentoringSession.status),
         )
-        for session_id, user_id, happened, rating in rows:
-            data.reflections.setdefault(session_id, []).append(
-                _Reflection(session_id, token(user_id), happened, rating)
-            )
-        rows = session.execute(
-            sa_select(
-                col(Goal.user_id),
-                col(Participant.cohort_id),
-                col(Goal.progress),
-                col(Goal.done),
-                col(Goal.created_at),
-                col(Goal.updated_at),
-            ).join(Participant, col(Participant.user_id) == col(Goal.user_id))
+    )
+    for session_id, pair_id, starts_at, minutes, status in rows:
+        ends_at = starts_at + timedelta(minutes=minutes)
+        data.sessions.append(_Session(session_id, pair_id, starts_at, ends_at, status))
+    rows = session.execute(
+        sa_select(
+            col(Reflection.session_id),
+            col(Reflection.user_id),
+            col(Reflection.happened),
+            col(Reflection.rating),
         )
-        for user_id, cohort_id, progress, done, created, updated in rows:
-            data.goals.append(_Goal(token(user_id), cohort_id, progress, done, created, updated))
+    )
+    for session_id, user_id, happened, rating in rows:
+        data.reflections.setdefault(session_id, []).append(
+            _Reflection(session_id, token(user_id), happened, rating)
+        )
+    rows = session.execute(
+        sa_select(
+            col(Goal.id),
+            col(Goal.user_id),
+            col(Participant.cohort_id),
+            col(Goal.progress),
+            col(Goal.done),
+            col(Goal.created_at),
+            col(Goal.updated_at),
+        ).join(Participant, col(Participant.user_id) == col(Goal.user_id))
+    )
+    for goal_id, user_id, cohort_id, progress, done, created, updated in rows:
+        data.goals.append(
+            _Goal(goal_id, token(user_id), cohort_id, progress, done, created, updated)
+        )
     return data
 
 
@@ -340,20 +426,20 @@ class Period:
 EVERYTHING = Period(ALL)
 
 
-def _count(metric: str, items: Iterable[Iterable[str]]) -> Figure:
-    """A count of ``items``, each given by the people it is about."""
-    people: set[str] = set()
+def _count(metric: str, items: Iterable[Iterable[Contribution]]) -> Figure:
+    """A count of ``items``, each given by its contributions (one per person)."""
+    contributions: set[Contribution] = set()
     number = 0
-    for tokens in items:
+    for item in items:
         number += 1
-        people.update(tokens)
-    return Figure(metric, float(number), frozenset(people))
+        contributions.update(item)
+    return Figure(metric, float(number), frozenset(contributions))
 
 
-def _average(metric: str, values: list[tuple[str, int]]) -> Figure:
-    """The mean of ``values`` (person, value); 0 when there are none."""
+def _average(metric: str, values: list[tuple[Contribution, int]]) -> Figure:
+    """The mean of ``values`` (contribution, value); 0 when there are none."""
     mean = fmean(v for _, v in values) if values else 0.0
-    return Figure(metric, mean, frozenset(person for person, _ in values))
+    return Figure(metric, mean, frozenset(c for c, _ in values))
 
 
 def compute(data: Data, cohort_ids: frozenset[int] | None, period: Period) -> list[Figure]:
@@ -361,6 +447,19 @@ def compute(data: Data, cohort_ids: frozenset[int] | None, period: Period) -> li
 
     def in_scope(cohort_id: int) -> bool:
         return cohort_ids is None or cohort_id in cohort_ids
+
+    def sides(pair_id: int, item: Callable[[int], str]) -> list[Contribution]:
+        pair = data.pairs[pair_id]
+        return [
+            Contribution(token, item(side), f"{pair_id}|{side}" if pair.forgotten[side] else None)
+            for side, token in enumerate(pair.tokens)
+        ]
+
+    def of_pair(pair_id: int) -> list[Contribution]:
+        return sides(pair_id, lambda side: pair_item(pair_id, side))
+
+    def of_session(meeting: _Session) -> list[Contribution]:
+        return sides(meeting.pair_id, lambda side: session_item(meeting.id, side))
 
     members = [m for m in data.members if in_scope(m.cohort_id)]
     if period.is_month:
@@ -375,13 +474,15 @@ def compute(data: Data, cohort_ids: frozenset[int] | None, period: Period) -> li
     }
     finished = (PairStatus.ENDED.value, PairStatus.DECLINED.value)
     if period.is_month:
-        proposed = [p for p in pairs.values() if period.contains(p.created_at)]
-        active = [p for p in pairs.values() if period.contains(p.activated_at)]
-        ended = [p for p in pairs.values() if p.status in finished and period.contains(p.ended_at)]
+        proposed = [i for i, p in pairs.items() if period.contains(p.created_at)]
+        active = [i for i, p in pairs.items() if period.contains(p.activated_at)]
+        ended = [
+            i for i, p in pairs.items() if p.status in finished and period.contains(p.ended_at)
+        ]
     else:
-        proposed = [p for p in pairs.values() if p.status == PairStatus.PROPOSED.value]
-        active = [p for p in pairs.values() if p.status == PairStatus.ACTIVE.value]
-        ended = [p for p in pairs.values() if p.status in finished]
+        proposed = [i for i, p in pairs.items() if p.status == PairStatus.PROPOSED.value]
+        active = [i for i, p in pairs.items() if p.status == PairStatus.ACTIVE.value]
+        ended = [i for i, p in pairs.items() if p.status in finished]
 
     held: list[_Session] = []
     skipped: list[_Session] = []
@@ -393,12 +494,15 @@ def compute(data: Data, cohort_ids: frozenset[int] | None, period: Period) -> li
             held.append(meeting)
         elif state == "skipped":
             skipped.append(meeting)
-    written = sum(len(data.reflections.get(m.id, [])) for m in held)
-    rate = 100.0 * written / (2 * len(held)) if held else 0.0
+    written = [r for m in held for r in data.reflections.get(m.id, [])]
+    rate = 100.0 * len(written) / (2 * len(held)) if held else 0.0
+    rate_parts = {c for m in held for c in of_session(m)}
+    rate_parts.update(
+        Contribution(r.token, f"reflection|{r.session_id}|{r.token}") for r in written
+    )
     ratings = [
-        (r.token, r.rating)
-        for m in held
-        for r in data.reflections.get(m.id, [])
+        (Contribution(r.token, f"rating|{r.session_id}|{r.token}|{r.rating}"), r.rating)
+        for r in written
         if r.rating is not None
     ]
 
@@ -412,23 +516,25 @@ def compute(data: Data, cohort_ids: frozenset[int] | None, period: Period) -> li
         goals_done = [g for g in goals if g.done]
         rated = [g for g in goals if g.progress is not None]
 
+    def goal(g: _Goal, *value: int) -> Contribution:
+        return Contribution(g.token, "|".join(["goal", str(g.id), g.token, *map(str, value)]))
+
+    def member(m: _Member) -> list[Contribution]:
+        return [Contribution(m.token, f"member|{m.token}")]
+
     return [
-        _count("mentors", ([m.token] for m in members if m.role == "mentor")),
-        _count("mentees", ([m.token] for m in members if m.role == "mentee")),
-        _count("pairs_proposed", (p.tokens for p in proposed)),
-        _count("pairs_active", (p.tokens for p in active)),
-        _count("pairs_ended", (p.tokens for p in ended)),
-        _count("sessions_held", (pairs[m.pair_id].tokens for m in held)),
-        _count("sessions_skipped", (pairs[m.pair_id].tokens for m in skipped)),
-        Figure(
-            "reflection_rate",
-            rate,
-            frozenset(token for m in held for token in pairs[m.pair_id].tokens),
-        ),
+        _count("mentors", (member(m) for m in members if m.role == "mentor")),
+        _count("mentees", (member(m) for m in members if m.role == "mentee")),
+        _count("pairs_proposed", (of_pair(i) for i in proposed)),
+        _count("pairs_active", (of_pair(i) for i in active)),
+        _count("pairs_ended", (of_pair(i) for i in ended)),
+        _count("sessions_held", (of_session(m) for m in held)),
+        _count("sessions_skipped", (of_session(m) for m in skipped)),
+        Figure("reflection_rate", rate, frozenset(rate_parts)),
         _average("average_rating", ratings),
-        _count("goals_set", ([g.token] for g in goals_set)),
-        _count("goals_done", ([g.token] for g in goals_done)),
-        _average("goal_progress", [(g.token, g.progress or 0) for g in rated]),
+        _count("goals_set", ([goal(g)] for g in goals_set)),
+        _count("goals_done", ([goal(g)] for g in goals_done)),
+        _average("goal_progress", [(goal(g, g.progress or 0), g.progress or 0) for g in rated]),
     ]
 
 
@@ -454,10 +560,36 @@ def rounded(metric: Metric, value: float) -> float:
 
 
 def population_key(encryption_key: str) -> bytes:
-    """The HMAC key for report populations: a subkey of ``MENTOR_ENCRYPTION_KEY`` of its
+    """The HMAC key for ``report_release``: a subkey of ``MENTOR_ENCRYPTION_KEY`` of its
     own, so these hashes cannot be matched with pair history or anything else."""
     raw = base64.urlsafe_b64decode(encryption_key.encode("ascii"))
     return hmac.new(raw, b"mentor-bot/report-population/v1", hashlib.sha256).digest()
+
+
+def _hmac(key: bytes, message: str, chars: int = _HASH_CHARS) -> str:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
+
+
+def person_hash(key: bytes, token: str) -> str:
+    """How ``report_release`` names a person (``token``: the keyed hash of their ID)."""
+    return _hmac(key, token)
+
+
+def side_placeholder(key: bytes, side: str) -> str:
+    """How ``report_release`` names a forgotten person's side of a pair (``PAIR|SIDE``)."""
+    return FORGOTTEN_SIDE + _hmac(key, f"side|{side}", _HASH_CHARS - 1)
+
+
+def contribution_hash(key: bytes, metric: str, item: str) -> str:
+    """How ``report_release`` names a contribution (:attr:`Contribution.item`) to a
+    figure of ``metric``."""
+    return _hmac(key, f"{metric}|{item}")
+
+
+def _lock(session: Session) -> None:
+    """Serialise releases and :func:`forget` (SQLite has one writer at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REPORT_LOCK})
 
 
 def _comparable(period: str, other: str) -> bool:
@@ -466,34 +598,112 @@ def _comparable(period: str, other: str) -> bool:
     return period == other or ALL in (period, other)
 
 
-def _few(people: int) -> bool:
-    """Whether a difference of ``people`` people would single them out (1 to 4)."""
-    return 0 < people < MIN_GROUP
-
-
 @dataclass(eq=False)
 class _Release:
-    """A released figure, as the release rules need it."""
+    """A figure, released or about to be, as the release rules need it.
+
+    ``entries`` maps each contribution's hash to the stored hash of its person; ``who``
+    maps it to the person as counted: their hash, a forgotten person's placeholder, or
+    None for a forgotten person's side of a pair (who may be counted elsewhere).
+    """
 
     scope: str
     period: str
     value: float
-    population: frozenset[str]
+    entries: dict[str, str]
+    who: dict[str, str | None]
     released_at: datetime
-    # The union of the populations of the other releases inside this one (lazy).
-    covered: set[str] | None = None
+    live: frozenset[str] = field(init=False)
+    forgotten: frozenset[str] = field(init=False)
+    # The contributions of the other releases inside this one, and for each of them
+    # the contributions it has that this one lacks (see _inside); computed lazily.
+    cover: tuple[set[str], list[tuple[_Release, set[str]]]] | None = None
+
+    def __post_init__(self) -> None:
+        named = {person for person in self.who.values() if person is not None}
+        self.forgotten = frozenset(p for p in named if p.startswith(FORGOTTEN))
+        self.live = frozenset(named - self.forgotten)
+
+    @classmethod
+    def of_row(cls, row: ReportRelease) -> _Release:
+        entries = {contribution: person for person, contribution in row.contributions}
+        who = {c: None if p.startswith(FORGOTTEN_SIDE) else p for c, p in entries.items()}
+        return cls(row.scope, row.period, row.value, entries, who, row.released_at)
+
+
+def _inside(inner: _Release, outer: _Release, missing: set[str] | None = None) -> set[str] | None:
+    """Whether ``inner`` may be part of ``outer``; None if not, else the contributions of
+    ``inner`` that ``outer`` lacks (``missing``, if already known), which a subtraction
+    of the two then concerns too.
+
+    ``outer`` must hold every contribution of ``inner``, except those of a forgotten
+    person (which ``outer`` may hold under another name) and those of people ``outer``
+    does not name, as many as it holds forgotten people (who may be them, back).
+    """
+    if missing is None:
+        missing = inner.entries.keys() - outer.entries.keys()
+    back: set[str] = set()
+    for contribution in missing:
+        person = inner.who[contribution]
+        if person is None or person in outer.live:
+            return None
+        if not person.startswith(FORGOTTEN):
+            back.add(person)
+            if len(back) > len(outer.forgotten):
+                return None
+    return missing
+
+
+def _changed_people(parts: Iterable[tuple[_Release, Collection[str]]]) -> int | None:
+    """How many people at least are behind some contributions of some releases; None
+    when there are none.
+
+    Each person named by their hash counts once. A forgotten person's side of a pair
+    counts as nobody. The forgotten people of one release are so many different people,
+    but each may be back under their own ID, as one of the people counted whom that
+    release does not name (their contribution renamed, not changed); so the most of any
+    release count, less the people who might be them.
+    """
+    changed = False
+    people: set[str] = set()
+    most = 0
+    holders: list[_Release] = []
+    for release, contributions in parts:
+        forgotten: set[str] = set()
+        for contribution in contributions:
+            changed = True
+            person = release.who[contribution]
+            if person is None:
+                continue
+            (forgotten if person.startswith(FORGOTTEN) else people).add(person)
+        if forgotten:
+            most = max(most, len(forgotten))
+            holders.append(release)
+    if not changed:
+        return None
+    if most:
+        back = {person for person in people if any(person not in h.live for h in holders)}
+        return len(people) + max(0, most - len(back))
+    return len(people)
+
+
+def _few(parts: Iterable[tuple[_Release, Collection[str]]]) -> bool:
+    """Whether a subtraction over these contributions might concern 1 to 4 people."""
+    people = _changed_people(parts)
+    return people is not None and people < MIN_GROUP
 
 
 class Releaser:
     """Releases figures in one unit of work, holding the report lock.
 
-    A figure over ``population`` is held back when, against the earlier releases of the
-    same metric over a comparable period (see :func:`_comparable`), 1 to 4 people would
-    be singled out:
+    A new value is held back when, against the earlier releases of the same metric over
+    a comparable period (see :func:`_comparable`), 1 to 4 people would be singled out:
 
-    - by the difference of two figures (the symmetric difference of the populations);
+    - by the difference of two figures: the contributions in one and not the other
+      (added, removed, or with another value);
     - by the figure minus the earlier figures inside it (a total over cohorts X, Y and Z
-      minus X and Z is Z's figure);
+      minus X and Z is Z's figure; all time minus the months shown is the month not
+      shown);
     - by an earlier figure minus this one and the other figures inside it.
 
     Args:
@@ -507,30 +717,50 @@ class Releaser:
         self.key = key
         self.now = now
         self._releases: dict[str, list[_Release]] = {}
-        if session.get_bind().dialect.name == "postgresql":
-            # Two admins asking at once must not both release figures the other's
-            # release would have held back. (SQLite has one writer at a time anyway.)
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REPORT_LOCK})
+        self._people: dict[str, str] = {}
+        # Two admins asking at once must not both release figures the other's release
+        # would have held back, nor a release come between a forget and its figures.
+        _lock(session)
 
-    def _hash(self, token: str) -> str:
-        digest = hmac.new(self.key, token.encode("utf-8"), hashlib.sha256).hexdigest()
-        return digest[:_HASH_CHARS]
+    def _person(self, token: str) -> str:
+        if token not in self._people:
+            self._people[token] = person_hash(self.key, token)
+        return self._people[token]
+
+    def _new(self, scope: str, period: str, metric: str, figure: Figure, value: float) -> _Release:
+        entries: dict[str, str] = {}
+        who: dict[str, str | None] = {}
+        for part in figure.contributions:
+            contribution = contribution_hash(self.key, metric, part.item)
+            person = self._person(part.person)
+            # A forgotten person is counted here (the data knows them), but stored only
+            # as their side of the pair.
+            who[contribution] = person
+            entries[contribution] = (
+                side_placeholder(self.key, part.side) if part.side is not None else person
+            )
+        return _Release(scope, period, value, entries, who, self.now)
 
     def release(self, scope: str, period: str, figure: Figure) -> Shown:
         """Apply the release rules to ``figure`` of ``scope`` (a cohort id or ``all``)."""
         metric = BY_KEY[figure.metric]
-        if len(figure.population) < MIN_GROUP:
+        people = len(figure.population)
+        if people < MIN_GROUP:
             return Shown(metric, FEWER_THAN)
-        population = frozenset(self._hash(token) for token in figure.population)
         value = rounded(metric, figure.value)
+        new = self._new(scope, period, metric.key, figure, value)
         previous = self._latest(metric.key, scope, period)
-        if self._singles_out(metric.key, period, population):
+        if self._singles_out(metric.key, new):
             if previous is not None:
                 return Shown(metric, UNCHANGED, value=previous.value, since=previous.released_at)
             return Shown(metric, WITHHELD)
         trend = round(value - previous.value, 1) if previous is not None else None
-        if previous is None or previous.value != value or previous.population != population:
-            self._add(metric.key, _Release(scope, period, value, population, self.now))
+        if (
+            previous is None
+            or previous.value != value
+            or previous.entries.keys() != new.entries.keys()
+        ):
+            self._add(metric.key, new, people)
         return Shown(metric, VALUE, value=value, trend=trend)
 
     def _of(self, metric: str) -> list[_Release]:
@@ -541,52 +771,60 @@ class Releaser:
                 .where(ReportRelease.metric == metric)
                 .order_by(col(ReportRelease.released_at), col(ReportRelease.id))
             )
-            self._releases[metric] = [
-                _Release(r.scope, r.period, r.value, frozenset(r.population), r.released_at)
-                for r in rows
-            ]
+            self._releases[metric] = [_Release.of_row(row) for row in rows]
         return self._releases[metric]
 
     def _latest(self, metric: str, scope: str, period: str) -> _Release | None:
         same = [r for r in self._of(metric) if r.scope == scope and r.period == period]
         return same[-1] if same else None
 
-    def _covered(self, metric: str, outer: _Release) -> set[str]:
-        if outer.covered is None:
-            outer.covered = set()
+    def _cover(
+        self, metric: str, outer: _Release
+    ) -> tuple[set[str], list[tuple[_Release, set[str]]]]:
+        if outer.cover is None:
+            outer.cover = (set(), [])
             for other in self._of(metric):
-                if (
-                    other is not outer
-                    and _comparable(other.period, outer.period)
-                    and other.population <= outer.population
-                ):
-                    outer.covered |= other.population
-        return outer.covered
+                if other is not outer and _comparable(other.period, outer.period):
+                    self._extend(outer, other)
+        return outer.cover
 
-    def _singles_out(self, metric: str, period: str, population: frozenset[str]) -> bool:
-        inside: set[str] = set()
+    @staticmethod
+    def _extend(outer: _Release, other: _Release) -> None:
+        assert outer.cover is not None
+        missing = _inside(other, outer)
+        if missing is not None:
+            outer.cover[0].update(other.entries)
+            if missing:
+                outer.cover[1].append((other, missing))
+
+    def _singles_out(self, metric: str, new: _Release) -> bool:
+        inside: list[tuple[_Release, Collection[str]]] = []
         for earlier in self._of(metric):
-            if not _comparable(earlier.period, period):
+            if not _comparable(earlier.period, new.period):
                 continue
-            if _few(len(population ^ earlier.population)):
-                return True
-            if earlier.population <= population:
-                inside |= earlier.population
-            elif population < earlier.population:
-                rest = earlier.population - self._covered(metric, earlier) - population
-                if _few(len(rest)):
+            gone = earlier.entries.keys() - new.entries.keys()
+            added = new.entries.keys() - earlier.entries.keys()
+            if _few([(earlier, gone), (new, added)]):
+                return True  # the difference of the two
+            missing = _inside(earlier, new, gone)
+            if missing is not None:
+                inside.append((earlier, missing))
+                continue
+            extra = _inside(new, earlier, added)
+            if extra is not None:  # the earlier one, less this one and those inside it
+                covered, partly = self._cover(metric, earlier)
+                rest = gone - covered
+                if _few([(earlier, rest), (new, extra), *partly]):
                     return True
-        return _few(len(population - inside))
+        covered = set().union(*(earlier.entries.keys() for earlier, _ in inside))
+        # This one, less the earlier ones inside it.
+        return _few([(new, new.entries.keys() - covered), *inside])
 
-    def _add(self, metric: str, new: _Release) -> None:
+    def _add(self, metric: str, new: _Release, people: int) -> None:
         releases = self._of(metric)
         for outer in releases:
-            if (
-                outer.covered is not None
-                and _comparable(new.period, outer.period)
-                and new.population <= outer.population
-            ):
-                outer.covered |= new.population
+            if outer.cover is not None and _comparable(new.period, outer.period):
+                self._extend(outer, new)
         releases.append(new)
         self.session.add(
             ReportRelease(
@@ -594,11 +832,92 @@ class Releaser:
                 scope=new.scope,
                 period=new.period,
                 value=new.value,
-                people=len(new.population),
-                population=sorted(new.population),
+                people=people,
+                contributions=sorted([p, c] for c, p in new.entries.items()),
                 released_at=new.released_at,
             )
         )
+
+
+def forget(session: Session, key: bytes, token: str) -> int:
+    """Replace a person's hashes in ``report_release`` (``/mentor forget``).
+
+    Their contributions to pairs and sessions keep their hash, under the placeholder of
+    their side of the pair (later figures name them the same way). Every other
+    contribution of theirs gets a random hash, and they a random placeholder per metric;
+    a hash that appears in several releases gets the same replacement in each, so the
+    releases still compare as before and every figure keeps its size.
+
+    Args:
+        session: The unit of work of the forget.
+        key: :func:`population_key`.
+        token: The keyed hash of the person's Slack ID (``Vault.user_key``).
+
+    Returns:
+        How many releases named the person.
+    """
+    _lock(session)
+    person = person_hash(key, token)
+    contributions = cast(col(ReportRelease.contributions), Text)
+    rows = session.exec(select(ReportRelease).where(contributions.contains(person))).all()
+    if not rows:
+        return 0
+    sides = _sides_of(session, key, token)
+    stand_ins: dict[str, str] = {}  # metric -> the person's placeholder
+    renamed: dict[str, str] = {}  # contribution hash -> its random replacement
+    changed = 0
+    for row in rows:
+        if not any(named == person for named, _ in row.contributions):
+            continue
+        entries = []
+        for named, contribution in row.contributions:
+            if named != person:
+                entries.append([named, contribution])
+            elif contribution in sides:
+                entries.append([sides[contribution], contribution])
+            else:
+                if row.metric not in stand_ins:
+                    stand_ins[row.metric] = FORGOTTEN + secrets.token_hex(16)[1:]
+                if contribution not in renamed:
+                    renamed[contribution] = secrets.token_hex(16)
+                entries.append([stand_ins[row.metric], renamed[contribution]])
+        row.contributions = sorted(entries)
+        session.add(row)
+        changed += 1
+    return changed
+
+
+def _sides_of(session: Session, key: bytes, token: str) -> dict[str, str]:
+    """The hashes of a person's contributions to pairs and sessions, each with the
+    placeholder of their side of the pair."""
+    pairs = session.execute(
+        sa_select(col(Pair.id), col(Pair.mentor_key), col(Pair.mentee_key)).where(
+            or_(col(Pair.mentor_key) == token, col(Pair.mentee_key) == token)
+        )
+    )
+    own = {pair_id: [s for s, k in enumerate(keys) if k == token] for pair_id, *keys in pairs}
+    if not own:
+        return {}
+    meetings = session.execute(
+        sa_select(col(MentoringSession.id), col(MentoringSession.pair_id)).where(
+            col(MentoringSession.pair_id).in_(list(own))
+        )
+    )
+    items: list[tuple[tuple[str, ...], int, int, str]] = [
+        (PAIR_METRICS, pair_id, side, pair_item(pair_id, side))
+        for pair_id, sides in own.items()
+        for side in sides
+    ]
+    items += [
+        (SESSION_METRICS, pair_id, side, session_item(session_id, side))
+        for session_id, pair_id in meetings
+        for side in own[pair_id]
+    ]
+    return {
+        contribution_hash(key, metric, item): side_placeholder(key, f"{pair_id}|{side}")
+        for metrics, pair_id, side, item in items
+        for metric in metrics
+    }
 
 
 # --- the report and the export --------------------------------------------------------
@@ -622,10 +941,10 @@ def find_cohorts(ctx: Context, name: str | None) -> list[Cohort]:
 def make_report(ctx: Context, cohorts: list[Cohort], *, total: bool) -> Report:
     """The figures of everything so far for each cohort, then (``total``) for all."""
     now = ctx.clock()
-    data = load(ctx, now)
     scopes: list[ScopeReport] = []
     with ctx.db.transaction() as session:
         releaser = Releaser(session, population_key(ctx.settings.encryption_key), now)
+        data = load(session, ctx.vault.user_key, now)  # under the lock: no forget between
         for cohort in cohorts:
             figures = compute(data, frozenset({cohort.id or 0}), EVERYTHING)
             shown = [releaser.release(str(cohort.id), ALL, figure) for figure in figures]
@@ -669,12 +988,12 @@ def make_csv(ctx: Context, cohorts: list[Cohort]) -> bytes:
     ``not shown``.
     """
     now = ctx.clock()
-    data = load(ctx, now)
     rows: dict[tuple[int, str], list[str]] = {}
-    plan = [(period, cohort) for cohort in cohorts for period in months_of(data, cohort)]
-    plan.sort(key=lambda item: (item[0].key, item[1].id or 0))  # oldest month first
     with ctx.db.transaction() as session:
         releaser = Releaser(session, population_key(ctx.settings.encryption_key), now)
+        data = load(session, ctx.vault.user_key, now)  # under the lock: no forget between
+        plan = [(period, cohort) for cohort in cohorts for period in months_of(data, cohort)]
+        plan.sort(key=lambda item: (item[0].key, item[1].id or 0))  # oldest month first
         for period, cohort in plan:
             figures = compute(data, frozenset({cohort.id or 0}), period)
             shown = [releaser.release(str(cohort.id), period.key, f) for f in figures]

@@ -308,11 +308,12 @@ class BestPractice(SQLModel, table=True):
 class ReportRelease(SQLModel, table=True):
     """One figure an admin report or export showed, kept to check later ones against.
 
-    ``population`` is the set of people the figure counts or averages, as keyed hashes
-    (a subkey of ``MENTOR_ENCRYPTION_KEY``, see :mod:`bot.report`), never Slack IDs, so
-    ``/mentor forget`` leaves nothing here to delete. A new figure that, set against the
-    earlier ones, would single out 1 to 4 people is not released (see
-    docs/architecture.md, "Admin reports").
+    ``contributions`` holds what each person added to the figure (a membership, a side of
+    a pair or session, a reflection, a rating, a goal), as ``[person, contribution]``
+    pairs of keyed hashes (a subkey of ``MENTOR_ENCRYPTION_KEY``, see :mod:`bot.report`),
+    never Slack IDs. ``/mentor forget`` replaces the person's hashes with placeholders. A
+    new value that, set against the earlier ones, would single out 1 to 4 people is not
+    released (see docs/architecture.md, "Admin reports").
     """
 
     __tablename__ = "report_release"
@@ -325,7 +326,9 @@ class ReportRelease(SQLModel, table=True):
     # "all" (everything so far) or a month, "YYYY-MM".
     period: str = Field(max_length=7)
     value: float
-    # How many people the figure is over (the size of ``population``).
+    # How many people the figure is over.
     people: int
-    population: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    contributions: list[list[str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     released_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

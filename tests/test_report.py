@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,7 +16,15 @@ from sqlmodel import select
 from bot import enrollment, goals, ids, reflections
 from bot.fakeslack.records import FileRecord, Message
 from bot.i18n import t
-from bot.report import CSV_HEADER, METRICS
+from bot.report import (
+    CSV_HEADER,
+    FORGOTTEN,
+    FORGOTTEN_SIDE,
+    METRICS,
+    contribution_hash,
+    person_hash,
+    population_key,
+)
 from storage import queries
 from storage.models import MentoringSession, ReportRelease
 from tests.harness import ADMIN, Bot, make_pair, make_session
@@ -269,13 +278,22 @@ def test_nothing_personal_reaches_the_admin(bot: Bot) -> None:
         learning_without_id = learning.replace(learning.split()[2], "[…]")
         assert learning_without_id in document
         assert "zebra" not in csv_text
-    # The release log holds keyed hashes, never IDs.
+    # The release log holds keyed hashes of people and contributions, never IDs or keys.
     with bot.ctx.db.transaction() as session:
         released = session.exec(select(ReportRelease)).all()
     assert released
-    stored = "\n".join(h for r in released for h in r.population)
+    stored = {h for r in released for entry in r.contributions for h in entry}
+    stored_text = json.dumps([r.contributions for r in released])
+    key = population_key(bot.ctx.settings.encryption_key)
     for user in program.people:
-        assert user not in stored and bot.ctx.vault.user_key(user) not in stored
+        token = bot.ctx.vault.user_key(user)
+        assert person_hash(key, token) in stored  # as report_release names them
+        assert (
+            contribution_hash(key, "mentors" if "MENTOR" in user else "mentees", f"member|{token}")
+            in stored
+        )
+        assert user not in stored_text and token not in stored_text
+        assert token[:32] not in stored and f"member|{token}" not in stored_text
 
 
 def test_the_export_is_a_csv_per_cohort_and_month_and_a_playbook(bot: Bot) -> None:
@@ -372,9 +390,13 @@ def test_six_then_five_does_not_reveal_who_left(bot: Bot) -> None:
     assert report(bot)["Cohort board"]["mentors"].startswith("*6* _(unchanged since Nov 24")
     bot.reply("UBMENTOR04", "leave")  # 6 enrolled, 4 people changed
     assert report(bot)["Cohort board"]["mentors"].startswith("*6* _(unchanged since Nov 24")
-    # Once 5 people changed, the figure moves on, with the change since the last release.
+    # 5 people changed, but any newcomer may be the forgotten person back under their own
+    # ID: then only 4 changed. Once that cannot be, the figure moves on, with the change
+    # since the last release.
     enroll(bot, program, "UBMENTOR08", "mentor")
-    assert report(bot)["Cohort board"]["mentors"] == "*7* (+1)"
+    assert report(bot)["Cohort board"]["mentors"].startswith("*6* _(unchanged since Nov 24")
+    enroll(bot, program, "UBMENTOR09", "mentor")
+    assert report(bot)["Cohort board"]["mentors"] == "*8* (+2)"
 
 
 def test_a_total_does_not_reveal_a_small_cohort(bot: Bot) -> None:
@@ -401,6 +423,141 @@ def test_a_total_does_not_reveal_a_small_cohort(bot: Bot) -> None:
     assert scopes["Cohort board"]["mentees"] == "*5*"
     assert scopes["All cohorts"]["mentees"] == "_not shown: would single out fewer than 5 people_"
     assert report(bot, "admin report heads")["Cohort heads"]["mentees"] == "_fewer than 5_"
+
+
+def pair_of(bot: Bot, mentee: str) -> int:
+    with bot.ctx.db.transaction() as session:
+        [pair] = queries.pairs_of(session, mentee)
+        assert pair.id is not None
+        return pair.id
+
+
+NOT_SHOWN = "_not shown: would single out fewer than 5 people_"
+
+
+def test_all_time_minus_a_month_shown_does_not_reveal_a_small_month(bot: Bot) -> None:
+    build_program(bot, "board", "B", 5)  # 5 sessions held in November, by 10 people
+    rows = csv_rows(export(bot))
+    assert rows[0]["month"] == "2026-11" and rows[0]["sessions_held"] == "5"
+
+    bot.clock.advance(days=10)  # December: one more session, by one pair
+    make_session(bot, pair_of(bot, "UBMENTEE00"), bot.clock.now - timedelta(days=2), number=3)
+    by_month = {row["month"]: row for row in csv_rows(export(bot))}
+    assert by_month["2026-11"]["sessions_held"] == "5"
+    assert by_month["2026-12"]["sessions_held"] == "fewer than 5"
+    # 6 over the same 10 people: 6 - 5 would be December's session.
+    scopes = report(bot)
+    assert scopes["Cohort board"]["sessions_held"] == NOT_SHOWN
+    assert scopes["All cohorts"]["sessions_held"] == NOT_SHOWN
+    assert scopes["Cohort board"]["mentors"] == "*5*"  # what did not change is shown
+
+
+def test_a_month_shown_after_all_time_does_not_reveal_a_small_month(bot: Bot) -> None:
+    build_program(bot, "board", "B", 5)
+    bot.clock.advance(days=10)
+    make_session(bot, pair_of(bot, "UBMENTEE00"), bot.clock.now - timedelta(days=2), number=3)
+    assert report(bot)["Cohort board"]["sessions_held"] == "*6*"
+    by_month = {row["month"]: row for row in csv_rows(export(bot))}
+    assert by_month["2026-11"]["sessions_held"] == "not shown"  # 6 - 5 again
+    assert by_month["2026-12"]["sessions_held"] == "fewer than 5"
+    assert by_month["2026-11"]["new_mentors"] == "5"
+
+
+def test_a_new_rating_by_the_same_raters_is_not_revealed_by_the_trend(bot: Bot) -> None:
+    program = build_program(bot, "board", "B", 5)  # 8 raters: five 5s and three 3s
+    first = report(bot)["Cohort board"]
+    assert first["average_rating"] == "*4.3*" and first["sessions_held"] == "*5*"
+    assert first["reflection_rate"] == "*80%*"
+
+    # One of the raters rates one more session 1: the same people, another value.
+    mentee = program.mentees[1]
+    meeting = make_session(bot, pair_of(bot, mentee), bot.clock.now - timedelta(days=2), 3)
+    form = reflections.ReflectionForm(happened=True, learned=None, rating=1, share=False)
+    reflections.save(bot.ctx, mentee, meeting, form)
+    bot.clock.advance(days=1)
+    second = report(bot)["Cohort board"]
+    since = "_(unchanged since Nov 24, 2026)_"
+    assert second["average_rating"] == f"*4.3* {since}"  # not 3.9 (−0.4): a rating of 1
+    assert second["sessions_held"] == f"*5* {since}"
+    assert second["reflection_rate"] == f"*80%* {since}"
+    assert second["mentors"] == "*5* (±0)"
+
+
+def test_forget_replaces_the_persons_hashes_in_released_figures(bot: Bot) -> None:
+    program = build_program(bot, "board", "B", 6)
+    user = program.mentees[0]  # in a pair, with sessions, a reflection, a rating, goals
+    report(bot)
+    export(bot)
+    key = population_key(bot.ctx.settings.encryption_key)
+    token = bot.ctx.vault.user_key(user)
+    pair_id = pair_of(bot, user)
+    with bot.ctx.db.transaction() as session:
+        meetings = session.exec(
+            select(MentoringSession).where(MentoringSession.pair_id == pair_id)
+        ).all()
+        held, skipped = sorted(m.id or 0 for m in meetings)  # a week ago, yesterday
+    goal_ids = [g.id for g in goals.open_goals(bot.ctx, user)]
+    own = [
+        contribution_hash(key, "mentees", f"member|{token}"),
+        contribution_hash(key, "average_rating", f"rating|{held}|{token}|5"),
+        contribution_hash(key, "reflection_rate", f"reflection|{held}|{token}"),
+        *(contribution_hash(key, "goals_set", f"goal|{g}|{token}") for g in goal_ids),
+    ]
+    side = [
+        contribution_hash(key, "pairs_active", f"pair|{pair_id}|1"),
+        contribution_hash(key, "sessions_held", f"session|{held}|1"),
+        contribution_hash(key, "sessions_skipped", f"session|{skipped}|1"),
+    ]
+
+    def released() -> dict[int, tuple[int, list[list[str]]]]:
+        with bot.ctx.db.transaction() as session:
+            rows = session.exec(select(ReportRelease)).all()
+        return {r.id or 0: (r.people, r.contributions) for r in rows}
+
+    def stored(rows: dict[int, tuple[int, list[list[str]]]]) -> dict[str, set[str]]:
+        """Contribution hash -> the person hashes stored with it."""
+        found: dict[str, set[str]] = {}
+        for _, entries in rows.values():
+            for person, contribution in entries:
+                found.setdefault(contribution, set()).add(person)
+        return found
+
+    before = released()
+    hashes = stored(before)
+    me = person_hash(key, token)
+    assert all(hashes.get(c) == {me} for c in own + side)  # as the bot names them
+
+    forget(bot, user)
+    after = released()
+    hashes = stored(after)
+    # Nobody can test any more whether the ID or its keyed hash was in a figure...
+    assert me not in {p for found in hashes.values() for p in found}
+    assert not set(own) & set(hashes)
+    # ...while every figure keeps its size and its comparisons: their contributions to
+    # pairs and sessions under their side of the pair, the others under random ones.
+    assert {i: (n, len(e)) for i, (n, e) in after.items()} == {
+        i: (n, len(e)) for i, (n, e) in before.items()
+    }
+    for contribution in side:
+        [placeholder] = hashes[contribution]
+        assert placeholder.startswith(FORGOTTEN_SIDE) and len(placeholder) == 32
+    # One random placeholder per metric they were counted in by their own contributions
+    # (mentees, reflection_rate, average_rating, goals_set, goal_progress; goals_done was
+    # under 5 people, so never stored).
+    stand_ins = {p for found in hashes.values() for p in found if p.startswith(FORGOTTEN)}
+    assert len(stand_ins) == 5 and all(len(p) == 32 for p in stand_ins)
+    assert user not in every_value(bot)  # (the pair keeps its keyed hash, by design)
+
+    # Later figures name them the same way: their sessions still count, unchanged.
+    bot.clock.advance(days=1)
+    board = report(bot)["Cohort board"]
+    assert board["sessions_held"] == "*6* (±0)" and board["sessions_skipped"] == "*6* (±0)"
+    since = "_(unchanged since Nov 24, 2026)_"
+    assert board["mentees"] == f"*6* {since}"  # 5 now: one person fewer
+    assert board["pairs_active"] == f"*6* {since}"  # their pair ended
+    assert board["average_rating"] == f"*4.3* {since}"
+    hashes = stored(released())
+    assert me not in {p for found in hashes.values() for p in found}
 
 
 def test_a_german_admin_gets_german(bot: Bot) -> None:

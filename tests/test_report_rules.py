@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 
 from bot.crypto import generate_key
 from bot.fakeslack.blockkit import check_message
@@ -19,11 +20,15 @@ from bot.report import (
     UNCHANGED,
     VALUE,
     WITHHELD,
+    Contribution,
     Figure,
     Releaser,
     Report,
     ScopeReport,
     Shown,
+    contribution_hash,
+    forget,
+    person_hash,
     population_key,
 )
 from bot.views import build_report
@@ -34,8 +39,9 @@ NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 
 
 def figure(people: str, metric: str = "mentors") -> Figure:
-    """A count over the people named by the letters of ``people``."""
-    return Figure(metric, float(len(people)), frozenset(people))
+    """A count of the memberships of the people named by the letters of ``people``."""
+    members = frozenset(Contribution(p, f"member|{p}") for p in people)
+    return Figure(metric, float(len(people)), members)
 
 
 def releaser(session: object, now: datetime = NOW) -> Releaser:
@@ -74,9 +80,17 @@ def test_small_differences_are_held_back_and_large_ones_released(db: Database) -
         ("mentors", "1", ALL, 6),
         ("mentors", "1", ALL, 11),
     ]
-    hashes = [h for row in rows for h in row.population]
-    assert all(len(h) == 32 and h not in "abcdefghijkuvwxyz" for h in hashes)
-    assert all(row.people == len(row.population) for row in rows)
+    # Keyed hashes only: of each person, and of each contribution (never a raw token).
+    tokens = set("abcdefghijkuvwxyz")
+    for row in rows:
+        persons = {person for person, _ in row.contributions}
+        items = {item for _, item in row.contributions}
+        assert not (persons | items) & tokens
+        assert not {f"member|{p}" for p in tokens} & items
+        named = {p for p in tokens if person_hash(key, p) in persons}
+        assert persons == {person_hash(key, p) for p in named}
+        assert items == {contribution_hash(key, row.metric, f"member|{p}") for p in named}
+        assert row.people == len(named) == len(row.contributions)
 
 
 def test_a_total_minus_the_cohorts_shown_does_not_reveal_a_small_one(db: Database) -> None:
@@ -101,6 +115,110 @@ def test_an_earlier_total_minus_new_cohort_figures_does_not_reveal_anyone(
         # The earlier total minus cohort 1 and this would be one person (l).
         assert rules.release("3", ALL, figure("ghijk")).state == WITHHELD
         assert rules.release("3", ALL, figure("ghijkl")).state == VALUE
+
+
+def sessions(held: dict[int, str]) -> Figure:
+    """A count of sessions held, each by the two people named by its letters."""
+    sides = frozenset(
+        Contribution(person, f"session|{number}|{side}")
+        for number, pair in held.items()
+        for side, person in enumerate(pair)
+    )
+    return Figure("sessions_held", float(len(held)), sides)
+
+
+def ratings(given: list[tuple[str, int, int]]) -> Figure:
+    """The average of ratings (person, session, rating)."""
+    parts = frozenset(Contribution(p, f"rating|{n}|{p}|{r}") for p, n, r in given)
+    return Figure("average_rating", sum(r for _, _, r in given) / len(given), parts)
+
+
+OCTOBER = {1: "ab", 2: "cd", 3: "ef", 4: "gh", 5: "ij"}  # 10 people
+NOVEMBER = {6: "ab"}  # one pair: "fewer than 5"
+DECEMBER = {7: "ab", 8: "cd", 9: "ef", 10: "gh", 11: "ij"}  # the same 10 people
+
+
+def test_one_session_more_over_the_same_people_is_held_back(db: Database) -> None:
+    with db.transaction() as session:
+        rules = releaser(session)
+        assert rules.release("1", "2026-10", sessions(OCTOBER)).state == VALUE
+        assert rules.release("1", "2026-11", sessions(NOVEMBER)).state == FEWER_THAN
+        # 6 over the same 10 people as October's 5: 6 - 5 is November's session.
+        assert rules.release("1", ALL, sessions(OCTOBER | NOVEMBER)).state == WITHHELD
+        assert rules.release(ALL, ALL, sessions(OCTOBER | NOVEMBER)).state == WITHHELD
+        # Sessions of more people (8 people changed) are fine.
+        more = OCTOBER | NOVEMBER | {12: "kl", 13: "mn", 14: "op"}
+        assert rules.release("1", ALL, sessions(more)).state == VALUE
+
+
+def test_all_time_minus_the_months_shown_does_not_reveal_a_month(db: Database) -> None:
+    everything = OCTOBER | NOVEMBER | DECEMBER
+    with db.transaction() as session:  # the months first (the export), then all time
+        rules = releaser(session)
+        assert rules.release("1", "2026-10", sessions(OCTOBER)).state == VALUE
+        assert rules.release("1", "2026-11", sessions(NOVEMBER)).state == FEWER_THAN
+        assert rules.release("1", "2026-12", sessions(DECEMBER)).state == VALUE
+        # 11 - 5 - 5 would be November's session.
+        assert rules.release("1", ALL, sessions(everything)).state == WITHHELD
+    with db.transaction() as session:
+        session.execute(delete(ReportRelease))
+    with db.transaction() as session:  # all time first (the report), then the months
+        rules = releaser(session)
+        assert rules.release("1", ALL, sessions(everything)).state == VALUE
+        assert rules.release("1", "2026-10", sessions(OCTOBER)).state == VALUE
+        assert rules.release("1", "2026-11", sessions(NOVEMBER)).state == FEWER_THAN
+        # 11 - 5 - this would be November's session.
+        assert rules.release("1", "2026-12", sessions(DECEMBER)).state == WITHHELD
+
+
+def test_a_rating_added_or_changed_by_the_same_raters_is_held_back(db: Database) -> None:
+    first = [("a", 1, 4), ("b", 2, 4), ("c", 3, 4), ("d", 4, 4), ("e", 5, 2)]
+    with db.transaction() as session:
+        rules = releaser(session)
+        shown = rules.release("1", ALL, ratings(first))
+        assert (shown.state, shown.value) == (VALUE, 3.6)
+        # The same 5 raters: a's rating of one more session, or e's new mind.
+        for given in (first + [("a", 6, 5)], first[:4] + [("e", 5, 3)]):
+            shown = rules.release("1", ALL, ratings(given))
+            assert (shown.state, shown.value, shown.since) == (UNCHANGED, 3.6, NOW)
+        # Five raters with a rating more: the new value, with its trend.
+        given = first + [(p, 7, 5) for p in "abcde"]
+        shown = rules.release("1", ALL, ratings(given))
+        assert (shown.state, shown.value, shown.trend) == (VALUE, 4.3, 0.7)
+
+
+def test_forget_replaces_a_persons_hashes_and_they_count_once(db: Database) -> None:
+    key = population_key(generate_key())
+    with db.transaction() as session:
+        rules = Releaser(session, key, NOW)
+        assert rules.release("1", ALL, figure("abcdef")).state == VALUE
+        assert rules.release("1", "2026-11", figure("abcdef")).state == VALUE
+        assert rules.release("1", ALL, figure("abcdefghijk", "mentees")).state == VALUE
+    with db.transaction() as session:
+        assert forget(session, key, "a") == 3
+    with db.transaction() as session:
+        assert forget(session, key, "a") == 0  # nothing left to replace
+        rows = session.exec(select(ReportRelease).order_by(col(ReportRelease.id))).all()
+    everything = [entry for row in rows for entry in row.contributions]
+    assert person_hash(key, "a") not in {p for p, _ in everything}
+    for metric in ("mentors", "mentees"):
+        assert contribution_hash(key, metric, "member|a") not in {c for _, c in everything}
+    assert [(row.people, len(row.contributions)) for row in rows] == [(6, 6), (6, 6), (11, 11)]
+    # One placeholder per metric; the same replacement wherever the same hash was.
+    stand_ins = [(row.metric, p, c) for row in rows for p, c in row.contributions if p[0] == "~"]
+    assert len(stand_ins) == 3 and stand_ins[0][1:] == stand_ins[1][1:]
+    assert stand_ins[0][1] != stand_ins[2][1] and rows[0].contributions == rows[1].contributions
+
+    with db.transaction() as session:
+        rules = Releaser(session, key, NOW + timedelta(days=1))
+        assert rules.release("1", ALL, figure("bcdef")).state == UNCHANGED  # a is gone
+        # a, g, h and i changed, or only g, h and i if a is back under the same ID.
+        assert rules.release("1", ALL, figure("abcdefghi")).state == UNCHANGED
+        shown = rules.release("1", ALL, figure("abcdefghij"))
+        assert (shown.state, shown.value, shown.trend) == (VALUE, 10, 4)
+        # Gone with 4 others whom the earlier figure named: 5 people, whoever came back.
+        shown = rules.release("1", ALL, figure("fghijk", "mentees"))
+        assert (shown.state, shown.value, shown.trend) == (VALUE, 6, -5)
 
 
 def test_releases_persist_across_reports(db: Database) -> None:

@@ -1,4 +1,4 @@
-"""admin reports: released figures and their populations (overlap control)
+"""admin reports: released figures and their contributions (overlap control)
 
 Revision ID: 0004
 Revises: 0003
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("period", AutoString(length=7), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
         sa.Column("people", sa.Integer(), nullable=False),
-        sa.Column("population", sa.JSON(), nullable=False),
+        sa.Column("contributions", sa.JSON(), nullable=False),
         sa.Column("released_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
