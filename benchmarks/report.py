@@ -58,7 +58,8 @@ Usage:
         [--database-url postgresql://user@host/db] [--phases] [--profile FILE]
         [--timeout 1800]
 
-``--quick`` is 300 participants in 3 cohorts, 8 rounds (well under a minute). The last
+``--quick`` is 300 participants in 3 cohorts, 8 rounds (well under a minute), for what
+is not given explicitly. The last
 line of the output is one JSON object with all figures.
 """
 
@@ -117,6 +118,7 @@ QUICK = {"participants": 300, "cohorts": 3, "rounds": 8}
 #: before (about 10 s more at 2,000 participants on SQLite); 6 rounds stay within about
 #: 10 minutes there. Ask for more with --rounds (and a longer --timeout).
 ROUNDS = 6
+DEFAULTS = {"participants": 2000, "cohorts": 10, "rounds": ROUNDS}
 #: The report's clock when the first round runs (fixed, so runs are comparable; a Tuesday
 #: in the second half of a month, so 30 daily rounds cross into the next month).
 START = datetime(2026, 5, 19, 9, 0, tzinfo=UTC)
@@ -524,7 +526,7 @@ class Program:
                     PARTICIPANT.c.role,
                     PARTICIPANT.c.status,
                     PARTICIPANT.c.topics,
-                )
+                ).order_by(PARTICIPANT.c.id)
             ).all()
             pairs = connection.execute(
                 select(
@@ -534,7 +536,7 @@ class Program:
                     PAIR.c.mentee_id,
                     PAIR.c.status,
                     PAIR.c.created_at,
-                )
+                ).order_by(PAIR.c.id)
             ).all()
             last = dict(
                 (pair_id, (number, starts))
@@ -549,7 +551,7 @@ class Program:
             self.goal_ids = [
                 goal_id
                 for (goal_id,) in connection.execute(
-                    select(GOAL.c.id).where(GOAL.c.done.is_(False))
+                    select(GOAL.c.id).where(GOAL.c.done.is_(False)).order_by(GOAL.c.id)
                 )
             ]
         self.cohorts = sorted({row.cohort_id for row in people})
@@ -677,6 +679,7 @@ class Program:
                 .where(SESSION.c.status == SessionStatus.SCHEDULED.value)
                 .where(SESSION.c.starts_at > before - timedelta(minutes=MINUTES) - REFLECT_AFTER)
                 .where(SESSION.c.starts_at <= now - timedelta(minutes=MINUTES) - REFLECT_AFTER)
+                .order_by(SESSION.c.id)
             ).all()
             for session_id, pair_id, starts in due:
                 if (held := self.active.get(pair_id)) is None:
@@ -704,7 +707,7 @@ class Program:
                 self.goal_ids += [
                     goal_id
                     for (goal_id,) in connection.execute(
-                        select(GOAL.c.id).where(GOAL.c.created_at == now)
+                        select(GOAL.c.id).where(GOAL.c.created_at == now).order_by(GOAL.c.id)
                     )
                 ]
         done["reflections"] = len(rows.by_table.get(REFLECTION.name, []))
@@ -1057,12 +1060,10 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--participants", type=int, default=2000, help="default 2000")
-    parser.add_argument("--cohorts", type=int, default=10, help="default 10")
+    parser.add_argument("--participants", type=int, help="default 2000")
+    parser.add_argument("--cohorts", type=int, help="default 10")
     parser.add_argument("--months", type=int, default=12, help="program age (default 12)")
-    parser.add_argument(
-        "--rounds", type=int, default=ROUNDS, help=f"report + export rounds ({ROUNDS})"
-    )
+    parser.add_argument("--rounds", type=int, help=f"report + export rounds (default {ROUNDS})")
     parser.add_argument(
         "--days-per-round", type=float, default=1.0, help="clock step between rounds (1 day)"
     )
@@ -1070,7 +1071,8 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="{participants} participants, {cohorts} cohorts, {rounds} rounds".format(**QUICK),
+        help="{participants} participants, {cohorts} cohorts, {rounds} rounds "
+        "(unless given)".format(**QUICK),
     )
     parser.add_argument(
         "--database-url",
@@ -1087,12 +1089,11 @@ def main() -> None:
     if args.child:
         child(json.loads(args.child))
         return
-    if args.quick:
-        args.participants, args.cohorts, args.rounds = (
-            QUICK["participants"],
-            QUICK["cohorts"],
-            QUICK["rounds"],
-        )
+    # --quick sets what is not given explicitly (--quick --rounds 30 keeps the 30).
+    defaults = QUICK if args.quick else DEFAULTS
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
 
     with tempfile.TemporaryDirectory() as tmp:
         schema = None
