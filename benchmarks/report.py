@@ -115,8 +115,8 @@ from storage.models import (  # noqa: E402
 
 QUICK = {"participants": 300, "cohorts": 3, "rounds": 8}
 #: Each round compares with every earlier release, so each takes longer than the one
-#: before (about 10 s more at 2,000 participants on SQLite); 6 rounds stay within about
-#: 10 minutes there. Ask for more with --rounds (and a longer --timeout).
+#: before (about 10 s more at 2,000 participants on SQLite); 6 rounds take about 6
+#: minutes there. Ask for more with --rounds (and a longer --timeout).
 ROUNDS = 6
 DEFAULTS = {"participants": 2000, "cohorts": 10, "rounds": ROUNDS}
 #: The report's clock when the first round runs (fixed, so runs are comparable; a Tuesday
@@ -168,7 +168,7 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 @dataclass
 class Rows:
-    """Rows to insert, per table; ``next_id`` hands out ids per table."""
+    """Rows to insert, per table; :meth:`add` numbers them (unless the database should)."""
 
     by_table: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ids: Counter[str] = field(default_factory=Counter)

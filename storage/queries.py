@@ -178,7 +178,17 @@ def end_pair(
         .values(status=status, ended_at=now)
         .returning(col(Pair.id))
     )
-    return result.first() is not None
+    if result.first() is None:
+        return False
+    # Its sessions still to come will not take place (reports must not count them held).
+    session.execute(
+        update(MentoringSession)
+        .where(col(MentoringSession.pair_id) == pair_id)
+        .where(col(MentoringSession.status) == SessionStatus.SCHEDULED.value)
+        .where(col(MentoringSession.starts_at) > now)
+        .values(status=SessionStatus.CANCELLED.value)
+    )
+    return True
 
 
 def next_session(session: Session, pair_id: int, now: datetime) -> datetime | None:

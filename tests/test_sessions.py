@@ -330,3 +330,11 @@ def test_planning_tops_up_only_the_pairs_short_of_the_horizon(bot: Bot) -> None:
     for planned in by_pair.values():
         assert [m.number for m in planned] == [1, 2, 3, 4]
         assert sum(m.starts_at > bot.clock.now for m in planned) == sessions.HORIZON
+
+
+def test_a_pair_that_ends_cancels_its_sessions_still_to_come(bot: Bot) -> None:
+    activate(bot)
+    assert [s.status for s in sessions_of(bot)] == ["scheduled"] * sessions.HORIZON
+    bot.reply("UDE", "leave")
+    assert bot.ctx.background.wait_idle()
+    assert [s.status for s in sessions_of(bot)] == ["cancelled"] * sessions.HORIZON
