@@ -654,9 +654,12 @@ def _inside(inner: _Release, outer: _Release, missing: set[str] | None = None) -
     return missing
 
 
-def _changed_people(parts: Iterable[tuple[_Release, Collection[str]]]) -> int | None:
-    """How many people at least are behind some contributions of some releases; None
-    when there are none.
+def _changed_people(
+    parts: Iterable[tuple[_Release, Collection[str]]], enough: int = MIN_GROUP
+) -> int | None:
+    """How many people at least are behind some contributions of some releases, counted
+    up to ``enough`` (reached, it is returned as soon as the people named by their hash
+    make it up); None when there are none.
 
     Each person named by their hash counts once. A forgotten person's side of a pair
     counts as nobody. The forgotten people of one release are so many different people,
@@ -675,7 +678,13 @@ def _changed_people(parts: Iterable[tuple[_Release, Collection[str]]]) -> int | 
             person = release.who[contribution]
             if person is None:
                 continue
-            (forgotten if person.startswith(FORGOTTEN) else people).add(person)
+            if person.startswith(FORGOTTEN):
+                forgotten.add(person)
+                continue
+            people.add(person)
+            if len(people) >= enough:
+                # The count below never falls under the people named: no need to go on.
+                return len(people)
         if forgotten:
             most = max(most, len(forgotten))
             holders.append(release)
