@@ -74,7 +74,11 @@ import hashlib
 import hmac
 import io
 import secrets
+import threading
+import typing
+import weakref
 from collections.abc import Callable, Collection, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -613,25 +617,42 @@ class _Release:
     entries: dict[str, str]
     who: dict[str, str | None]
     released_at: datetime
+    id: int | None = None  # the row's, once committed
     live: frozenset[str] = field(init=False)
     forgotten: frozenset[str] = field(init=False)
+    keys: frozenset[str] = field(init=False)
+    plain: bool = field(init=False)
     # The contributions of the other releases inside this one, and for each of them
     # the contributions it has that this one lacks (see _inside); computed lazily.
-    cover: tuple[set[str], list[tuple[_Release, set[str]]]] | None = None
+    cover: tuple[set[str], list[tuple[_Release, AbstractSet[str]]]] | None = None
 
     def __post_init__(self) -> None:
         named = {person for person in self.who.values() if person is not None}
         self.forgotten = frozenset(p for p in named if p.startswith(FORGOTTEN))
         self.live = frozenset(named - self.forgotten)
+        self.keys = frozenset(self.who)
+        # Every contribution under its person's own hash: nobody in it used /mentor
+        # forget. A contribution hash then always stands for the same person (the item
+        # names them, or their side of a pair), which the shortcuts of Releaser rely on.
+        self.plain = not self.forgotten and None not in self.who.values()
 
     @classmethod
-    def of_row(cls, row: ReportRelease) -> _Release:
-        entries = {contribution: person for person, contribution in row.contributions}
-        who = {c: None if p.startswith(FORGOTTEN_SIDE) else p for c, p in entries.items()}
-        return cls(row.scope, row.period, row.value, entries, who, row.released_at)
+    def of_row(cls, row: ReportRelease, strings: dict[str, str] | None = None) -> _Release:
+        """The release of a stored row; ``strings`` (each hash once) shares the hashes
+        that many releases hold among them, to keep a :class:`_Store` small."""
+        if strings is None:
+            strings = {}
+        own = strings.setdefault
+        entries = {own(c, c): own(p, p) for p, c in row.contributions}
+        who = typing.cast(dict[str, str | None], entries)  # the same mapping, mostly
+        if any(p.startswith(FORGOTTEN_SIDE) for p in entries.values()):
+            who = {c: None if p.startswith(FORGOTTEN_SIDE) else p for c, p in entries.items()}
+        return cls(row.scope, row.period, row.value, entries, who, row.released_at, row.id)
 
 
-def _inside(inner: _Release, outer: _Release, missing: set[str] | None = None) -> set[str] | None:
+def _inside(
+    inner: _Release, outer: _Release, missing: AbstractSet[str] | None = None
+) -> AbstractSet[str] | None:
     """Whether ``inner`` may be part of ``outer``; None if not, else the contributions of
     ``inner`` that ``outer`` lacks (``missing``, if already known), which a subtraction
     of the two then concerns too.
@@ -641,7 +662,11 @@ def _inside(inner: _Release, outer: _Release, missing: set[str] | None = None) -
     does not name, as many as it holds forgotten people (who may be them, back).
     """
     if missing is None:
-        missing = inner.entries.keys() - outer.entries.keys()
+        if inner.plain and outer.plain:  # then inside means: every contribution in it
+            if len(inner.keys) > len(outer.keys) or not inner.live <= outer.live:
+                return None
+            return set() if inner.keys <= outer.keys else None
+        missing = inner.keys - outer.keys
     back: set[str] = set()
     for contribution in missing:
         person = inner.who[contribution]
@@ -702,6 +727,96 @@ def _few(parts: Iterable[tuple[_Release, Collection[str]]]) -> bool:
     return people is not None and people < MIN_GROUP
 
 
+STORE_IDLE = 600.0
+"""Seconds a process keeps the parsed releases of a database after its last report."""
+
+
+class _Store:
+    """The committed releases of one database, parsed once per process.
+
+    Every unit of work reads which rows there are (their ids only) and parses just the
+    rows it has not seen; ``forget`` writes a person's rows anew, under new ids, so a
+    changed row is never mistaken for a known one. What a unit of work adds stays out of
+    here until it is committed (the next unit of work reads it as a new row).
+
+    After :data:`STORE_IDLE` seconds unused, the parsed releases are dropped.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.metrics: dict[str, dict[int, _Release]] = {}
+        self.ordered: dict[str, list[_Release]] = {}
+        self.strings: dict[str, str] = {}
+        self._timer: threading.Timer | None = None
+
+    def releases(self, session: Session, metric: str) -> list[_Release]:
+        """The committed releases of ``metric``, oldest first, as of ``session``."""
+        with self.lock:
+            self._touch()
+            query = sa_select(col(ReportRelease.id)).where(col(ReportRelease.metric) == metric)
+            ids = set(session.execute(query).scalars())
+            kept = self.metrics.setdefault(metric, {})
+            gone = kept.keys() - ids
+            fresh = ids - kept.keys()
+            if gone:
+                for row_id in gone:
+                    del kept[row_id]
+                for release in kept.values():  # they may have covered what is gone
+                    release.cover = None
+            if fresh:
+                for new in self._read(session, metric, fresh, everything=not kept):
+                    for outer in kept.values():
+                        if outer.cover is not None and _comparable(new.period, outer.period):
+                            Releaser.extend(outer, new)
+                    kept[typing.cast(int, new.id)] = new
+            if gone or fresh or metric not in self.ordered:
+                self.ordered[metric] = sorted(
+                    kept.values(), key=lambda r: (r.released_at, r.id or 0)
+                )
+            return self.ordered[metric]
+
+    def _read(
+        self, session: Session, metric: str, ids: set[int], *, everything: bool
+    ) -> list[_Release]:
+        query = select(ReportRelease).where(ReportRelease.metric == metric)
+        if everything:
+            return [_Release.of_row(row, self.strings) for row in session.exec(query)]
+        wanted = sorted(ids)
+        read: list[_Release] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = session.exec(query.where(col(ReportRelease.id).in_(chunk)))
+            read += [_Release.of_row(row, self.strings) for row in rows]
+        return read
+
+    def _touch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(STORE_IDLE, self.clear)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def clear(self) -> None:
+        """Drop the parsed releases (the next report reads them again)."""
+        with self.lock:
+            self.metrics.clear()
+            self.ordered.clear()
+            self.strings.clear()
+
+
+_STORES: weakref.WeakKeyDictionary[object, _Store] = weakref.WeakKeyDictionary()
+_STORES_LOCK = threading.Lock()
+
+
+def _store(session: Session) -> _Store:
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)  # a connection's engine
+    with _STORES_LOCK:
+        if engine not in _STORES:
+            _STORES[engine] = _Store()
+        return _STORES[engine]
+
+
 class Releaser:
     """Releases figures in one unit of work, holding the report lock.
 
@@ -726,10 +841,13 @@ class Releaser:
         self.key = key
         self.now = now
         self._releases: dict[str, list[_Release]] = {}
+        self._stored: dict[str, list[_Release]] = {}
+        self._overlay: dict[int, tuple[set[str], list[tuple[_Release, AbstractSet[str]]], int]] = {}
         self._people: dict[str, str] = {}
         # Two admins asking at once must not both release figures the other's release
         # would have held back, nor a release come between a forget and its figures.
         _lock(session)
+        self._store = _store(session)
 
     def _person(self, token: str) -> str:
         if token not in self._people:
@@ -764,45 +882,65 @@ class Releaser:
                 return Shown(metric, UNCHANGED, value=previous.value, since=previous.released_at)
             return Shown(metric, WITHHELD)
         trend = round(value - previous.value, 1) if previous is not None else None
-        if (
-            previous is None
-            or previous.value != value
-            or previous.entries.keys() != new.entries.keys()
-        ):
+        if previous is None or previous.value != value or previous.keys != new.keys:
             self._add(metric.key, new, people)
         return Shown(metric, VALUE, value=value, trend=trend)
 
     def _of(self, metric: str) -> list[_Release]:
-        """Every release of ``metric``, oldest first (read once per unit of work)."""
+        """Every release of ``metric``, oldest first: the committed ones (see
+        :class:`_Store`), then those of this unit of work."""
         if metric not in self._releases:
-            rows = self.session.exec(
-                select(ReportRelease)
-                .where(ReportRelease.metric == metric)
-                .order_by(col(ReportRelease.released_at), col(ReportRelease.id))
-            )
-            self._releases[metric] = [_Release.of_row(row) for row in rows]
+            self._releases[metric] = list(self._committed(metric))
         return self._releases[metric]
 
+    def _committed(self, metric: str) -> list[_Release]:
+        if metric not in self._stored:
+            self._stored[metric] = self._store.releases(self.session, metric)
+        return self._stored[metric]
+
     def _latest(self, metric: str, scope: str, period: str) -> _Release | None:
-        same = [r for r in self._of(metric) if r.scope == scope and r.period == period]
-        return same[-1] if same else None
+        for release in reversed(self._of(metric)):
+            if release.scope == scope and release.period == period:
+                return release
+        return None
 
     def _cover(
         self, metric: str, outer: _Release
-    ) -> tuple[set[str], list[tuple[_Release, set[str]]]]:
+    ) -> tuple[list[set[str]], list[tuple[_Release, AbstractSet[str]]]]:
+        """What the other releases inside ``outer`` cover of it, and those of them that
+        ``outer`` lacks some contributions of (see :func:`_inside`).
+
+        Computed once per release. A committed release's own cover holds committed
+        releases only (it is kept in the :class:`_Store`); those of this unit of work
+        are added here, apart.
+        """
         if outer.cover is None:
             outer.cover = (set(), [])
-            for other in self._of(metric):
+            earlier = self._committed(metric) if outer.id is not None else self._of(metric)
+            for other in earlier:
                 if other is not outer and _comparable(other.period, outer.period):
-                    self._extend(outer, other)
-        return outer.cover
+                    self.extend(outer, other)
+        if outer.id is None:  # kept up to date by _add
+            return [outer.cover[0]], outer.cover[1]
+        pending = self._of(metric)[len(self._committed(metric)) :]
+        covered, partly, seen = self._overlay.get(id(outer), (set(), [], 0))
+        for other in pending[seen:]:
+            if _comparable(other.period, outer.period):
+                missing = _inside(other, outer)
+                if missing is not None:
+                    covered.update(other.keys)
+                    if missing:
+                        partly.append((other, missing))
+        self._overlay[id(outer)] = (covered, partly, len(pending))
+        return [outer.cover[0], covered], outer.cover[1] + partly
 
     @staticmethod
-    def _extend(outer: _Release, other: _Release) -> None:
+    def extend(outer: _Release, other: _Release) -> None:
+        """Add ``other`` to the cover of ``outer`` if it is inside it."""
         assert outer.cover is not None
         missing = _inside(other, outer)
         if missing is not None:
-            outer.cover[0].update(other.entries)
+            outer.cover[0].update(other.keys)
             if missing:
                 outer.cover[1].append((other, missing))
 
@@ -811,8 +949,15 @@ class Releaser:
         for earlier in self._of(metric):
             if not _comparable(earlier.period, new.period):
                 continue
-            gone = earlier.entries.keys() - new.entries.keys()
-            added = new.entries.keys() - earlier.entries.keys()
+            if earlier.plain and new.plain:
+                singles_out, within = self._against_plain(metric, new, earlier)
+                if singles_out:
+                    return True
+                if within:
+                    inside.append((earlier, set()))
+                continue
+            gone = earlier.keys - new.keys
+            added = new.keys - earlier.keys
             if _few([(earlier, gone), (new, added)]):
                 return True  # the difference of the two
             missing = _inside(earlier, new, gone)
@@ -820,20 +965,65 @@ class Releaser:
                 inside.append((earlier, missing))
                 continue
             extra = _inside(new, earlier, added)
-            if extra is not None:  # the earlier one, less this one and those inside it
-                covered, partly = self._cover(metric, earlier)
-                rest = gone - covered
-                if _few([(earlier, rest), (new, extra), *partly]):
-                    return True
-        covered = set().union(*(earlier.entries.keys() for earlier, _ in inside))
-        # This one, less the earlier ones inside it.
-        return _few([(new, new.entries.keys() - covered), *inside])
+            if extra is not None and self._less(metric, earlier, new, gone, extra):
+                return True
+        # This one, less the earlier ones inside it (the largest first: what is left of
+        # this one shrinks fastest).
+        rest = set(new.keys)
+        for earlier, _ in sorted(inside, key=lambda part: -len(part[0].keys)):
+            if not rest:
+                break
+            rest -= earlier.keys
+        return _few([(new, rest), *((earlier, gone) for earlier, gone in inside if gone)])
+
+    def _against_plain(self, metric: str, new: _Release, earlier: _Release) -> tuple[bool, bool]:
+        """The checks of :meth:`_singles_out` against an earlier release that names
+        nobody forgotten: whether they single people out, and whether ``earlier`` is
+        inside ``new``.
+
+        Contribution hashes then stand for the same people in both, so people alone
+        settle most comparisons: whoever is in one and not the other is behind some
+        change, and only a release over no one else can be inside another.
+        """
+        if earlier.live.isdisjoint(new.live):
+            return False, False  # nothing in common: each of 5 or more people differs
+        apart = abs(len(new.live) - len(earlier.live)) >= MIN_GROUP
+        within = len(earlier.keys) <= len(new.keys) and earlier.live <= new.live
+        around = len(new.keys) <= len(earlier.keys) and new.live <= earlier.live
+        if apart and not within and not around:
+            return False, False
+        gone = earlier.keys - new.keys
+        if not apart:
+            added = new.keys - earlier.keys
+            if _few([(earlier, gone), (new, added)]):
+                return True, False  # the difference of the two
+        if within and not gone:
+            return False, True
+        if around and len(gone) == len(earlier.keys) - len(new.keys):  # new inside it
+            return self._less(metric, earlier, new, gone, frozenset()), False
+        return False, False
+
+    def _less(
+        self,
+        metric: str,
+        earlier: _Release,
+        new: _Release,
+        gone: AbstractSet[str],
+        extra: AbstractSet[str],
+    ) -> bool:
+        """Whether ``earlier`` less ``new`` (inside it, but for ``extra``) and the other
+        releases inside it singles people out."""
+        covered, partly = self._cover(metric, earlier)
+        rest = gone
+        for part in covered:
+            rest = rest - part
+        return _few([(earlier, rest), (new, extra), *partly])
 
     def _add(self, metric: str, new: _Release, people: int) -> None:
         releases = self._of(metric)
-        for outer in releases:
+        for outer in releases[len(self._committed(metric)) :]:  # see _cover for the others
             if outer.cover is not None and _comparable(new.period, outer.period):
-                self._extend(outer, new)
+                self.extend(outer, new)
         releases.append(new)
         self.session.add(
             ReportRelease(
@@ -874,6 +1064,7 @@ def forget(session: Session, key: bytes, token: str) -> int:
     sides = _sides_of(session, key, token)
     stand_ins: dict[str, str] = {}  # metric -> the person's placeholder
     renamed: dict[str, str] = {}  # contribution hash -> its random replacement
+    stale: list[ReportRelease] = []
     changed = 0
     for row in rows:
         if not any(named == person for named, _ in row.contributions):
@@ -890,9 +1081,25 @@ def forget(session: Session, key: bytes, token: str) -> int:
                 if contribution not in renamed:
                     renamed[contribution] = secrets.token_hex(16)
                 entries.append([stand_ins[row.metric], renamed[contribution]])
-        row.contributions = sorted(entries)
-        session.add(row)
+        stale.append(row)
+        session.add(
+            ReportRelease(
+                metric=row.metric,
+                scope=row.scope,
+                period=row.period,
+                value=row.value,
+                people=row.people,
+                contributions=sorted(entries),
+                released_at=row.released_at,
+            )
+        )
         changed += 1
+    # Written anew, under new ids, so that a process that parsed a row before reads it
+    # again (see _Store). The new rows go in first: SQLite gives a row the highest id
+    # plus one, which must never be the id of one deleted.
+    session.flush()
+    for row in stale:
+        session.delete(row)
     return changed
 
 

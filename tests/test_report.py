@@ -7,7 +7,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text, update
@@ -509,12 +509,17 @@ def test_forget_replaces_the_persons_hashes_in_released_figures(bot: Bot) -> Non
         contribution_hash(key, "sessions_skipped", f"session|{skipped}|1"),
     ]
 
-    def released() -> dict[int, tuple[int, list[list[str]]]]:
+    Released = dict[tuple[str, str, str, datetime], tuple[int, list[list[str]]]]
+
+    def released() -> Released:
+        """Each figure released (a forget writes its rows anew, under new ids)."""
         with bot.ctx.db.transaction() as session:
             rows = session.exec(select(ReportRelease)).all()
-        return {r.id or 0: (r.people, r.contributions) for r in rows}
+        return {
+            (r.metric, r.scope, r.period, r.released_at): (r.people, r.contributions) for r in rows
+        }
 
-    def stored(rows: dict[int, tuple[int, list[list[str]]]]) -> dict[str, set[str]]:
+    def stored(rows: Released) -> dict[str, set[str]]:
         """Contribution hash -> the person hashes stored with it."""
         found: dict[str, set[str]] = {}
         for _, entries in rows.values():
