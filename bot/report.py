@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import enum
 import hashlib
 import hmac
 import io
@@ -622,9 +623,11 @@ class _Release:
     forgotten: frozenset[str] = field(init=False)
     keys: frozenset[str] = field(init=False)
     plain: bool = field(init=False)
-    # The contributions of the other releases inside this one, and for each of them
-    # the contributions it has that this one lacks (see _inside); computed lazily.
-    cover: tuple[set[str], list[tuple[_Release, AbstractSet[str]]]] | None = None
+    # What the other releases inside this one leave of it (see Releaser._cover) and
+    # whether the release before it of the same scope and period is inside it (see
+    # Releaser._grows); computed when first needed.
+    cover: _Cover | None = None
+    grows: tuple[_Release, bool] | None = None
 
     def __post_init__(self) -> None:
         named = {person for person in self.who.values() if person is not None}
@@ -648,6 +651,32 @@ class _Release:
         if any(p.startswith(FORGOTTEN_SIDE) for p in entries.values()):
             who = {c: None if p.startswith(FORGOTTEN_SIDE) else p for c, p in entries.items()}
         return cls(row.scope, row.period, row.value, entries, who, row.released_at, row.id)
+
+
+@dataclass(eq=False)
+class _Cover:
+    """What the other releases inside a release leave uncovered of it, and those of
+    them that it lacks some contributions of, each with those (see :func:`_inside`)."""
+
+    uncovered: set[str]
+    partly: list[tuple[_Release, AbstractSet[str]]] = field(default_factory=list)
+
+    def add(self, outer: _Release, other: _Release) -> None:
+        """Count ``other`` in if it is inside ``outer``."""
+        missing = _inside(other, outer)
+        if missing is None:
+            return
+        self.uncovered = _without(self.uncovered, other.keys)
+        if missing:
+            self.partly.append((other, missing))
+
+
+def _without(target: set[str], keys: AbstractSet[str]) -> set[str]:
+    """``target`` less ``keys``, at the cost of the smaller of the two."""
+    if len(target) <= len(keys):
+        return target - keys  # goes through target
+    target.difference_update(keys)  # goes through keys
+    return target
 
 
 def _inside(
@@ -761,13 +790,14 @@ class _Store:
             if gone:
                 for row_id in gone:
                     del kept[row_id]
-                for release in kept.values():  # they may have covered what is gone
+                for release in kept.values():  # what is gone may have been inside them
                     release.cover = None
+                    release.grows = None
             if fresh:
                 for new in self._read(session, metric, fresh, everything=not kept):
                     for outer in kept.values():
                         if outer.cover is not None and _comparable(new.period, outer.period):
-                            Releaser.extend(outer, new)
+                            outer.cover.add(outer, new)
                     kept[typing.cast(int, new.id)] = new
             if gone or fresh or metric not in self.ordered:
                 self.ordered[metric] = sorted(
@@ -817,6 +847,15 @@ def _store(session: Session) -> _Store:
         return _STORES[engine]
 
 
+class _Verdict(enum.Enum):
+    """An earlier release set against a new one (see :meth:`Releaser._against_plain`)."""
+
+    NOTHING = "nothing"  # no subtraction of the two singles anyone out
+    SINGLES_OUT = "singles out"  # one does
+    INSIDE = "inside"  # the earlier one is inside the new one, with the same contributions
+    BELOW = "below"  # inside, and 5 or more people are behind what the new one adds
+
+
 class Releaser:
     """Releases figures in one unit of work, holding the report lock.
 
@@ -842,7 +881,7 @@ class Releaser:
         self.now = now
         self._releases: dict[str, list[_Release]] = {}
         self._stored: dict[str, list[_Release]] = {}
-        self._overlay: dict[int, tuple[set[str], list[tuple[_Release, AbstractSet[str]]], int]] = {}
+        self._overlay: dict[int, tuple[_Cover, int]] = {}
         self._people: dict[str, str] = {}
         # Two admins asking at once must not both release figures the other's release
         # would have held back, nor a release come between a forget and its figures.
@@ -904,57 +943,71 @@ class Releaser:
                 return release
         return None
 
-    def _cover(
-        self, metric: str, outer: _Release
-    ) -> tuple[list[set[str]], list[tuple[_Release, AbstractSet[str]]]]:
-        """What the other releases inside ``outer`` cover of it, and those of them that
-        ``outer`` lacks some contributions of (see :func:`_inside`).
+    def _cover(self, metric: str, outer: _Release) -> _Cover:
+        """What the other releases inside ``outer`` leave of it (see :class:`_Cover`).
 
-        Computed once per release. A committed release's own cover holds committed
+        Computed once per release. A committed release's own cover counts committed
         releases only (it is kept in the :class:`_Store`); those of this unit of work
-        are added here, apart.
+        are counted in here, apart.
         """
         if outer.cover is None:
-            outer.cover = (set(), [])
+            outer.cover = _Cover(set(outer.keys))
             earlier = self._committed(metric) if outer.id is not None else self._of(metric)
             for other in earlier:
                 if other is not outer and _comparable(other.period, outer.period):
-                    self.extend(outer, other)
+                    outer.cover.add(outer, other)
         if outer.id is None:  # kept up to date by _add
-            return [outer.cover[0]], outer.cover[1]
+            return outer.cover
         pending = self._of(metric)[len(self._committed(metric)) :]
-        covered, partly, seen = self._overlay.get(id(outer), (set(), [], 0))
-        for other in pending[seen:]:
-            if _comparable(other.period, outer.period):
-                missing = _inside(other, outer)
-                if missing is not None:
-                    covered.update(other.keys)
-                    if missing:
-                        partly.append((other, missing))
-        self._overlay[id(outer)] = (covered, partly, len(pending))
-        return [outer.cover[0], covered], outer.cover[1] + partly
+        kept: tuple[_Cover | None, int] = self._overlay.get(id(outer), (None, 0))
+        cover, seen = kept
+        if cover is None or seen < len(pending):
+            if cover is None:
+                cover = _Cover(set(outer.cover.uncovered), list(outer.cover.partly))
+            for other in pending[seen:]:
+                if _comparable(other.period, outer.period):
+                    cover.add(outer, other)
+            self._overlay[id(outer)] = (cover, len(pending))
+        return cover
 
     @staticmethod
-    def extend(outer: _Release, other: _Release) -> None:
-        """Add ``other`` to the cover of ``outer`` if it is inside it."""
-        assert outer.cover is not None
-        missing = _inside(other, outer)
-        if missing is not None:
-            outer.cover[0].update(other.keys)
-            if missing:
-                outer.cover[1].append((other, missing))
+    def _grows(earlier: _Release, later: _Release) -> bool:
+        """Whether ``earlier`` is inside ``later``, the next release of its scope and
+        period, both naming nobody forgotten (kept with ``later``)."""
+        if later.grows is None or later.grows[0] is not earlier:
+            inside = (
+                earlier.plain
+                and later.plain
+                and len(earlier.keys) <= len(later.keys)
+                and earlier.keys <= later.keys
+            )
+            later.grows = (earlier, inside)
+        return later.grows[1]
 
     def _singles_out(self, metric: str, new: _Release) -> bool:
-        inside: list[tuple[_Release, Collection[str]]] = []
-        for earlier in self._of(metric):
+        inside: list[tuple[_Release, AbstractSet[str]]] = []
+        # Per scope and period: the release after this one (they are read newest
+        # first), and whether it is inside the new one with 5 or more people added.
+        # Then so is every release before it that it grew from, no closer: set against
+        # the new one, they tell nothing it does not.
+        after: dict[tuple[str, str], _Release] = {}
+        shadow: dict[tuple[str, str], bool] = {}
+        for earlier in reversed(self._of(metric)):
             if not _comparable(earlier.period, new.period):
                 continue
+            chain = (earlier.scope, earlier.period)
+            later = after.get(chain)
+            after[chain] = earlier
+            if shadow.get(chain) and later is not None and self._grows(earlier, later):
+                continue
+            shadow[chain] = False
             if earlier.plain and new.plain:
-                singles_out, within = self._against_plain(metric, new, earlier)
-                if singles_out:
+                verdict = self._against_plain(metric, new, earlier)
+                if verdict is _Verdict.SINGLES_OUT:
                     return True
-                if within:
-                    inside.append((earlier, set()))
+                if verdict in (_Verdict.INSIDE, _Verdict.BELOW):
+                    inside.append((earlier, frozenset()))
+                    shadow[chain] = verdict is _Verdict.BELOW
                 continue
             gone = earlier.keys - new.keys
             added = new.keys - earlier.keys
@@ -965,7 +1018,7 @@ class Releaser:
                 inside.append((earlier, missing))
                 continue
             extra = _inside(new, earlier, added)
-            if extra is not None and self._less(metric, earlier, new, gone, extra):
+            if extra is not None and self._less(metric, earlier, new, extra):
                 return True
         # This one, less the earlier ones inside it (the largest first: what is left of
         # this one shrinks fastest).
@@ -973,57 +1026,51 @@ class Releaser:
         for earlier, _ in sorted(inside, key=lambda part: -len(part[0].keys)):
             if not rest:
                 break
-            rest -= earlier.keys
+            rest = _without(rest, earlier.keys)
         return _few([(new, rest), *((earlier, gone) for earlier, gone in inside if gone)])
 
-    def _against_plain(self, metric: str, new: _Release, earlier: _Release) -> tuple[bool, bool]:
+    def _against_plain(self, metric: str, new: _Release, earlier: _Release) -> _Verdict:
         """The checks of :meth:`_singles_out` against an earlier release that names
-        nobody forgotten: whether they single people out, and whether ``earlier`` is
-        inside ``new``.
+        nobody forgotten.
 
         Contribution hashes then stand for the same people in both, so people alone
         settle most comparisons: whoever is in one and not the other is behind some
         change, and only a release over no one else can be inside another.
         """
         if earlier.live.isdisjoint(new.live):
-            return False, False  # nothing in common: each of 5 or more people differs
+            return _Verdict.NOTHING  # nothing in common: each of 5 or more people differs
         apart = abs(len(new.live) - len(earlier.live)) >= MIN_GROUP
         within = len(earlier.keys) <= len(new.keys) and earlier.live <= new.live
         around = len(new.keys) <= len(earlier.keys) and new.live <= earlier.live
-        if apart and not within and not around:
-            return False, False
-        gone = earlier.keys - new.keys
         if not apart:
+            gone = earlier.keys - new.keys
             added = new.keys - earlier.keys
             if _few([(earlier, gone), (new, added)]):
-                return True, False  # the difference of the two
-        if within and not gone:
-            return False, True
-        if around and len(gone) == len(earlier.keys) - len(new.keys):  # new inside it
-            return self._less(metric, earlier, new, gone, frozenset()), False
-        return False, False
+                return _Verdict.SINGLES_OUT  # the difference of the two
+            if within and not gone:
+                return _Verdict.BELOW if added else _Verdict.INSIDE
+            if around and not added and self._less(metric, earlier, new, frozenset()):
+                return _Verdict.SINGLES_OUT
+            return _Verdict.NOTHING
+        # 5 or more people in one and not the other: only one can be inside the other.
+        if within and earlier.keys <= new.keys:
+            return _Verdict.BELOW
+        if around and new.keys <= earlier.keys and self._less(metric, earlier, new, frozenset()):
+            return _Verdict.SINGLES_OUT
+        return _Verdict.NOTHING
 
-    def _less(
-        self,
-        metric: str,
-        earlier: _Release,
-        new: _Release,
-        gone: AbstractSet[str],
-        extra: AbstractSet[str],
-    ) -> bool:
+    def _less(self, metric: str, earlier: _Release, new: _Release, extra: AbstractSet[str]) -> bool:
         """Whether ``earlier`` less ``new`` (inside it, but for ``extra``) and the other
         releases inside it singles people out."""
-        covered, partly = self._cover(metric, earlier)
-        rest = gone
-        for part in covered:
-            rest = rest - part
-        return _few([(earlier, rest), (new, extra), *partly])
+        cover = self._cover(metric, earlier)
+        rest = cover.uncovered - new.keys
+        return _few([(earlier, rest), (new, extra), *cover.partly])
 
     def _add(self, metric: str, new: _Release, people: int) -> None:
         releases = self._of(metric)
         for outer in releases[len(self._committed(metric)) :]:  # see _cover for the others
             if outer.cover is not None and _comparable(new.period, outer.period):
-                self.extend(outer, new)
+                outer.cover.add(outer, new)
         releases.append(new)
         self.session.add(
             ReportRelease(
