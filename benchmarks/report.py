@@ -34,11 +34,11 @@ leave (leaving ends their pair), waiting people are proposed as pairs, proposals
 accepted or declined (an accepted pair gets its sessions and the mentee's goals), the
 schedule plans the next sessions, the sessions that just ended get reflections and
 ratings (and a few shared learnings), and some goals get a check-in. So every round
-releases new values, and ``report_release`` grows: overlap control compares every new
-value with every earlier release of its metric. That makes each round slower than the
-one before: at 2,000 participants on SQLite the first round takes about 20 s and each
-further one about 10 s more, so the default is 6 rounds (about 6 minutes); ``--rounds
-30`` runs an hour or more there (raise ``--timeout``), or use ``--quick --rounds 30``.
+releases new values, and ``report_release`` grows: overlap control sets every new value
+against every earlier release of its metric. What this measures is whether a round then
+takes longer than the one before (the growth figures below); at 2,000 participants on
+SQLite a round takes about 4-5 s, so the default of 20 rounds takes about 2 minutes;
+``--rounds 100`` a little under 10 (raise ``--timeout`` for more).
 
 Figures, per round: seconds of the report, of the export (CSV and playbook), and of both
 (the round); ``report_release`` rows after it and the MB of their contributions' JSON; how
@@ -53,12 +53,12 @@ commit, per round. ``--profile FILE`` runs the measured calls under cProfile, wr
 stats to FILE and prints the functions with the most own time.
 
 Usage:
-    .venv/bin/python benchmarks/report.py [--quick | --participants 2000 --rounds 6]
+    .venv/bin/python benchmarks/report.py [--quick | --participants 2000 --rounds 20]
         [--cohorts 10] [--months 12] [--days-per-round 1] [--seed 7]
         [--database-url postgresql://user@host/db] [--phases] [--profile FILE]
         [--timeout 1800]
 
-``--quick`` is 300 participants in 3 cohorts, 8 rounds (well under a minute), for what
+``--quick`` is 300 participants in 3 cohorts, 20 rounds (well under a minute), for what
 is not given explicitly. The last
 line of the output is one JSON object with all figures.
 """
@@ -113,11 +113,10 @@ from storage.models import (  # noqa: E402
     SessionStatus,
 )
 
-QUICK = {"participants": 300, "cohorts": 3, "rounds": 8}
-#: Each round compares with every earlier release, so each takes longer than the one
-#: before (about 10 s more at 2,000 participants on SQLite); 6 rounds take about 6
-#: minutes there. Ask for more with --rounds (and a longer --timeout).
-ROUNDS = 6
+QUICK = {"participants": 300, "cohorts": 3, "rounds": 20}
+#: About 4-5 s a round at 2,000 participants on SQLite. Ask for more with --rounds (and
+#: a longer --timeout past about 300 rounds).
+ROUNDS = 20
 DEFAULTS = {"participants": 2000, "cohorts": 10, "rounds": ROUNDS}
 #: The report's clock when the first round runs (fixed, so runs are comparable; a Tuesday
 #: in the second half of a month, so 30 daily rounds cross into the next month).

@@ -75,6 +75,7 @@ import hashlib
 import hmac
 import io
 import secrets
+import sys
 import threading
 import typing
 import weakref
@@ -640,17 +641,24 @@ class _Release:
         self.plain = not self.forgotten and None not in self.who.values()
 
     @classmethod
-    def of_row(cls, row: ReportRelease, strings: dict[str, str] | None = None) -> _Release:
-        """The release of a stored row; ``strings`` (each hash once) shares the hashes
-        that many releases hold among them, to keep a :class:`_Store` small."""
-        if strings is None:
-            strings = {}
-        own = strings.setdefault
-        entries = {own(c, c): own(p, p) for p, c in row.contributions}
+    def of_row(cls, row: ReportRelease, owner: dict[str, str] | None = None) -> _Release:
+        """The release of a stored row.
+
+        With ``owner`` (contribution hash -> person hash, shared by the releases of a
+        :class:`_Store`), a release that names nobody forgotten keeps no mapping of its
+        own but that one: there a contribution hash always stands for the same person.
+        """
+        entries = {sys.intern(c): sys.intern(p) for p, c in row.contributions}
         who = typing.cast(dict[str, str | None], entries)  # the same mapping, mostly
         if any(p.startswith(FORGOTTEN_SIDE) for p in entries.values()):
             who = {c: None if p.startswith(FORGOTTEN_SIDE) else p for c, p in entries.items()}
-        return cls(row.scope, row.period, row.value, entries, who, row.released_at, row.id)
+        release = cls(row.scope, row.period, row.value, entries, who, row.released_at, row.id)
+        if owner is None or not release.plain:
+            return release
+        if all(owner.setdefault(c, p) == p for c, p in entries.items()):
+            release.entries = owner
+            release.who = typing.cast(dict[str, str | None], owner)
+        return release
 
 
 @dataclass(eq=False)
@@ -775,7 +783,7 @@ class _Store:
         self.lock = threading.Lock()
         self.metrics: dict[str, dict[int, _Release]] = {}
         self.ordered: dict[str, list[_Release]] = {}
-        self.strings: dict[str, str] = {}
+        self.owner: dict[str, str] = {}  # see _Release.of_row
         self._timer: threading.Timer | None = None
 
     def releases(self, session: Session, metric: str) -> list[_Release]:
@@ -786,20 +794,17 @@ class _Store:
             ids = set(session.execute(query).scalars())
             kept = self.metrics.setdefault(metric, {})
             gone = kept.keys() - ids
+            if gone:  # a forget elsewhere: read everything anew, keeping no trace
+                self._drop()
+                kept = self.metrics.setdefault(metric, {})
             fresh = ids - kept.keys()
-            if gone:
-                for row_id in gone:
-                    del kept[row_id]
-                for release in kept.values():  # what is gone may have been inside them
-                    release.cover = None
-                    release.grows = None
             if fresh:
                 for new in self._read(session, metric, fresh, everything=not kept):
                     for outer in kept.values():
                         if outer.cover is not None and _comparable(new.period, outer.period):
                             outer.cover.add(outer, new)
                     kept[typing.cast(int, new.id)] = new
-            if gone or fresh or metric not in self.ordered:
+            if fresh or metric not in self.ordered:
                 self.ordered[metric] = sorted(
                     kept.values(), key=lambda r: (r.released_at, r.id or 0)
                 )
@@ -810,13 +815,13 @@ class _Store:
     ) -> list[_Release]:
         query = select(ReportRelease).where(ReportRelease.metric == metric)
         if everything:
-            return [_Release.of_row(row, self.strings) for row in session.exec(query)]
+            return [_Release.of_row(row, self.owner) for row in session.exec(query)]
         wanted = sorted(ids)
         read: list[_Release] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows = session.exec(query.where(col(ReportRelease.id).in_(chunk)))
-            read += [_Release.of_row(row, self.strings) for row in rows]
+            read += [_Release.of_row(row, self.owner) for row in rows]
         return read
 
     def _touch(self) -> None:
@@ -829,9 +834,13 @@ class _Store:
     def clear(self) -> None:
         """Drop the parsed releases (the next report reads them again)."""
         with self.lock:
-            self.metrics.clear()
-            self.ordered.clear()
-            self.strings.clear()
+            self._drop()
+
+    def _drop(self) -> None:
+        # New objects, not emptied ones: a unit of work may still use the old ones.
+        self.metrics = {}
+        self.ordered = {}
+        self.owner = {}
 
 
 _STORES: weakref.WeakKeyDictionary[object, _Store] = weakref.WeakKeyDictionary()
@@ -1147,6 +1156,8 @@ def forget(session: Session, key: bytes, token: str) -> int:
     session.flush()
     for row in stale:
         session.delete(row)
+    # Nor does this process keep the person's hash in the releases it parsed.
+    _store(session).clear()
     return changed
 
 

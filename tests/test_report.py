@@ -14,6 +14,7 @@ from sqlalchemy import text, update
 from sqlmodel import select
 
 from bot import enrollment, goals, ids, reflections
+from bot import report as report_module
 from bot.fakeslack.records import FileRecord, Message
 from bot.i18n import t
 from bot.report import (
@@ -26,6 +27,7 @@ from bot.report import (
     population_key,
 )
 from storage import queries
+from storage.db import Database
 from storage.models import MentoringSession, ReportRelease
 from tests.harness import ADMIN, Bot, make_pair, make_session
 
@@ -343,6 +345,17 @@ def test_the_export_is_a_csv_per_cohort_and_month_and_a_playbook(bot: Bot) -> No
     assert bot.fake.files()[-1].filename.startswith("reverse-mentoring-playbook-heads-")
 
 
+def parsed_people() -> set[str]:
+    """Every person hash in the releases this process keeps parsed between reports."""
+    found: set[str] = set()
+    for store in list(report_module._STORES.values()):
+        for kept in store.metrics.values():
+            for release in kept.values():
+                found.update(release.entries.values())
+                found.update(p for p in release.who.values() if p is not None)
+    return found
+
+
 # --- no figure by subtraction ---------------------------------------------------------
 
 
@@ -596,3 +609,39 @@ def test_a_refused_upload_is_reported_to_the_admin(bot: Bot) -> None:
     assert bot.fake.wait_for(
         lambda: any("file_upload_failed" in m.text for m in bot.fake.messages_for(ADMIN))
     )
+
+
+def test_forget_elsewhere_reaches_what_this_process_keeps(bot: Bot, database_url: str) -> None:
+    """Another process (a second engine on the same database) forgets someone: this
+    process drops its parsed copy of every rewritten release at its next report."""
+    program = build_program(bot, "board", "B", 6)
+    user = program.mentees[0]
+    first = report(bot)["Cohort board"]
+    export(bot)  # reads (and keeps) what the report released
+    me = person_hash(population_key(bot.ctx.settings.encryption_key), bot.ctx.vault.user_key(user))
+    assert me in parsed_people()
+
+    elsewhere = Database.from_url(database_url)
+    try:
+        with elsewhere.transaction() as session:
+            key = population_key(bot.ctx.settings.encryption_key)
+            assert report_module.forget(session, key, bot.ctx.vault.user_key(user)) > 0
+    finally:
+        elsewhere.dispose()
+    assert me in parsed_people()  # this process has not looked yet
+
+    bot.clock.advance(days=1)
+    second = report(bot)["Cohort board"]
+    assert me not in parsed_people()
+    assert first["mentees"] == "*6*" and second["mentees"].startswith("*6*")
+
+
+def test_forget_here_drops_the_persons_hash_from_memory(bot: Bot) -> None:
+    program = build_program(bot, "board", "B", 6)
+    user = program.mentees[0]
+    report(bot)
+    export(bot)
+    me = person_hash(population_key(bot.ctx.settings.encryption_key), bot.ctx.vault.user_key(user))
+    assert me in parsed_people()
+    forget(bot, user)
+    assert me not in parsed_people()
