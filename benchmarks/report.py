@@ -957,6 +957,7 @@ def child(config: dict[str, Any]) -> None:
         for line in out.getvalue().splitlines():
             if line.strip() and not line.startswith(("   Ordered by", "      ")):
                 print(f"  {line}")
+    peak = memory_mb()["VmHWM"]  # of the rounds, not of the counting below
     with engine.connect() as connection:
         entries = 0
         for (value,) in connection.execute(select(RELEASE.c.contributions)):
@@ -972,7 +973,7 @@ def child(config: dict[str, Any]) -> None:
         json.dumps(
             {
                 "rss_before_mb": round(rss_before, 1),
-                "peak_rss_mb": round(memory_mb()["VmHWM"], 1),
+                "peak_rss_mb": round(peak, 1),
                 "release_entries": entries,
                 "rows_after": tables,
                 "slack_calls": len(slack_calls),
