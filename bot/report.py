@@ -670,7 +670,9 @@ class _Cover:
     partly: list[tuple[_Release, AbstractSet[str]]] = field(default_factory=list)
 
     def add(self, outer: _Release, other: _Release) -> None:
-        """Count ``other`` in if it is inside ``outer``."""
+        """Count ``other`` in if it is inside ``outer`` (and over a comparable period)."""
+        if other is outer or not _comparable(other.period, outer.period):
+            return
         missing = _inside(other, outer)
         if missing is None:
             return
@@ -801,7 +803,7 @@ class _Store:
             if fresh:
                 for new in self._read(session, metric, fresh, everything=not kept):
                     for outer in kept.values():
-                        if outer.cover is not None and _comparable(new.period, outer.period):
+                        if outer.cover is not None:
                             outer.cover.add(outer, new)
                     kept[typing.cast(int, new.id)] = new
             if fresh or metric not in self.ordered:
@@ -963,8 +965,7 @@ class Releaser:
             outer.cover = _Cover(set(outer.keys))
             earlier = self._committed(metric) if outer.id is not None else self._of(metric)
             for other in earlier:
-                if other is not outer and _comparable(other.period, outer.period):
-                    outer.cover.add(outer, other)
+                outer.cover.add(outer, other)
         if outer.id is None:  # kept up to date by _add
             return outer.cover
         pending = self._of(metric)[len(self._committed(metric)) :]
@@ -974,8 +975,7 @@ class Releaser:
             if cover is None:
                 cover = _Cover(set(outer.cover.uncovered), list(outer.cover.partly))
             for other in pending[seen:]:
-                if _comparable(other.period, outer.period):
-                    cover.add(outer, other)
+                cover.add(outer, other)
             self._overlay[id(outer)] = (cover, len(pending))
         return cover
 
@@ -1048,23 +1048,24 @@ class Releaser:
         """
         if earlier.live.isdisjoint(new.live):
             return _Verdict.NOTHING  # nothing in common: each of 5 or more people differs
-        apart = abs(len(new.live) - len(earlier.live)) >= MIN_GROUP
-        within = len(earlier.keys) <= len(new.keys) and earlier.live <= new.live
-        around = len(new.keys) <= len(earlier.keys) and new.live <= earlier.live
-        if not apart:
+        if abs(len(new.live) - len(earlier.live)) < MIN_GROUP:
             gone = earlier.keys - new.keys
             added = new.keys - earlier.keys
             if _few([(earlier, gone), (new, added)]):
                 return _Verdict.SINGLES_OUT  # the difference of the two
-            if within and not gone:
+            if not gone:  # inside the new one
                 return _Verdict.BELOW if added else _Verdict.INSIDE
-            if around and not added and self._less(metric, earlier, new, frozenset()):
-                return _Verdict.SINGLES_OUT
+            if not added and self._less(metric, earlier, new, frozenset()):
+                return _Verdict.SINGLES_OUT  # the new one is inside it
             return _Verdict.NOTHING
-        # 5 or more people in one and not the other: only one can be inside the other.
-        if within and earlier.keys <= new.keys:
-            return _Verdict.BELOW
-        if around and new.keys <= earlier.keys and self._less(metric, earlier, new, frozenset()):
+        # 5 or more people in one and not the other: at most one is inside the other,
+        # the one with fewer people, if it names no one the other does not.
+        if len(earlier.live) < len(new.live):
+            if earlier.live <= new.live and earlier.keys <= new.keys:
+                return _Verdict.BELOW
+            return _Verdict.NOTHING
+        inside = new.live <= earlier.live and new.keys <= earlier.keys  # the new one
+        if inside and self._less(metric, earlier, new, frozenset()):
             return _Verdict.SINGLES_OUT
         return _Verdict.NOTHING
 
@@ -1078,7 +1079,7 @@ class Releaser:
     def _add(self, metric: str, new: _Release, people: int) -> None:
         releases = self._of(metric)
         for outer in releases[len(self._committed(metric)) :]:  # see _cover for the others
-            if outer.cover is not None and _comparable(new.period, outer.period):
+            if outer.cover is not None:
                 outer.cover.add(outer, new)
         releases.append(new)
         self.session.add(
