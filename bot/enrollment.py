@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import outbox
+from bot import notices, outbox
 from bot.context import Context
-from bot.i18n import t
 from bot.topics import BY_KEY
 from storage import queries
 from storage.models import (
@@ -236,6 +235,15 @@ def pause(ctx: Context, user_id: str, weeks: int | None) -> PauseResult:
         participant.paused_until = now + timedelta(weeks=weeks) if weeks else None
         participant.updated_at = now
         session.add(participant)
+        session.flush()
+        from bot import sessions  # sessions renders with bot.views, which imports this module
+
+        # No session takes place while paused: they are cancelled (so reports do not
+        # count them held), and the rhythm resumes with the next slot after the pause.
+        sessions.cancel_while_away(session, user_id, now, participant.paused_until)
+        pair = queries.open_pair_of(session, user_id)
+        if pair is not None and participant.paused_until is not None:
+            sessions.plan_pair(session, pair, now)
         return PauseResult("paused", participant.paused_until)
 
 
@@ -254,6 +262,12 @@ def resume(ctx: Context, user_id: str) -> str:
         participant.paused_until = None
         participant.updated_at = now
         session.add(participant)
+        session.flush()
+        from bot import sessions  # sessions renders with bot.views, which imports this module
+
+        pair = queries.open_pair_of(session, user_id)
+        if was_paused and pair is not None:
+            sessions.plan_pair(session, pair, now)  # the rhythm resumes with the next slot
         return "resumed" if was_paused else "not_paused"
 
 
@@ -277,7 +291,6 @@ def leave(ctx: Context, user_id: str) -> str:
         session.add(participant)
         partner = end_open_pair(session, user_id, now)
     if partner:
-        ctx.later(tell_pair_ended, ctx, partner)
         outbox.kick(ctx)
         return "left"
     return "left_alone"
@@ -300,10 +313,14 @@ def end_open_pair(session: Session, user_id: str, now: datetime) -> str | None:
         outbox.enqueue(
             session, key=f"closed:{pair.id}", kind="pair_closed", due_at=now, pair_id=pair.id
         )
-    return queries.partner_id(pair, user_id)
-
-
-def tell_pair_ended(ctx: Context, partner_id: str) -> None:
-    """DM the partner that the pair ended (no reason, no name)."""
-    person = ctx.people.get(partner_id, patient=True)
-    ctx.slack.post_dm(partner_id, t(person.lang, "pair.ended"))
+    partner = queries.partner_id(pair, user_id)
+    if partner:  # no reason, no name; owed in this unit of work
+        notices.owe(
+            session,
+            key=f"ended:{pair.id}:{partner}",
+            user_id=partner,
+            text="pair.ended",
+            now=now,
+            pair_id=pair.id,
+        )
+    return partner

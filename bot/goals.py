@@ -7,17 +7,19 @@ agenda. Progress (1–5) and "done" feed the aggregate report.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from bot import notices
 from bot.context import Context
-from storage import queries
+from storage import models, queries
 from storage.models import Goal, Role
 
 MAX_GOALS = 3
-GOAL_MAX = 300
+GOAL_MAX = models.GOAL_MAX  # characters
 
 
 class GoalError(ValueError):
@@ -105,6 +107,14 @@ def save(ctx: Context, user_id: str, ids: list[int], texts: list[str | None]) ->
                 goal.progress = None
                 goal.updated_at = now
                 session.add(goal)
+        notices.owe(
+            session,
+            key=f"goals:{user_id}:{uuid.uuid4().hex}",
+            user_id=user_id,
+            text="goals.saved",
+            count=kept,
+            now=now,
+        )
     return kept
 
 
@@ -113,16 +123,31 @@ def check_in(ctx: Context, user_id: str, progress: dict[int, int], done: set[int
     now = ctx.clock()
     changed = 0
     with ctx.db.transaction() as session:
-        for goal in session.exec(select(Goal).where(Goal.user_id == user_id)):
-            if goal.id in progress and 1 <= progress[goal.id] <= 5:
-                goal.progress = progress[goal.id]
-                changed += 1
-            if goal.id in done and not goal.done:
+        # Only a goal whose answer changed is touched: the report counts a goal reached or
+        # rated in the month it happened, not in the month of a later check-in.
+        for goal in session.exec(
+            select(Goal).where(Goal.user_id == user_id).where(col(Goal.done).is_(False))
+        ):
+            touched = False
+            level = progress.get(goal.id or 0)
+            if level is not None and 1 <= level <= 5 and goal.progress != level:
+                goal.progress = level
+                touched = True
+            if goal.id in done:
                 goal.done = True
                 goal.progress = 5
+                touched = True
+            if touched:
                 changed += 1
-            goal.updated_at = now
-            session.add(goal)
+                goal.updated_at = now
+                session.add(goal)
+        notices.owe(
+            session,
+            key=f"checkin:{user_id}:{uuid.uuid4().hex}",
+            user_id=user_id,
+            text="checkin.saved",
+            now=now,
+        )
     return changed
 
 

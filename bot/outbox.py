@@ -19,25 +19,33 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.context import Context
+from bot.pacing import PacingDeadline
 from storage import queries
 from storage.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
-# A lease covers one batch, including waits on rate limits. A batch that has taken half
-# of it hands its unsent rows back rather than risk another dispatcher taking them over.
-LEASE = timedelta(minutes=15)
+# A lease is short and renewed while its dispatcher works (every RENEW_EVERY), so the
+# rows of a dispatcher that died are due again within a minute, and never sent twice: a
+# send starts only while at least SEND_ALLOWANCE of its lease is left, and waits on rate
+# limits only as long as that allows (it gives up and hands the row back otherwise).
+LEASE = timedelta(seconds=60)
+RENEW_EVERY = 15.0
+SEND_ALLOWANCE = timedelta(seconds=20)
 MAX_ATTEMPTS = 12
 # Parallel senders in one dispatch pass, and how many rows each leases at a time.
 WORKERS = 8
@@ -96,7 +104,7 @@ AFTER_PASS: list[Callable[[Context], None]] = []
 FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 
 # The modules whose @sender functions deliver notifications; imported before dispatching.
-SENDER_MODULES = ("bot.pairing", "bot.sessions", "bot.announce")
+SENDER_MODULES = ("bot.pairing", "bot.sessions", "bot.announce", "bot.notices")
 
 
 def sender(kind: str) -> Callable[[Sender], Sender]:
@@ -134,6 +142,7 @@ def enqueue(
     user_id: str | None = None,
     session_id: int | None = None,
     announcement_id: int | None = None,
+    args: dict[str, Any] | None = None,
 ) -> bool:
     """Owe a message, once per ``key``; False when that key was owed before."""
     table = Notification.__table__  # type: ignore[attr-defined]
@@ -148,6 +157,7 @@ def enqueue(
             user_id=user_id,
             session_id=session_id,
             announcement_id=announcement_id,
+            args=args,
             status=NotificationStatus.PENDING.value,
             attempts=0,
         )
@@ -282,15 +292,32 @@ def _backoff(row: Notification) -> timedelta:
     return min(timedelta(minutes=2 ** max(0, row.attempts - 1)), timedelta(hours=1))
 
 
+class _GiveUp(Exception):
+    """A send could not finish within its lease (rate limits): hand the rows back."""
+
+
 def _deliver(
-    ctx: Context, row: Notification, token: str, now: datetime, summary: DispatchSummary
+    ctx: Context,
+    row: Notification,
+    token: str,
+    now: datetime,
+    summary: DispatchSummary,
+    leases: _Leases,
 ) -> None:
     send = SENDERS.get(row.kind)
     if send is None:
         _fail(ctx, row, token, f"no sender for {row.kind}", summary)
         return
+    if row.attempts > MAX_ATTEMPTS:  # claimed again and again, never finished (crashes)
+        _fail(ctx, row, token, "too many attempts", summary)
+        return
+    pacer = ctx.slack.pacer
+    budget = (leases.left(token) - SEND_ALLOWANCE).total_seconds()
     try:
-        outcome = send(ctx, row, now)
+        with pacer.deadline(time.monotonic() + budget):
+            outcome = send(ctx, row, now)
+    except PacingDeadline:
+        raise _GiveUp() from None
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown"))
         if code in PERMANENT_ERRORS or row.attempts >= MAX_ATTEMPTS:
@@ -300,7 +327,23 @@ def _deliver(
         return
     except (SlackClientError, OSError) as error:
         logger.warning("notification %s (%s): Slack unreachable: %s", row.id, row.kind, error)
-        _retry_later(ctx, row, token, summary)
+        if row.attempts >= MAX_ATTEMPTS:
+            _fail(ctx, row, token, f"unreachable: {type(error).__name__}", summary)
+        else:
+            _retry_later(ctx, row, token, summary)
+        return
+    except Exception as error:  # e.g. a stored text that no longer decrypts
+        logger.error(
+            "notification %s (%s) could not be sent: %s: %s",
+            row.id,
+            row.kind,
+            type(error).__name__,
+            error,
+        )
+        if row.attempts >= MAX_ATTEMPTS:
+            _fail(ctx, row, token, f"{type(error).__name__}: {error}", summary)
+        else:
+            _retry_later(ctx, row, token, summary)
         return
     if isinstance(outcome, Sent):
         values: dict[str, object] = {
@@ -339,6 +382,78 @@ def _fail(
     summary.failed += 1
 
 
+class _Leases:
+    """The leases of one dispatch pass, renewed in the background while it works.
+
+    It knows until when each of its tokens is surely held (the last renewal the database
+    confirmed), so a send starts only with enough of its lease left; when renewals fail
+    (the database is unreachable) the lease runs out and the send does not start.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._lock = threading.Lock()
+        self._held: dict[str, datetime] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, token: str, until: datetime) -> None:
+        with self._lock:
+            self._held[token] = until
+
+    def drop(self, token: str) -> None:
+        with self._lock:
+            self._held.pop(token, None)
+
+    def left(self, token: str) -> timedelta:
+        """How much of the lease is surely left."""
+        with self._lock:
+            until = self._held.get(token)
+        return until - self._ctx.clock() if until is not None else timedelta(0)
+
+    def renew(self) -> None:
+        """Extend every held lease that is still ours and not run out."""
+        with self._lock:
+            tokens = list(self._held)
+        if not tokens:
+            return
+        clock = self._ctx.clock()
+        try:
+            with self._ctx.db.transaction() as session:
+                renewed = {
+                    token
+                    for (token,) in session.execute(
+                        update(Notification)
+                        .where(col(Notification.claim_token).in_(tokens))
+                        .where(col(Notification.status) == NotificationStatus.PENDING.value)
+                        .where(col(Notification.claimed_until) > clock)
+                        .values(claimed_until=clock + LEASE)
+                        .returning(col(Notification.claim_token))
+                    )
+                }
+        except Exception as error:
+            logger.warning("renewing leases failed: %s: %s", type(error).__name__, error)
+            return
+        with self._lock:
+            for token in renewed:
+                if token in self._held:
+                    self._held[token] = clock + LEASE
+
+    def _run(self) -> None:
+        while not self._stop.wait(RENEW_EVERY):
+            self.renew()
+
+    def __enter__(self) -> _Leases:
+        self._thread = threading.Thread(target=self._run, name="dispatch-leases", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
 def dispatch(
     ctx: Context, now: datetime | None = None, *, workers: int = WORKERS
 ) -> DispatchSummary:
@@ -346,6 +461,8 @@ def dispatch(
 
     ``workers`` threads claim and send in parallel (each row is leased to one of them),
     so the time goes to Slack's rate limits rather than to waiting on one answer at a time.
+    A worker whose send cannot finish within its lease (long rate-limit waits) hands its
+    rows back and stops; they are due again at once for the next pass.
 
     Returns:
         What was sent, skipped, missed, failed, or left for a later pass.
@@ -354,20 +471,28 @@ def dispatch(
         importlib.import_module(module)
     when = now or ctx.clock()
 
-    def work() -> DispatchSummary:
-        summary = DispatchSummary()
-        while True:
-            rows, token = _claim_batch(ctx, when)
-            if not rows:
-                return summary
-            _send_batch(ctx, rows, token, when, summary)
+    with _Leases(ctx) as leases:
 
-    if workers <= 1:
-        summary = work()
-    else:
-        with ThreadPoolExecutor(workers, "dispatch") as pool:
-            parts = [pool.submit(work) for _ in range(workers)]
-            summary = DispatchSummary.merge([part.result() for part in parts])
+        def work() -> DispatchSummary:
+            summary = DispatchSummary()
+            while True:
+                rows, token = _claim_batch(ctx, when)
+                if not rows:
+                    return summary
+                leases.hold(token, rows[0].claimed_until or ctx.clock())
+                try:
+                    _send_batch(ctx, rows, token, when, summary, leases)
+                except _GiveUp:
+                    return summary
+                finally:
+                    leases.drop(token)
+
+        if workers <= 1:
+            summary = work()
+        else:
+            with ThreadPoolExecutor(workers, "dispatch") as pool:
+                parts = [pool.submit(work) for _ in range(workers)]
+                summary = DispatchSummary.merge([part.result() for part in parts])
     for hook in AFTER_PASS:
         try:
             hook(ctx)
@@ -392,18 +517,31 @@ def _prepare(ctx: Context, rows: list[Notification], now: datetime) -> list[Call
 
 
 def _send_batch(
-    ctx: Context, rows: list[Notification], token: str, now: datetime, summary: DispatchSummary
+    ctx: Context,
+    rows: list[Notification],
+    token: str,
+    now: datetime,
+    summary: DispatchSummary,
+    leases: _Leases,
 ) -> None:
-    """Send a leased batch in order; hand back what is left when the lease runs short."""
+    """Send a leased batch in order; hand back what is left when the lease runs short.
+
+    Raises:
+        _GiveUp: A send could not finish within its lease; the rest was handed back.
+    """
     cleanups = _prepare(ctx, rows, now)
     try:
-        deadline = ctx.clock() + LEASE / 2
         for index, row in enumerate(rows):
-            if ctx.clock() >= deadline:
+            if leases.left(token) < SEND_ALLOWANCE:
                 _release(ctx, rows[index:], token)
+                summary.retry_later += len(rows) - index
                 return
             try:
-                _deliver(ctx, row, token, now, summary)
+                _deliver(ctx, row, token, now, summary, leases)
+            except _GiveUp:
+                _release(ctx, rows[index:], token)
+                summary.retry_later += len(rows) - index
+                raise
             except Exception:
                 logger.exception("notification %s (%s) could not be delivered", row.id, row.kind)
                 summary.retry_later += 1

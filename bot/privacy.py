@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot import goals, outbox, reflections, report
 from bot.context import Context
-from bot.enrollment import end_open_pair, tell_pair_ended
+from bot.enrollment import end_open_pair
 from bot.i18n import t
 from storage import queries
 from storage.models import Cohort, Notification
@@ -120,7 +120,6 @@ def forget(ctx: Context, user_id: str) -> bool:
         found = queries.forget_user(session, user_id)
         key = report.population_key(ctx.settings.encryption_key)
         report.forget(session, key, ctx.vault.user_key(user_id))
-    if partner:
-        ctx.later(tell_pair_ended, ctx, partner)
+    if partner:  # the partner's notice was owed in the same unit of work
         outbox.kick(ctx)
     return found

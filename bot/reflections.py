@@ -8,12 +8,15 @@ modal's pre-fill, ``/mentor export``). A learning shared "anonymously" is copied
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
+from bot import notices
 from bot.context import Context
+from storage import models
 from storage.models import (
     BestPractice,
     MentoringSession,
@@ -22,7 +25,7 @@ from storage.models import (
     SessionStatus,
 )
 
-LEARNED_MAX = 3000
+LEARNED_MAX = models.LEARNED_MAX  # characters
 
 
 class ReflectionError(ValueError):
@@ -140,6 +143,13 @@ def save(ctx: Context, user_id: str, session_id: int, form: ReflectionForm) -> b
             )
             mine.shared = True
         session.add(mine)
+        notices.owe(
+            session,
+            key=f"reflected:{session_id}:{user_id}:{uuid.uuid4().hex}",
+            user_id=user_id,
+            text="reflection.saved_shared" if share_now else "reflection.saved",
+            now=ctx.clock(),
+        )
         return share_now
 
 

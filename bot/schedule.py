@@ -351,6 +351,68 @@ def occurrences(
     return result
 
 
+def series(
+    slot: Slot,
+    cadence: str,
+    *,
+    anchor: date,
+    since: date | None = None,
+    earliest: datetime,
+    country: str | None | _Auto = AUTO,
+    subdivision: str | None = None,
+    limit: int = 520,
+) -> Iterator[tuple[date, datetime]]:
+    """A series' sessions from ``anchor`` on, each as (series date, start), without end.
+
+    The series date is the date the rhythm gives (``anchor`` plus whole periods); the
+    start is on that date or, when it is a public holiday, on the next working day of the
+    same week (a date with none is left out). Only dates after ``since`` and starts at or
+    after ``earliest`` are yielded. The caller stores the series date with each session,
+    so a moved or holiday-shifted session never shifts the rhythm.
+
+    Args:
+        slot: The recurring slot.
+        cadence: ``"weekly"``, ``"biweekly"`` or ``"monthly"``.
+        anchor: The series' first date; a date off the slot's weekday (an anchor stored
+            after a holiday moved it) is read as the slot's weekday of the same week.
+        since: Yield only series dates after this one (the last one already planned).
+        earliest: Yield only starts at or after this instant.
+        country: As for :func:`occurrences`.
+        subdivision: As for :func:`occurrences`.
+        limit: Give up after this many series dates (ten years of weekly sessions).
+
+    Raises:
+        ValueError: For an unknown cadence or a naive ``earliest``.
+    """
+    if cadence not in CADENCES:
+        raise ValueError(f"unknown cadence {cadence!r}; expected one of {', '.join(CADENCES)}")
+    if earliest.tzinfo is None or earliest.utcoffset() is None:
+        raise ValueError("earliest must be an aware datetime")
+    code = country_of(slot.tz) if isinstance(country, _Auto) else country
+    anchor = on_weekday(anchor, slot.weekday)
+    for index, day in enumerate(_series(anchor, cadence)):
+        if index >= limit:
+            return
+        if since is not None and day <= since:
+            continue
+        moved = _working_day(day, country=code, subdivision=subdivision, blocked=frozenset())
+        if moved is None:
+            continue
+        start = local_start(moved, slot.local_time, slot.tz)
+        if start >= earliest:
+            yield day, start
+
+
+def on_weekday(day: date, weekday: int) -> date:
+    """``day``, or the given weekday earlier in the same Monday-to-Sunday week."""
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def first_date(slot: Slot, earliest: datetime) -> date:
+    """The first date on the slot's weekday whose session starts at ``earliest`` or later."""
+    return _first_date(slot, earliest)
+
+
 def _first_date(slot: Slot, earliest: datetime) -> date:
     """The first date on the slot's weekday whose session starts at ``earliest`` or later."""
     day = earliest.astimezone(zone(slot.tz)).date()

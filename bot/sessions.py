@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from bot import agenda, outbox, schedule
+from bot import agenda, notices, outbox, schedule
 from bot.context import Context
 from bot.i18n import fmt_datetime, t
 from bot.people import Person
@@ -49,6 +49,8 @@ from storage.models import (
 logger = logging.getLogger(__name__)
 
 HORIZON = 3
+#: The notification kinds a session owes (cancelled with it, moved with it).
+SESSION_KINDS = ("reminder", "reflect", "checkin")
 REMIND_BEFORE = timedelta(hours=24)
 REFLECT_AFTER_END = timedelta(hours=1)
 
@@ -64,12 +66,45 @@ def _tz(session: Session, user_id: str) -> str | None:
     return row.tz if row is not None else None
 
 
+def _series_day(meeting: MentoringSession, slot: schedule.Slot) -> date:
+    """The series date a session stands for (stored; for older rows, its local date read
+    back onto the slot's weekday, which undoes a holiday shift within the week)."""
+    if meeting.series_date:
+        return date.fromisoformat(meeting.series_date)
+    local = meeting.starts_at.astimezone(schedule.zone(slot.tz)).date()
+    return schedule.on_weekday(local, slot.weekday)
+
+
+def _away_for_good(participant: Participant) -> bool:
+    """Left, or paused until they resume: no session can be planned for them."""
+    return participant.status == ParticipantStatus.LEFT.value or (
+        participant.status == ParticipantStatus.PAUSED.value and participant.paused_until is None
+    )
+
+
 def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
     """Give an active pair its slot (once) and sessions up to the horizon.
+
+    The pair's row is locked first (PostgreSQL ``FOR UPDATE``; SQLite has one writer),
+    so two planners never add the same session. Sessions continue the series after the
+    last one planned (by series date, so a moved or holiday-shifted session never shifts
+    the rhythm); none is planned while either person is paused at its time, and the
+    first one has two days' notice, later ones a day (so each gets its reminder).
 
     Returns:
         How many sessions were added.
     """
+    if pair.id is None:
+        return 0
+    locked = session.exec(
+        select(Pair)
+        .where(Pair.id == pair.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if locked is None:
+        return 0
+    pair = locked
     if pair.status != PairStatus.ACTIVE.value or not pair.mentor_id or not pair.mentee_id:
         return 0
     mentor = queries.participant_of(session, pair.mentor_id)
@@ -84,9 +119,9 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
             .order_by(col(MentoringSession.number))
         )
     )
-    ahead = [s for s in existing if s.starts_at > now]
-    need = HORIZON - len(ahead)
-    if need <= 0:
+    live = [s for s in existing if s.status != SessionStatus.CANCELLED.value]
+    need = HORIZON - sum(1 for s in live if s.starts_at > now)
+    if need <= 0 or _away_for_good(mentor) or _away_for_good(mentee):
         return 0
     if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
         slot = schedule.choose_slot(
@@ -101,27 +136,33 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
             local_time=time.fromisoformat(pair.slot_time),
             tz=pair.slot_tz,
         )
-    after = max([now, *(s.starts_at for s in existing)])
-    anchor = date.fromisoformat(pair.slot_anchor) if pair.slot_anchor else None
-    starts = schedule.occurrences(
-        slot,
-        cohort.cadence,
-        after=after,
-        count=need,
-        anchor=anchor,
-        notice=schedule.MIN_NOTICE if not existing else timedelta(0),
-    )
-    number = existing[-1].number if existing else 0
-    for starts_at in starts:
+    earliest = now + (schedule.MIN_NOTICE if not existing else REMIND_BEFORE)
+    if pair.slot_anchor:
+        anchor = schedule.on_weekday(date.fromisoformat(pair.slot_anchor), slot.weekday)
+    else:
+        anchor = schedule.first_date(slot, earliest)
+    since = max((_series_day(s, slot) for s in live), default=None)
+    number = max((s.number for s in existing), default=0)
+    added = 0
+    for day, starts_at in schedule.series(
+        slot, cohort.cadence, anchor=anchor, since=since, earliest=earliest
+    ):
+        if _away_at(mentor, starts_at) or _away_at(mentee, starts_at):
+            continue  # a pause with an end: the rhythm resumes after it
         number += 1
-        meeting = MentoringSession(pair_id=pair.id or 0, number=number, starts_at=starts_at)
+        meeting = MentoringSession(
+            pair_id=pair.id or 0, number=number, starts_at=starts_at, series_date=day.isoformat()
+        )
         session.add(meeting)
         session.flush()
         _owe(session, pair, meeting)
-    if pair.slot_anchor is None and starts:
-        pair.slot_anchor = starts[0].astimezone(schedule.zone(slot.tz)).date().isoformat()
+        added += 1
+        if added == need:
+            break
+    if pair.slot_anchor != anchor.isoformat():
+        pair.slot_anchor = anchor.isoformat()
     session.add(pair)
-    return len(starts)
+    return added
 
 
 CHECKIN_EVERY = 3
@@ -161,11 +202,16 @@ def _owe(session: Session, pair: Pair, meeting: MentoringSession) -> None:
 
 
 def plan(ctx: Context, now: datetime | None = None) -> int:
-    """Keep every active pair's sessions planned ahead; returns how many were added."""
+    """Keep every active pair's sessions planned ahead; returns how many were added.
+
+    Each pair is planned in its own unit of work; a pair that cannot be planned is
+    logged with its id and the others are planned all the same.
+    """
     now = now or ctx.clock()
     ahead = (
         select(MentoringSession.pair_id, func.count().label("ahead"))
         .where(col(MentoringSession.starts_at) > now)
+        .where(col(MentoringSession.status) != SessionStatus.CANCELLED.value)
         .group_by(col(MentoringSession.pair_id))
         .subquery()
     )
@@ -183,10 +229,18 @@ def plan(ctx: Context, now: datetime | None = None) -> int:
         )
     added = 0
     for pair_id in pair_ids:
-        with ctx.db.transaction() as session:
-            pair = session.get(Pair, pair_id)
-            if pair is not None:
-                added += plan_pair(session, pair, now)
+        try:
+            with ctx.db.transaction() as session:
+                pair = session.get(Pair, pair_id)
+                if pair is not None:
+                    added += plan_pair(session, pair, now)
+        except Exception as error:  # one pair must never stop the others
+            logger.error(
+                "planning pair %s failed (%s: %s); the other pairs are planned",
+                pair_id,
+                type(error).__name__,
+                error,
+            )
     return added
 
 
@@ -330,16 +384,63 @@ def _still_due(
     ctx: Context, row: Notification
 ) -> tuple[MentoringSession, Pair, Participant, Participant] | None:
     """The session, pair and people, when a message about the session still applies: the
-    session is on, the pair active, and neither person left or paused at its time."""
+    session is on, the pair active, and neither person left or paused at its time.
+
+    Decided from the state at send time, not from what the batch loaded when it began
+    (a pause or a leave during a slow batch stops what is still to be sent).
+    """
     loaded = _load(ctx, row)
-    if loaded is None or row.user_id is None:
+    if loaded is None or row.user_id is None or row.session_id is None:
         return None
     meeting, pair, mentor, mentee = loaded
-    if meeting.status != SessionStatus.SCHEDULED.value or pair.status != PairStatus.ACTIVE.value:
+    with ctx.db.transaction(write=False) as session:
+        still = session.exec(select(Notification.status).where(Notification.id == row.id)).first()
+        now_meeting = session.get(MentoringSession, row.session_id)
+        now_pair = session.get(Pair, meeting.pair_id)
+        now_mentor = queries.participant_of(session, mentor.user_id)
+        now_mentee = queries.participant_of(session, mentee.user_id)
+    if still != NotificationStatus.PENDING.value:  # cancelled by a move, skip or pause
         return None
-    if _away_at(mentor, meeting.starts_at) or _away_at(mentee, meeting.starts_at):
+    if now_meeting is None or now_pair is None or now_mentor is None or now_mentee is None:
         return None
-    return loaded
+    if (
+        now_meeting.status != SessionStatus.SCHEDULED.value
+        or now_pair.status != PairStatus.ACTIVE.value
+    ):
+        return None
+    if _away_at(now_mentor, now_meeting.starts_at) or _away_at(now_mentee, now_meeting.starts_at):
+        return None
+    if not now_meeting.agenda_kind and meeting.agenda_kind:  # chosen by this batch
+        now_meeting.agenda_kind, now_meeting.agenda_ref = meeting.agenda_kind, meeting.agenda_ref
+    return now_meeting, now_pair, now_mentor, now_mentee
+
+
+#: A reflection prompt or goal check-in more than this late (after an outage) is not
+#: sent any more.
+PROMPT_LATE = timedelta(days=3)
+
+
+def _stale_prompt(ctx: Context, row: Notification, now: datetime) -> bool:
+    """Whether a prompt comes too late, or a newer one of the same kind for the same
+    person and pair is due as well (after an outage only the newest is sent)."""
+    if now - row.due_at > PROMPT_LATE:
+        return True
+    with ctx.db.transaction(write=False) as session:
+        newer = session.exec(
+            select(Notification.id)
+            .where(Notification.kind == row.kind)
+            .where(Notification.user_id == row.user_id)
+            .where(Notification.pair_id == row.pair_id)
+            .where(col(Notification.due_at) > row.due_at)
+            .where(col(Notification.due_at) <= now)
+            .where(
+                col(Notification.status).in_(
+                    [NotificationStatus.PENDING.value, NotificationStatus.SENT.value]
+                )
+            )
+            .limit(1)
+        ).first()
+    return newer is not None
 
 
 def _agenda(
@@ -442,6 +543,8 @@ def send_reflection_prompt(ctx: Context, row: Notification, now: datetime) -> ou
     loaded = _still_due(ctx, row)
     if loaded is None or row.user_id is None:
         return outbox.Skipped()
+    if _stale_prompt(ctx, row, now):
+        return outbox.Skipped(NotificationStatus.MISSED.value)
     meeting, pair, mentor, mentee = loaded
     person = _recipient(ctx, row.user_id)
     text, blocks = build_reflection_prompt(person.lang, meeting.id or 0)
@@ -475,26 +578,61 @@ def skip(ctx: Context, session_id: int, user_id: str) -> tuple[str, str | None, 
         ).first()
         if changed is None:
             return "already", None, None
+        _cancel_pending(session, [session_id])
+        partner = queries.partner_id(pair, user_id)
+        if partner:
+            notices.owe(
+                session,
+                key=f"skipped:{session_id}:{partner}",
+                user_id=partner,
+                text="session.skipped_partner",
+                when=meeting.starts_at,
+                now=now,
+                pair_id=pair.id,
+                session_id=session_id,
+            )
+        return "skipped", partner, meeting.starts_at
+
+
+def _cancel_pending(session: Session, session_ids: list[int]) -> None:
+    """Cancel what the sessions still owed (reminders, prompts, check-ins)."""
+    if session_ids:
         session.execute(
             update(Notification)
-            .where(col(Notification.session_id) == session_id)
+            .where(col(Notification.session_id).in_(session_ids))
             .where(col(Notification.status) == NotificationStatus.PENDING.value)
+            .where(col(Notification.kind).in_(SESSION_KINDS))
             .values(status=NotificationStatus.CANCELLED.value)
         )
-        return "skipped", queries.partner_id(pair, user_id), meeting.starts_at
 
 
-def tell_skipped(ctx: Context, partner_id: str, starts_at: datetime) -> None:
-    """Tell the partner, in their language and zone, that one session is skipped."""
-    person = ctx.people.get(partner_id, patient=True)
-    ctx.slack.post_dm(
-        partner_id,
-        t(
-            person.lang,
-            "session.skipped_partner",
-            when=fmt_datetime(starts_at, person.lang, person.tz),
-        ),
+def cancel_while_away(session: Session, user_id: str, now: datetime, until: datetime | None) -> int:
+    """The person pauses: the sessions of their active pair from now until ``until`` (all
+    of them when None) are cancelled, and what they owed with them. The rhythm resumes
+    with the next slot after the pause (:func:`plan_pair`).
+
+    Returns:
+        How many sessions were cancelled.
+    """
+    pair = queries.open_pair_of(session, user_id)
+    if pair is None or pair.id is None or pair.status != PairStatus.ACTIVE.value:
+        return 0
+    query = (
+        update(MentoringSession)
+        .where(col(MentoringSession.pair_id) == pair.id)
+        .where(col(MentoringSession.status) == SessionStatus.SCHEDULED.value)
+        .where(col(MentoringSession.starts_at) > now)
     )
+    if until is not None:
+        query = query.where(col(MentoringSession.starts_at) < until)
+    cancelled = [
+        row[0]
+        for row in session.execute(
+            query.values(status=SessionStatus.CANCELLED.value).returning(col(MentoringSession.id))
+        )
+    ]
+    _cancel_pending(session, cancelled)
+    return len(cancelled)
 
 
 @outbox.sender("checkin")
@@ -503,6 +641,8 @@ def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outco
     loaded = _still_due(ctx, row)
     if loaded is None or row.user_id is None:
         return outbox.Skipped()
+    if _stale_prompt(ctx, row, now):
+        return outbox.Skipped(NotificationStatus.MISSED.value)
     meeting, pair, mentor, mentee = loaded
     with ctx.db.transaction(write=False) as session:
         has_goals = (
@@ -547,10 +687,15 @@ def start_of(ctx: Context, session_id: int, user_id: str) -> datetime | None:
 
 
 def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> str | None:
-    """Move one session; its reminders and prompts move with it.
+    """Move one session; its reminders and prompts move with it, and the partner and the
+    mover are told (through the outbox, in the same unit of work).
+
+    A session moves at most up to the next regular session: the next one planned, or,
+    for the last one planned, the next date of the pair's series. So no slot in between
+    is ever dropped and the sessions keep their order.
 
     Returns:
-        The partner's ID (to tell them).
+        The partner's ID.
 
     Raises:
         MoveError: ``session.not_yours``, ``session.past``, ``move.error.past`` or
@@ -566,22 +711,20 @@ def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> st
             raise MoveError("session.not_yours")
         if meeting.status != SessionStatus.SCHEDULED.value or meeting.starts_at <= now:
             raise MoveError("session.past")
-        following = session.exec(
-            select(MentoringSession.starts_at)
-            .where(MentoringSession.pair_id == pair.id)
-            .where(col(MentoringSession.number) > meeting.number)
-            .order_by(col(MentoringSession.number))
-            .limit(1)
-        ).first()
-        if following is not None and new_start >= following:
+        following = _next_regular(session, pair, meeting)
+        if following is not None and new_start + timedelta(minutes=meeting.minutes) > following:
             raise MoveError("move.error.far", following)
+        if new_start == meeting.starts_at:
+            return queries.partner_id(pair, user_id)
         meeting.starts_at = new_start
+        meeting.sequence += 1
         session.add(meeting)
         ends = new_start + timedelta(minutes=meeting.minutes)
         pending = session.exec(
             select(Notification)
             .where(Notification.session_id == session_id)
             .where(Notification.status == NotificationStatus.PENDING.value)
+            .where(col(Notification.kind).in_(SESSION_KINDS))
         ).all()
         for row in pending:
             if row.kind == "reminder":
@@ -589,28 +732,60 @@ def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> st
             else:
                 row.due_at = ends + REFLECT_AFTER_END
             session.add(row)
+        partner = queries.partner_id(pair, user_id)
         for person in (pair.mentor_id, pair.mentee_id):
+            if person is None:
+                continue
             outbox.enqueue(
                 session,
-                key=f"reminder:{session_id}:{person}:{new_start:%Y%m%dT%H%M}",
+                key=f"reminder:{session_id}:{person}:m{meeting.sequence}",
                 kind="reminder",
                 due_at=max(now, new_start - REMIND_BEFORE),
                 pair_id=pair.id,
                 user_id=person,
                 session_id=session_id,
             )
-        return queries.partner_id(pair, user_id)
+            notices.owe(
+                session,
+                key=f"moved:{session_id}:m{meeting.sequence}:{person}",
+                user_id=person,
+                text="move.done" if person == user_id else "move.partner",
+                when=new_start,
+                now=now,
+                pair_id=pair.id,
+                session_id=session_id,
+                mention_partner=person != user_id,
+            )
+        return partner
 
 
-def tell_moved(ctx: Context, partner_id: str, mover_id: str, new_start: datetime) -> None:
-    """Tell the partner, in their language and zone, where the session moved."""
-    person = ctx.people.get(partner_id, patient=True)
-    ctx.slack.post_dm(
-        partner_id,
-        t(
-            person.lang,
-            "move.partner",
-            user=mover_id,
-            when=fmt_datetime(new_start, person.lang, person.tz),
-        ),
+def _next_regular(session: Session, pair: Pair, meeting: MentoringSession) -> datetime | None:
+    """When the session after ``meeting`` starts: the next one planned (not cancelled),
+    else the next date of the pair's series."""
+    following = session.exec(
+        select(MentoringSession.starts_at)
+        .where(MentoringSession.pair_id == pair.id)
+        .where(col(MentoringSession.number) > meeting.number)
+        .where(col(MentoringSession.status) != SessionStatus.CANCELLED.value)
+        .order_by(col(MentoringSession.number))
+        .limit(1)
+    ).first()
+    if following is not None:
+        return following
+    if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
+        return None
+    cohort = session.get(Cohort, pair.cohort_id)
+    slot = schedule.Slot(
+        weekday=pair.slot_weekday, local_time=time.fromisoformat(pair.slot_time), tz=pair.slot_tz
     )
+    day = _series_day(meeting, slot)
+    anchor = date.fromisoformat(pair.slot_anchor) if pair.slot_anchor else day
+    for _, start in schedule.series(
+        slot,
+        cohort.cadence if cohort else "biweekly",
+        anchor=anchor,
+        since=day,
+        earliest=meeting.starts_at,
+    ):
+        return start
+    return None

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import announce, enrollment, goals, ids, pairing, privacy, sessions
+from bot import announce, enrollment, goals, ids, outbox, pairing, privacy, sessions
 from bot.context import Context
 from bot.i18n import t, zone
 from bot.people import Person
@@ -113,8 +113,8 @@ def skip_session(ctx: Context, user_id: str, value: str, response_url: str | Non
         if value.isascii() and value.isdigit()
         else ("not_yours", None, None)
     )
-    if partner and starts_at:
-        sessions.tell_skipped(ctx, partner, starts_at)
+    if partner:
+        outbox.kick(ctx)  # the partner's notice was owed with the skip
     text = t(person.lang, f"session.{outcome}")
     if response_url:
         ctx.slack.respond(response_url, text)

@@ -137,9 +137,8 @@ def handle_reflection(
         metadata = str(view.get("private_metadata") or "")
         if not (metadata.isascii() and metadata.isdigit()):
             raise ReflectionError("reflection.not_yours")
-        shared = reflections.save(
-            ctx, user_id, int(metadata), reflection_form(view["state"]["values"])
-        )
+        # Owes the confirmation, in the same unit of work.
+        reflections.save(ctx, user_id, int(metadata), reflection_form(view["state"]["values"]))
     except ReflectionError as error:
         block = ids.LEARNED if error.key == "reflection.too_long" else ids.HAPPENED
         ack(
@@ -152,8 +151,7 @@ def handle_reflection(
         ack(response_action="errors", errors={ids.HAPPENED: t(lang, "error.internal")})
         return
     ack()
-    key = "reflection.saved_shared" if shared else "reflection.saved"
-    ctx.later(ctx.slack.post_dm, user_id, t(lang, key))
+    outbox.kick(ctx)
 
 
 def handle_goals(
@@ -174,7 +172,7 @@ def handle_goals(
             clean(_value(values, slot).get("value"), max_length=goals.GOAL_MAX)
             for slot in ids.GOAL_SLOTS
         ]
-        count = goals.save(ctx, user_id, shown, texts)
+        goals.save(ctx, user_id, shown, texts)  # owes the confirmation
     except ValueError as error:
         key = error.key if isinstance(error, goals.GoalError) else "goals.too_long"
         ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, key, max=goals.GOAL_MAX)})
@@ -184,7 +182,7 @@ def handle_goals(
         ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, "error.internal")})
         return
     ack()
-    ctx.later(ctx.slack.post_dm, user_id, t(lang, "goals.saved", count=count))
+    outbox.kick(ctx)
 
 
 def handle_checkin(
@@ -201,9 +199,9 @@ def handle_checkin(
             if level in {"1", "2", "3", "4", "5"}:
                 progress[int(block_id[9:])] = int(level)
     done = {int(v) for v in _selected_many(values, ids.GOAL_DONE) if v.isdigit()}
-    goals.check_in(ctx, user_id, progress, done)
+    goals.check_in(ctx, user_id, progress, done)  # owes the confirmation
     ack()
-    ctx.later(ctx.slack.post_dm, user_id, t(ctx.people.get(user_id).lang, "checkin.saved"))
+    outbox.kick(ctx)
 
 
 def handle_move(
@@ -222,7 +220,7 @@ def handle_move(
         new_start = local.replace(tzinfo=zone(person.tz)).astimezone(UTC)
         if not (metadata.isascii() and metadata.isdigit()):
             raise sessions.MoveError("session.not_yours")
-        partner = sessions.move(ctx, int(metadata), user_id, new_start)
+        sessions.move(ctx, int(metadata), user_id, new_start)  # owes both their notice
     except sessions.MoveError as error:
         when = fmt_datetime(error.next_start, person.lang, person.tz) if error.next_start else ""
         ack(response_action="errors", errors={ids.MOVE_DATE: t(person.lang, error.key, when=when)})
@@ -231,10 +229,6 @@ def handle_move(
         ack(response_action="errors", errors={ids.MOVE_DATE: t(person.lang, "move.error.past")})
         return
     ack()
-    when = fmt_datetime(new_start, person.lang, person.tz)
-    ctx.later(ctx.slack.post_dm, user_id, t(person.lang, "move.done", when=when))
-    if partner:
-        ctx.later(sessions.tell_moved, ctx, partner, user_id, new_start)
     outbox.kick(ctx)
 
 

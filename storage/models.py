@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime, sealed_length, utcnow
+
+#: The longest learning a reflection takes, and the longest learning goal, in characters.
+LEARNED_MAX = 3000
+GOAL_MAX = 300
 
 
 class Role(StrEnum):
@@ -195,6 +200,9 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
     announcement_id: int | None = Field(default=None, foreign_key="announcement.id", index=True)
+    # What a sender needs beyond the rows it points to (a count, a session's former start):
+    # never anything a person wrote.
+    args: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class AnnouncementStatus(StrEnum):
@@ -255,6 +263,13 @@ class MentoringSession(SQLModel, table=True):
     status: str = Field(default=SessionStatus.SCHEDULED.value, max_length=10)
     agenda_kind: str | None = Field(default=None, max_length=8)
     agenda_ref: str | None = Field(default=None, max_length=40)
+    # The series date this session stands for (YYYY-MM-DD in the slot's zone), before a
+    # holiday or a move shifted it: the rhythm continues from it. None in rows planned
+    # before it was kept (then the local date of ``starts_at`` stands in).
+    series_date: str | None = Field(default=None, max_length=10)
+    # Raised by each move, so what a move owes (a new reminder, the partner's notice)
+    # has a key of its own, also when a session moves back to an earlier time.
+    sequence: int = Field(default=0)
 
 
 class Reflection(SQLModel, table=True):
@@ -272,7 +287,7 @@ class Reflection(SQLModel, table=True):
     user_id: str = Field(max_length=32, index=True)
     happened: bool = Field(default=True)
     rating: int | None = Field(default=None)
-    learned: str | None = Field(default=None, max_length=8000)
+    learned: str | None = Field(default=None, max_length=sealed_length(LEARNED_MAX))
     # Whether the author already shared a learning from this session (so a second
     # submission does not share it twice); the shared text itself has no link back.
     shared: bool = Field(default=False)
@@ -286,7 +301,7 @@ class Goal(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(max_length=32, index=True)
-    text: str = Field(max_length=4000)
+    text: str = Field(max_length=sealed_length(GOAL_MAX))
     progress: int | None = Field(default=None)
     done: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -301,7 +316,8 @@ class BestPractice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int | None = Field(default=None, foreign_key="cohort.id", index=True)
     topic: str | None = Field(default=None, max_length=40)
-    text: str = Field(max_length=8000)
+    # Encrypted like the reflection it was shared from.
+    text: str = Field(max_length=sealed_length(LEARNED_MAX))
     month: str = Field(max_length=7)
 
 

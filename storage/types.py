@@ -10,6 +10,20 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 
+def sealed_length(chars: int) -> int:
+    """The longest Fernet token (what :meth:`bot.crypto.Vault.encrypt` stores) of a text of
+    ``chars`` characters: every character 4 bytes in UTF-8 (emoji, rare CJK), padded to
+    AES blocks, with version, time stamp, IV and HMAC, in URL-safe base64.
+
+    Encrypted columns are sized from this, so no text a form accepts is too long for the
+    column on PostgreSQL (SQLite does not enforce a length).
+    """
+    plain = 4 * chars
+    padded = (plain // 16 + 1) * 16
+    raw = 1 + 8 + 16 + padded + 32
+    return 4 * -(-raw // 3)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every database.
 
