@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -162,6 +163,16 @@ def _enroll(ctx: Context, user_id: str, form: JoinForm) -> Enrolled:
             participant.updated_at = now
             session.add(participant)
             session.flush()
+            # The confirmation (and home tab) is owed with the change, once per change
+            # (an unchanged resubmission owes nothing); see bot.welcome.
+            outbox.enqueue(
+                session,
+                key=f"enrolled:{participant.id}:{uuid.uuid4().hex}",
+                kind="enrolled",
+                due_at=now,
+                user_id=user_id,
+                args={"created": created},
+            )
         return Enrolled(participant=participant, cohort=cohort, created=created, changed=changed)
 
 

@@ -104,7 +104,13 @@ AFTER_PASS: list[Callable[[Context], None]] = []
 FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 
 # The modules whose @sender functions deliver notifications; imported before dispatching.
-SENDER_MODULES = ("bot.pairing", "bot.sessions", "bot.announce", "bot.notices")
+SENDER_MODULES = (
+    "bot.pairing",
+    "bot.sessions",
+    "bot.announce",
+    "bot.notices",
+    "bot.welcome",
+)
 
 
 def sender(kind: str) -> Callable[[Sender], Sender]:

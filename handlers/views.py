@@ -11,13 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot import enrollment, goals, ids, outbox, reflections, sessions
-from bot.context import Context
 from bot.enrollment import EnrollmentError, JoinForm
 from bot.i18n import fmt_datetime, t, zone
-from bot.people import Person
 from bot.reflections import ReflectionError, ReflectionForm
 from bot.text import clean
-from bot.views import build_home, build_join_done
 from handlers.common import services
 
 DIGITS = re.compile(r"^[0-9]{1,18}$")
@@ -89,23 +86,8 @@ def handle_join(
         ack(response_action="errors", errors={ids.ROLE: t(lang, "error.internal")})
         return
     ack()
-    if result.changed:  # a repeated submission of the same answers sends nothing again
-        ctx.later(confirm_enrollment, ctx, person, result)
-
-
-def confirm_enrollment(ctx: Context, person: Person, result: enrollment.Enrolled) -> None:
-    """DM the confirmation and refresh the person's App Home tab."""
-    participant = result.participant
-    text = build_join_done(
-        person.lang,
-        role=participant.role,
-        cohort=result.cohort,
-        topics=participant.topics,
-        created=result.created,
-    )
-    ctx.slack.post_dm(person.user_id, text)
-    status = enrollment.status(ctx, person.user_id)
-    ctx.slack.publish_home(person.user_id, build_home(person.lang, person.tz, status))
+    if result.changed:  # the confirmation was owed with the change (bot.welcome)
+        outbox.kick(ctx)
 
 
 def reflection_form(values: dict[str, Any]) -> ReflectionForm:

@@ -298,6 +298,25 @@ def test_the_partner_is_told_after_a_restart_right_after_a_leave(db: Database) -
         assert len(told) == 1
 
 
+def test_the_join_confirmation_survives_a_restart_right_after_the_join(db: Database) -> None:
+    """Joining owes the confirmation DM in the join's commit; a process that dies before
+    any background work ran still owes it, and a restart sends it once, with the home tab."""
+    with running_bot(db) as first:
+        first.clock.now = datetime(2027, 1, 4, 9, tzinfo=UTC)
+        first.ctx.background.later = lambda *a, **k: None  # type: ignore[method-assign]
+        first.ctx.background.coalesce = lambda *a, **k: None  # type: ignore[method-assign]
+        enroll(first, "UJ", "mentee")
+        assert first.fake.messages_for("UJ") == []
+    with running_bot(db) as restarted:
+        restarted.fake.add_user("UJ", name="uj", tz="Europe/Berlin", locale="en-US")
+        restarted.clock.now = datetime(2027, 1, 4, 9, 1, tzinfo=UTC)
+        outbox.dispatch(restarted.ctx)
+        outbox.dispatch(restarted.ctx)
+        told = restarted.fake.messages_for("UJ")
+        assert len(told) == 1 and "enrolled as" in told[0].text
+        assert restarted.fake.home_view("UJ") is not None
+
+
 def test_skip_and_move_notices_are_owed_in_the_same_commit(bot: Bot) -> None:
     bot.clock.now = datetime(2027, 1, 4, 9, tzinfo=UTC)
     monday_pair(bot)
