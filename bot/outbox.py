@@ -33,7 +33,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.context import Context
-from bot.pacing import PacingDeadline
+from bot.pacing import NoLongerWanted, PacingDeadline
 from storage import queries
 from storage.models import Notification, NotificationStatus
 
@@ -100,6 +100,9 @@ PREPARERS: dict[str, Preparer] = {}
 AFTERWARDS: dict[str, Callable[[Context, Notification], None]] = {}
 # What to do once at the end of every dispatch pass (e.g. a last progress update).
 AFTER_PASS: list[Callable[[Context], None]] = []
+# Whether a notification of a kind still applies, asked again when its send had to wait
+# (rate limits) before it goes out; by default, whether the row is still pending.
+STILL_WANTED: dict[str, Callable[[Context, Notification], bool]] = {}
 # What to do in the same commit when a notification of a kind fails for good.
 FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 
@@ -121,6 +124,28 @@ def sender(kind: str) -> Callable[[Sender], Sender]:
         return function
 
     return register
+
+
+def still_wanted(
+    *kinds: str,
+) -> Callable[[Callable[[Context, Notification], bool]], Callable[[Context, Notification], bool]]:
+    """Register how to tell, after a send of ``kinds`` waited on rate limits, whether it
+    still applies (e.g. not paused meanwhile); read from the current state."""
+
+    def register(
+        function: Callable[[Context, Notification], bool],
+    ) -> Callable[[Context, Notification], bool]:
+        for kind in kinds:
+            STILL_WANTED[kind] = function
+        return function
+
+    return register
+
+
+def _still_pending(ctx: Context, row: Notification) -> bool:
+    with ctx.db.transaction(write=False) as session:
+        status = session.exec(select(Notification.status).where(Notification.id == row.id)).first()
+    return status == NotificationStatus.PENDING.value
 
 
 def preparer(*kinds: str) -> Callable[[Preparer], Preparer]:
@@ -319,11 +344,14 @@ def _deliver(
         return
     pacer = ctx.slack.pacer
     budget = (leases.left(token) - SEND_ALLOWANCE).total_seconds()
+    wanted = STILL_WANTED.get(row.kind, _still_pending)
     try:
-        with pacer.deadline(time.monotonic() + budget):
+        with pacer.deadline(time.monotonic() + budget), pacer.recheck(lambda: wanted(ctx, row)):
             outcome = send(ctx, row, now)
     except PacingDeadline:
         raise _GiveUp() from None
+    except NoLongerWanted:  # paused, left, moved or cancelled while it waited its turn
+        outcome = Skipped()
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown"))
         if code in PERMANENT_ERRORS or row.attempts >= MAX_ATTEMPTS:

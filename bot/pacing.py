@@ -94,6 +94,17 @@ class PacingDeadline(Exception):
         self.deadline = deadline
 
 
+class NoLongerWanted(Exception):
+    """After waiting for its turn, the call was no longer wanted (see :meth:`Pacer.recheck`).
+
+    Nothing was sent, and the turn is given back.
+    """
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"{method} no longer wanted after waiting for its turn")
+        self.method = method
+
+
 @dataclass
 class _Method:
     """What the pacer knows about one Web API method."""
@@ -188,16 +199,37 @@ class Pacer:
         finally:
             self._local.deadline = outer
 
+    @contextmanager
+    def recheck(self, still_wanted: Callable[[], bool]) -> Iterator[None]:
+        """Within this block, a call of this thread that had to wait asks again before it
+        goes out.
+
+        After any wait in :meth:`acquire` (for its turn, or out a 429's pause, also before
+        slack_sdk retries), ``still_wanted()`` is called once the turn has come; when it
+        answers False, :class:`NoLongerWanted` is raised and nothing is sent. A call that
+        did not wait is not asked (whoever called it had just decided). Not nested.
+        """
+        outer = getattr(self._local, "recheck", None)
+        self._local.recheck = still_wanted
+        try:
+            yield
+        finally:
+            self._local.recheck = outer
+
     def acquire(self, method: str, channel: str | None = None) -> None:
         """Wait until a call of ``method`` (to ``channel``) may go out, and reserve it.
 
         Raises:
             PacingDeadline: Under :meth:`deadline`, if the call could only go out after it.
+            NoLongerWanted: Under :meth:`recheck`, if it waited and is no longer wanted.
         """
         deadline: float | None = getattr(self._local, "deadline", None)
+        still_wanted: Callable[[], bool] | None = getattr(self._local, "recheck", None)
         slot: _Slot | None = None
+        waited = False
         try:
             while True:
+                ask = False
                 with self._lock:
                     now = self._clock()
                     state = self._state(method)
@@ -213,7 +245,9 @@ class Pacer:
                         ready = slot.at
                     if deadline is not None and ready > deadline:
                         raise PacingDeadline(method, ready, deadline)
-                    if slot is not None and ready <= now:
+                    if slot is not None and ready <= now and waited and still_wanted:
+                        ask = True  # asked outside the lock: it may query the database
+                    elif slot is not None and ready <= now:
                         self._local.went = (method, now)
                         state.waiting -= 1
                         state.sent.append(now)
@@ -221,7 +255,14 @@ class Pacer:
                             state.sent.popleft()
                         slot = None
                         return
+                if ask:
+                    assert still_wanted is not None
+                    if not still_wanted():
+                        raise NoLongerWanted(method)
+                    waited = False  # asked once; the turn is taken on the next round
+                    continue
                 self._sleep(ready - now)
+                waited = True
         finally:
             if slot is not None:  # gave up (deadline) or was interrupted: give the turn back
                 with self._lock:

@@ -415,6 +415,11 @@ def _still_due(
     return now_meeting, now_pair, now_mentor, now_mentee
 
 
+@outbox.still_wanted("reminder", "reflect", "checkin")
+def _still_wanted(ctx: Context, row: Notification) -> bool:
+    return _still_due(ctx, row) is not None
+
+
 #: A reflection prompt or goal check-in more than this late (after an outage) is not
 #: sent any more.
 PROMPT_LATE = timedelta(days=3)

@@ -12,7 +12,7 @@ import pytest
 
 from bot import pacing
 from bot.fakeslack import FakeSlack, RateLimits
-from bot.pacing import Pacer, PacingDeadline
+from bot.pacing import NoLongerWanted, Pacer, PacingDeadline
 from bot.slack import SlackGateway, make_client
 
 POST = "chat.postMessage"
@@ -472,3 +472,26 @@ def test_a_429_retry_within_the_deadline_is_sent_once() -> None:
             gateway.post_dm("U1", "hello")
         assert [m.text for m in fake.messages_for("U1")] == ["hello"]
         assert [c.http_status for c in fake.calls_to(POST)] == [429, 200]
+
+
+def test_a_call_that_waited_is_asked_again_and_dropped_when_no_longer_wanted(
+    pacer: Pacer, time_: FakeTime
+) -> None:
+    asked: list[float] = []
+    wanted = True
+
+    def still_wanted() -> bool:
+        asked.append(time_.now)
+        return wanted
+
+    with pacer.recheck(still_wanted):
+        pacer.acquire(POST, "D1")  # no wait: whoever called had just decided
+        assert asked == []
+        pacer.acquire(POST, "D1")  # waited a second for the channel: asked once
+        assert asked == [pytest.approx(1.0)]
+        wanted = False
+        with pytest.raises(NoLongerWanted):
+            pacer.acquire(POST, "D1")
+    assert asked == [pytest.approx(1.0), pytest.approx(2.0)]
+    pacer.acquire(POST, "D1")  # the dropped turn was given back: this one takes it
+    assert time_.now == pytest.approx(2.0)

@@ -355,6 +355,27 @@ def test_a_pause_during_a_batch_stops_the_reminders_still_in_it(
     assert reminders(bot, "UE2") == [] and reminders(bot, "UM2") == []
 
 
+def test_a_pause_while_a_reminder_waits_out_a_rate_limit_stops_it(bot: Bot) -> None:
+    """Slack answers 429 with Retry-After: 2; the mentee pauses during that wait. The
+    reminder whose send was waiting is not posted after the wait, nor is the partner's."""
+    bot.clock.now = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    monday_pair(bot)
+    outbox.dispatch(bot.ctx)  # the join confirmations
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at - timedelta(hours=24)
+    bot.fake.fail_next("chat.postMessage", status=429, retry_after=2, times=1)
+    pause = threading.Timer(0.5, enrollment.pause, (bot.ctx, "UE", 2))
+    pause.start()
+    try:
+        summary = outbox.dispatch(bot.ctx, workers=1)
+    finally:
+        pause.join()
+    assert reminders(bot, "UE") == [] and reminders(bot, "UM") == []
+    assert summary.sent == 0
+    rows = notifications(bot, kind="reminder", session_id=first.id)
+    assert rows and {r.status for r in rows} == {"cancelled"}
+
+
 # --- 9. and 13. leases -----
 
 
