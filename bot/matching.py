@@ -47,7 +47,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 MENTOR = "mentor"
 MENTEE = "mentee"
@@ -381,6 +380,10 @@ def _solve(
     weight *= big_m
     weight += slot
     weight[~valid] = 0.0
+    # Imported here: scipy.optimize takes about 0.3 s to import, which every start of
+    # ``mentor-bot dispatch`` would pay though only a matching round needs it.
+    from scipy.optimize import linear_sum_assignment
+
     assigned_rows, assigned_cols = linear_sum_assignment(weight, maximize=True)
     del weight
 
