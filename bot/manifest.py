@@ -22,6 +22,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # a DM with one person (im), and a pair's group DM with both and the bot (mpim)
     "conversations.open": ("im:write", "mpim:write"),
     "chat.postMessage": ("chat:write",),
+    # only the bot's own DMs, to tell whether a message reached Slack before a crash
+    "conversations.history": ("im:history",),
     "chat.update": ("chat:write",),
     "views.open": (),
     "views.publish": (),

@@ -16,6 +16,7 @@ again) and repeats at most the one message Slack had not answered yet.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import logging
@@ -264,6 +265,7 @@ def _claim_batch(ctx: Context, now: datetime, limit: int = BATCH) -> tuple[list[
         )
         if not rows:
             return [], token
+        in_doubt = {row.id for row in rows if row.in_flight}
         session.execute(
             update(Notification)
             .where(col(Notification.id).in_([row.id for row in rows]))
@@ -272,11 +274,17 @@ def _claim_batch(ctx: Context, now: datetime, limit: int = BATCH) -> tuple[list[
                 claim_token=token,
                 attempts=Notification.attempts + 1,
             )
+            # the copies are updated below, once (not also by the ORM: no double count)
+            .execution_options(synchronize_session=False)
         )
+        _mark_in_flight(session, rows[0].id, token)
         session.expunge_all()  # the copies below are the dispatcher's; nothing to flush
         for row in rows:
             row.claimed_until, row.claim_token = clock + LEASE, token
             row.attempts += 1
+            # In the copies, ``in_flight`` is as it was before this claim: True means a
+            # dispatcher that died may have delivered the row (see _deliver).
+            row.in_flight = row.id in in_doubt
         return rows, token
 
 
@@ -286,8 +294,26 @@ def _claim(ctx: Context, now: datetime) -> tuple[Notification, str] | None:
     return (rows[0], token) if rows else None
 
 
-def _release(ctx: Context, rows: list[Notification], token: str) -> None:
-    """Hand leased rows back unsent, so any dispatcher may take them at once."""
+def _mark_in_flight(session: Session, row_id: int | None, token: str) -> None:
+    """Note that the row's send may reach Slack from now on (until its outcome)."""
+    if row_id is not None:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id) == row_id)
+            .where(col(Notification.claim_token) == token)
+            .values(in_flight=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _release(
+    ctx: Context, rows: list[Notification], token: str, *, interrupted: bool = False
+) -> None:
+    """Hand leased rows back unsent, so any dispatcher may take them at once.
+
+    A row that was in doubt when claimed stays in doubt (it was not checked), and so does
+    the first row when its send was ``interrupted`` (a sender that posts two messages may
+    have posted the first)."""
     with ctx.db.transaction() as session:
         session.execute(
             update(Notification)
@@ -295,6 +321,13 @@ def _release(ctx: Context, rows: list[Notification], token: str) -> None:
             .where(col(Notification.claim_token) == token)
             .values(claimed_until=None, claim_token=None, attempts=Notification.attempts - 1)
         )
+        checked = [row.id for row in rows[1 if interrupted else 0 :] if not row.in_flight]
+        if checked:
+            session.execute(
+                update(Notification)
+                .where(col(Notification.id).in_(checked))
+                .values(in_flight=False)
+            )
 
 
 def _finish(
@@ -303,18 +336,24 @@ def _finish(
     token: str,
     values: dict[str, object],
     then: Callable[[Session], None] | None = None,
+    following: int | None = None,
 ) -> bool:
-    """Write the outcome if this dispatcher still holds the lease; False otherwise."""
+    """Write the outcome if this dispatcher still holds the lease; False otherwise.
+
+    In the same commit the ``following`` row of the batch is marked in flight: its send
+    comes next.
+    """
     with ctx.db.transaction() as session:
         done = session.execute(
             update(Notification)
             .where(col(Notification.id) == row.id)
             .where(col(Notification.claim_token) == token)
-            .values(claimed_until=None, claim_token=None, **values)
+            .values(claimed_until=None, claim_token=None, in_flight=False, **values)
             .returning(col(Notification.id))
         ).first()
         if done is not None and then is not None:
             then(session)
+        _mark_in_flight(session, following, token)
         return done is not None
 
 
@@ -334,19 +373,27 @@ def _deliver(
     now: datetime,
     summary: DispatchSummary,
     leases: _Leases,
+    following: int | None = None,
 ) -> None:
     send = SENDERS.get(row.kind)
     if send is None:
-        _fail(ctx, row, token, f"no sender for {row.kind}", summary)
+        _fail(ctx, row, token, f"no sender for {row.kind}", summary, following)
         return
     if row.attempts > MAX_ATTEMPTS:  # claimed again and again, never finished (crashes)
-        _fail(ctx, row, token, "too many attempts", summary)
+        _fail(ctx, row, token, "too many attempts", summary, following)
         return
     pacer = ctx.slack.pacer
     budget = (leases.left(token) - SEND_ALLOWANCE).total_seconds()
     wanted = STILL_WANTED.get(row.kind, _still_pending)
+    # Each message carries a reference to its row; a row a dead dispatcher may have
+    # delivered is looked for in Slack before it is posted again.
+    ref = hashlib.sha256(row.key.encode()).hexdigest()[:16]
     try:
-        with pacer.deadline(time.monotonic() + budget), pacer.recheck(lambda: wanted(ctx, row)):
+        with (
+            pacer.deadline(time.monotonic() + budget),
+            pacer.recheck(lambda: wanted(ctx, row)),
+            ctx.slack.tagged(ref, verify=row.in_flight),
+        ):
             outcome = send(ctx, row, now)
     except PacingDeadline:
         raise _GiveUp() from None
@@ -355,16 +402,16 @@ def _deliver(
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown"))
         if code in PERMANENT_ERRORS or row.attempts >= MAX_ATTEMPTS:
-            _fail(ctx, row, token, code, summary)
+            _fail(ctx, row, token, code, summary, following)
         else:
-            _retry_later(ctx, row, token, summary)
+            _retry_later(ctx, row, token, summary, following)
         return
     except (SlackClientError, OSError) as error:
         logger.warning("notification %s (%s): Slack unreachable: %s", row.id, row.kind, error)
         if row.attempts >= MAX_ATTEMPTS:
-            _fail(ctx, row, token, f"unreachable: {type(error).__name__}", summary)
+            _fail(ctx, row, token, f"unreachable: {type(error).__name__}", summary, following)
         else:
-            _retry_later(ctx, row, token, summary)
+            _retry_later(ctx, row, token, summary, following)
         return
     except Exception as error:  # e.g. a stored text that no longer decrypts
         logger.error(
@@ -375,34 +422,45 @@ def _deliver(
             error,
         )
         if row.attempts >= MAX_ATTEMPTS:
-            _fail(ctx, row, token, f"{type(error).__name__}: {error}", summary)
+            _fail(ctx, row, token, f"{type(error).__name__}: {error}", summary, following)
         else:
-            _retry_later(ctx, row, token, summary)
+            _retry_later(ctx, row, token, summary, following)
         return
     if isinstance(outcome, Sent):
         values: dict[str, object] = {
             "status": NotificationStatus.SENT.value,
             "sent_at": ctx.clock(),
         }
-        _finish(ctx, row, token, values, outcome.then)
+        _finish(ctx, row, token, values, outcome.then, following)
         summary.sent += 1
         summary.by_kind[row.kind] = summary.by_kind.get(row.kind, 0) + 1
     else:
-        _finish(ctx, row, token, {"status": outcome.status})
+        _finish(ctx, row, token, {"status": outcome.status}, following=following)
         if outcome.status == NotificationStatus.MISSED.value:
             summary.missed += 1
         else:
             summary.skipped += 1
 
 
-def _retry_later(ctx: Context, row: Notification, token: str, summary: DispatchSummary) -> None:
+def _retry_later(
+    ctx: Context,
+    row: Notification,
+    token: str,
+    summary: DispatchSummary,
+    following: int | None = None,
+) -> None:
     """A rate limit past slack_sdk's retries, a 5xx, a dropped connection: try again later."""
-    _finish(ctx, row, token, {"due_at": ctx.clock() + _backoff(row)})
+    _finish(ctx, row, token, {"due_at": ctx.clock() + _backoff(row)}, following=following)
     summary.retry_later += 1
 
 
 def _fail(
-    ctx: Context, row: Notification, token: str, error: str, summary: DispatchSummary
+    ctx: Context,
+    row: Notification,
+    token: str,
+    error: str,
+    summary: DispatchSummary,
+    following: int | None = None,
 ) -> None:
     logger.warning("notification %s (%s) failed: %s", row.id, row.kind, error)
     on_failure = FAILURE_HANDLERS.get(row.kind)
@@ -412,6 +470,7 @@ def _fail(
         token,
         {"status": NotificationStatus.FAILED.value, "error": error[:200]},
         (lambda session: on_failure(session, row)) if on_failure else None,
+        following,
     )
     summary.failed += 1
 
@@ -564,16 +623,22 @@ def _send_batch(
         _GiveUp: A send could not finish within its lease; the rest was handed back.
     """
     cleanups = _prepare(ctx, rows, now)
+    marked = rows[0].id  # in flight since the claim; each outcome's commit marks the next
     try:
         for index, row in enumerate(rows):
             if leases.left(token) < SEND_ALLOWANCE:
                 _release(ctx, rows[index:], token)
                 summary.retry_later += len(rows) - index
                 return
+            following = rows[index + 1].id if index + 1 < len(rows) else None
+            if row.id != marked:  # the row before ended without a committed outcome
+                with ctx.db.transaction() as session:
+                    _mark_in_flight(session, row.id, token)
             try:
-                _deliver(ctx, row, token, now, summary, leases)
+                _deliver(ctx, row, token, now, summary, leases, following)
+                marked = following
             except _GiveUp:
-                _release(ctx, rows[index:], token)
+                _release(ctx, rows[index:], token, interrupted=True)
                 summary.retry_later += len(rows) - index
                 raise
             except Exception:

@@ -8,9 +8,14 @@ connections, so no caller writes a retry loop of its own.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -28,6 +33,18 @@ QUICK_TIMEOUT = 1
 
 # Slack allows 40,000 characters of message text; keep well within it.
 MAX_MESSAGE_TEXT = 3000
+
+# The message metadata event type of the bot's tagged messages (see SlackGateway.tagged).
+TAG_EVENT = "mentor_bot_message"
+# How many of a DM's latest messages are searched for a tagged message.
+TAG_LOOKBACK = 200
+
+
+@dataclass
+class _Tag:
+    ref: str
+    verify: bool
+    count: int = 0
 
 
 def retry_handlers(pacer: Pacer | None = None) -> list[RetryHandler]:
@@ -73,6 +90,7 @@ class SlackGateway:
         self.client = client
         self._quick = quick_client or client
         self.pacer = pacer or Pacer()
+        self._local = threading.local()
 
     @classmethod
     def create(cls, token: str, api_url: str) -> SlackGateway:
@@ -109,6 +127,39 @@ class SlackGateway:
         response = self.client.conversations_open(users=",".join(user_ids))
         return str(response["channel"]["id"])
 
+    @contextmanager
+    def tagged(self, ref: str, *, verify: bool = False) -> Iterator[None]:
+        """Within this block, every message this thread posts carries ``ref`` and its
+        number in the block as message metadata (``TAG_EVENT``; nothing else).
+
+        With ``verify`` (a send that may have reached Slack before its dispatcher died), a
+        message to a person's DM is first looked for among the DM's latest messages; when
+        Slack has it already, it is not posted again and its channel and ts are returned
+        as if it had just been posted. Only DMs are searched (``im:history``): the bot
+        never reads a pair's group DM or a channel. When the search fails, the message is
+        posted (a repeat is better than a loss).
+        """
+        outer = getattr(self._local, "tag", None)
+        self._local.tag = _Tag(ref, verify)
+        try:
+            yield
+        finally:
+            self._local.tag = outer
+
+    def _posted_before(self, user_id: str, metadata: dict[str, Any]) -> tuple[str, str] | None:
+        try:
+            channel = self.dm_channel(user_id)
+            response = self.client.conversations_history(
+                channel=channel, limit=TAG_LOOKBACK, include_all_metadata=True
+            )
+        except SlackApiError as error:
+            logger.warning("could not check %s's DM for a message: %s", user_id, error)
+            return None
+        for message in response.get("messages") or []:
+            if message.get("metadata") == metadata and message.get("ts"):
+                return channel, str(message["ts"])
+        return None
+
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
         """Post a message to a channel (or a user's DM when ``channel`` is a user ID).
 
@@ -122,9 +173,23 @@ class SlackGateway:
     ) -> tuple[str, str]:
         """:meth:`post`, returning the conversation's ID and the message's ``ts`` (what
         :meth:`update` needs; a DM posted to a user ID gets its ``D…`` ID here)."""
+        tag: _Tag | None = getattr(self._local, "tag", None)
+        metadata: dict[str, Any] | None = None
+        if tag is not None:
+            metadata = {"event_type": TAG_EVENT, "event_payload": {"ref": tag.ref, "n": tag.count}}
+            tag.count += 1
+            if tag.verify and channel[:1] in ("U", "W"):  # a person's DM
+                found = self._posted_before(channel, metadata)
+                if found is not None:
+                    logger.info("message %s #%s had reached Slack already", tag.ref, tag.count - 1)
+                    return found
         self.pacer.acquire("chat.postMessage", channel)
         response = self.client.chat_postMessage(
-            channel=channel, text=text[:MAX_MESSAGE_TEXT], blocks=blocks, unfurl_links=False
+            channel=channel,
+            text=text[:MAX_MESSAGE_TEXT],
+            blocks=blocks,
+            unfurl_links=False,
+            metadata=metadata,
         )
         self.pacer.accepted("chat.postMessage")
         return str(response["channel"]), str(response["ts"])

@@ -203,6 +203,10 @@ class Notification(SQLModel, table=True):
     # What a sender needs beyond the rows it points to (a count, a session's former start):
     # never anything a person wrote.
     args: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Set while a dispatcher may be posting it (from just before its send until its
+    # outcome is committed): a row claimed with this set was possibly delivered by a
+    # dispatcher that died, and is checked against Slack before it is sent again.
+    in_flight: bool = Field(default=False)
 
 
 class AnnouncementStatus(StrEnum):

@@ -7,7 +7,7 @@ import re
 
 from sqlmodel import select
 
-from bot import enrollment, ids
+from bot import enrollment, ids, outbox
 from bot.fakeslack import RateLimits
 from bot.fakeslack.records import Message
 from storage import queries
@@ -39,6 +39,7 @@ def enroll(bot: Bot, users: list[str], *, cohort: str | None = None, add: bool =
                 cohort_id=cohort_id,
             ),
         )
+    outbox.dispatch(bot.ctx)  # the join confirmations, as after the join modal
 
 
 def announcements(bot: Bot, user: str) -> list[Message]:

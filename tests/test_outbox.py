@@ -19,6 +19,7 @@ def enroll(bot: Bot, *people: tuple[str, str]) -> None:
         enrollment.enroll(
             bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
         )
+    outbox.dispatch(bot.ctx)  # the join confirmations, as after the join modal
 
 
 def notifications(bot: Bot) -> list[Notification]:
@@ -78,7 +79,7 @@ def test_a_lease_taken_over_cannot_mark_the_row(bot: Bot) -> None:
     assert again is not None and again[1] != stale_token
     assert not outbox._finish(bot.ctx, row, stale_token, {"status": "sent"})
     assert outbox._finish(bot.ctx, again[0], again[1], {"status": "cancelled"})
-    assert [n.status for n in notifications(bot)] == ["cancelled"]
+    assert [n.status for n in notifications(bot) if n.key == "t:1"] == ["cancelled"]
 
 
 def test_two_dispatchers_at_once_send_each_message_once(bot: Bot) -> None:

@@ -252,6 +252,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -1180,6 +1181,54 @@ class FakeSlack:
             raise ApiError("channel_not_found")
         return {"members": list(channel.members), "response_metadata": {"next_cursor": ""}}
 
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, top-level messages only (no thread replies, ephemerals or deleted
+        ones); ``metadata`` only with ``include_all_metadata``; paged by ``cursor``."""
+        channel = self._channels.get(_opt_str(params, "channel") or "")
+        if channel is None:  # a user ID is not a conversation here
+            raise ApiError("channel_not_found")
+        if self.bot_user_id not in channel.members:
+            raise ApiError("not_in_channel")
+        try:
+            limit = int(params.get("limit") or 100)
+            oldest = float(params.get("oldest") or 0)
+            latest = float(params.get("latest") or "inf")
+        except (TypeError, ValueError):
+            raise ApiError("invalid_arguments") from None
+        limit = max(1, min(limit, 999))
+        cursor = _opt_str(params, "cursor")
+        if cursor and not cursor.isdigit():
+            raise ApiError("invalid_cursor")
+        start = int(cursor or 0)
+        with_metadata = _flag(params, "include_all_metadata")
+        found = sorted(
+            (
+                m
+                for (channel_id, _), m in self._messages.items()
+                if channel_id == channel.id
+                and not m.ephemeral
+                and not m.deleted
+                and (m.thread_ts is None or m.thread_ts == m.ts)
+                and oldest < float(m.ts) < latest
+            ),
+            key=lambda m: float(m.ts),
+            reverse=True,
+        )
+        page = found[start : start + limit]
+        messages = []
+        for message in page:
+            shown = message.to_slack()
+            metadata = message.params.get("metadata")
+            if with_metadata and isinstance(metadata, dict):
+                shown["metadata"] = copy.deepcopy(metadata)
+            messages.append(shown)
+        more = start + limit < len(found)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve(_opt_str(params, "channel"), allow_user=True)
         self._require_postable(channel)
@@ -1188,6 +1237,14 @@ class FakeSlack:
         rejection = check_message(text=text, blocks=blocks, attachments=params.get("attachments"))
         if rejection is not None:
             raise ApiError.from_rejection(rejection)
+        metadata = params.get("metadata")
+        if metadata is not None and not (
+            isinstance(metadata, dict)
+            and isinstance(metadata.get("event_type"), str)
+            and metadata["event_type"]
+            and isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise ApiError("invalid_metadata_format")
         message = self._deliver(
             Message(
                 method="chat.postMessage",
