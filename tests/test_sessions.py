@@ -202,6 +202,35 @@ def test_two_dispatch_processes_at_once_send_every_reminder_once(bot: Bot) -> No
         assert len(messages(bot, user, ids.SESSION_SKIP)) == 1, user
 
 
+def test_two_dispatch_processes_that_both_plan_ahead_plan_each_session_once(bot: Bot) -> None:
+    """Months later, two `mentor-bot dispatch` runs at once both find every pair short of
+    planned sessions: both exit 0, and each pair's sessions stay numbered once each."""
+    activate_pairs(bot, 6)
+    env = dispatch_env(bot)
+    at = max(s.starts_at for s in sessions_of(bot))
+    for _ in range(3):
+        at += timedelta(days=45)
+        command = [sys.executable, "-m", "bot", "dispatch", "--at", at.isoformat()]
+        runs = [
+            subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        results = [(run.communicate(timeout=120), run.returncode) for run in runs]
+        for (_, errors), code in results:
+            assert code == 0 and "Traceback" not in errors, errors
+        by_pair: dict[int, list[int]] = {}
+        for meeting in sessions_of(bot):
+            by_pair.setdefault(meeting.pair_id, []).append(meeting.number)
+        assert len(by_pair) == 6
+        for numbers in by_pair.values():
+            assert sorted(numbers) == list(range(1, len(numbers) + 1))
+        assert all(
+            any(s.starts_at > at for s in sessions_of(bot) if s.pair_id == pair) for pair in by_pair
+        )  # planned ahead of the dispatch time
+
+
 def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_nothing(
     bot: Bot,
 ) -> None:
