@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -148,3 +149,45 @@ def make_session(bot: Bot, pair_id: int, starts_at: Any, number: int = 1) -> int
         session.flush()
         assert row.id is not None
         return row.id
+
+
+def activate_pairs(bot: Bot, count: int) -> list[tuple[str, str]]:
+    """``count`` active pairs of Berlin-based people, enrolled and accepted directly."""
+    from sqlmodel import select
+
+    from bot import enrollment, outbox, pairing
+
+    people = [(f"UM{n}", "mentor") for n in range(count)]
+    people += [(f"UE{n}", "mentee") for n in range(count)]
+    for user, role in people:
+        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
+        enrollment.enroll(
+            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
+        )
+    outbox.dispatch(bot.ctx)  # the join confirmations, as after the join modal
+    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
+    pairing.match_cohort(bot.ctx, cohort)
+    assert bot.ctx.background.wait_idle()
+    with bot.ctx.db.transaction() as session:
+        proposed = [
+            (p.id or 0, p.mentor_id or "", p.mentee_id or "")
+            for p in session.exec(select(pairing.Pair))
+        ]
+    assert len(proposed) == count
+    for pair_id, mentor, mentee in proposed:
+        pairing.answer(bot.ctx, pair_id, mentor, accept=True)
+        assert pairing.answer(bot.ctx, pair_id, mentee, accept=True) == "active"
+    assert bot.ctx.background.wait_idle()
+    return people
+
+
+def dispatch_env(bot: Bot) -> dict[str, str]:
+    """The environment for `mentor-bot dispatch` against this bot's database and Slack."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": bot.fake.api_url,
+        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
+        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
+    }

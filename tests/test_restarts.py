@@ -21,48 +21,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from bot import enrollment, ids, outbox, pairing
+from bot import ids, outbox
 from bot.fakeslack.records import RateLimits
 from storage.db import Database
 from storage.models import MentoringSession, Notification
-from tests.harness import Bot, running_bot
+from tests.harness import Bot, activate_pairs, dispatch_env, running_bot
 
 PAIRS = 12
 KILLS = 4
-
-
-def dispatch_env(bot: Bot) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_API_URL": bot.fake.api_url,
-        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
-        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
-    }
-
-
-def active_pairs(bot: Bot, count: int) -> list[str]:
-    people = [(f"UM{n:02d}", "mentor") for n in range(count)]
-    people += [(f"UE{n:02d}", "mentee") for n in range(count)]
-    for user, role in people:
-        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
-        enrollment.enroll(
-            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
-        )
-    outbox.dispatch(bot.ctx)  # the join confirmations
-    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
-    pairing.match_cohort(bot.ctx, cohort)
-    assert bot.ctx.background.wait_idle()
-    with bot.ctx.db.transaction() as session:
-        proposed = [
-            (p.id or 0, p.mentor_id, p.mentee_id) for p in session.exec(select(pairing.Pair))
-        ]
-    for pair_id, mentor, mentee in proposed:
-        pairing.answer(bot.ctx, pair_id, mentor or "", accept=True)
-        pairing.answer(bot.ctx, pair_id, mentee or "", accept=True)
-    assert bot.ctx.background.wait_idle()
-    return [user for user, _ in people]
 
 
 def reminders_received(bot: Bot) -> Counter[tuple[int, str]]:
@@ -87,7 +53,7 @@ def test_dispatchers_killed_at_random_moments_lose_nothing_and_repeat_nothing(
         window_seconds=1.0,  # about 8 messages a second: a pass takes a few seconds
     )
     with running_bot(db, rate_limits=limits) as bot:
-        people = active_pairs(bot, PAIRS)
+        people = [user for user, _ in activate_pairs(bot, PAIRS)]
         with bot.ctx.db.transaction() as session:
             first = min(s.starts_at for s in session.exec(select(MentoringSession)))
             owed = {

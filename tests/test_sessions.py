@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,7 @@ from sqlmodel import col, select
 
 from bot import ids, outbox, sessions
 from storage.models import MentoringSession, Notification
-from tests.harness import ADMIN, Bot
+from tests.harness import ADMIN, Bot, activate_pairs, dispatch_env
 
 
 def sessions_of(bot: Bot) -> list[MentoringSession]:
@@ -31,46 +30,6 @@ def activate(bot: Bot) -> None:
     bot.slack.block_action("UEN", ids.PAIR_ACCEPT, message=intro)
     bot.slack.block_action("UDE", ids.PAIR_ACCEPT, message=intro)
     assert bot.ctx.background.wait_idle()
-
-
-def activate_pairs(bot: Bot, count: int) -> list[tuple[str, str]]:
-    """``count`` active pairs of Berlin-based people, enrolled and accepted directly."""
-    from bot import enrollment, pairing
-
-    people = [(f"UM{n}", "mentor") for n in range(count)]
-    people += [(f"UE{n}", "mentee") for n in range(count)]
-    for user, role in people:
-        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
-        enrollment.enroll(
-            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
-        )
-    outbox.dispatch(bot.ctx)  # the join confirmations, as after the join modal
-    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
-    pairing.match_cohort(bot.ctx, cohort)
-    assert bot.ctx.background.wait_idle()
-    with bot.ctx.db.transaction() as session:
-        proposed = [
-            (p.id or 0, p.mentor_id or "", p.mentee_id or "")
-            for p in session.exec(select(pairing.Pair))
-        ]
-    assert len(proposed) == count
-    for pair_id, mentor, mentee in proposed:
-        pairing.answer(bot.ctx, pair_id, mentor, accept=True)
-        assert pairing.answer(bot.ctx, pair_id, mentee, accept=True) == "active"
-    assert bot.ctx.background.wait_idle()
-    return people
-
-
-def dispatch_env(bot: Bot) -> dict[str, str]:
-    """The environment for `mentor-bot dispatch` against this bot's database and Slack."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_API_URL": bot.fake.api_url,
-        "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
-        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
-    }
 
 
 def messages(bot: Bot, user: str, action_id: str) -> list[Any]:
