@@ -348,7 +348,7 @@ def _finish(
             update(Notification)
             .where(col(Notification.id) == row.id)
             .where(col(Notification.claim_token) == token)
-            .values(claimed_until=None, claim_token=None, in_flight=False, **values)
+            .values({"claimed_until": None, "claim_token": None, "in_flight": False, **values})
             .returning(col(Notification.id))
         ).first()
         if done is not None and then is not None:
@@ -387,14 +387,20 @@ def _deliver(
     wanted = STILL_WANTED.get(row.kind, _still_pending)
     # Each message carries a reference to its row; a row a dead dispatcher may have
     # delivered is looked for in Slack before it is posted again.
-    ref = hashlib.sha256(row.key.encode()).hexdigest()[:16]
+    # A try that failed after one of its messages may have reached Slack leaves the row
+    # in doubt, so the next try looks before it posts.
+    ref = reference(row)
+    doubt = False
     try:
         with (
             pacer.deadline(time.monotonic() + budget),
             pacer.recheck(lambda: wanted(ctx, row)),
-            ctx.slack.tagged(ref, verify=row.in_flight),
+            ctx.slack.tagged(ref, verify=row.in_flight) as tag,
         ):
-            outcome = send(ctx, row, now)
+            try:
+                outcome = send(ctx, row, now)
+            finally:
+                doubt = tag.may_have_posted
     except PacingDeadline:
         raise _GiveUp() from None
     except NoLongerWanted:  # paused, left, moved or cancelled while it waited its turn
@@ -404,14 +410,14 @@ def _deliver(
         if code in PERMANENT_ERRORS or row.attempts >= MAX_ATTEMPTS:
             _fail(ctx, row, token, code, summary, following)
         else:
-            _retry_later(ctx, row, token, summary, following)
+            _retry_later(ctx, row, token, summary, following, doubt=doubt)
         return
     except (SlackClientError, OSError) as error:
         logger.warning("notification %s (%s): Slack unreachable: %s", row.id, row.kind, error)
         if row.attempts >= MAX_ATTEMPTS:
             _fail(ctx, row, token, f"unreachable: {type(error).__name__}", summary, following)
         else:
-            _retry_later(ctx, row, token, summary, following)
+            _retry_later(ctx, row, token, summary, following, doubt=doubt)
         return
     except Exception as error:  # e.g. a stored text that no longer decrypts
         logger.error(
@@ -424,7 +430,7 @@ def _deliver(
         if row.attempts >= MAX_ATTEMPTS:
             _fail(ctx, row, token, f"{type(error).__name__}: {error}", summary, following)
         else:
-            _retry_later(ctx, row, token, summary, following)
+            _retry_later(ctx, row, token, summary, following, doubt=doubt)
         return
     if isinstance(outcome, Sent):
         values: dict[str, object] = {
@@ -442,15 +448,26 @@ def _deliver(
             summary.skipped += 1
 
 
+def reference(row: Notification) -> str:
+    """What every message sent for ``row`` carries as metadata (a digest of its key)."""
+    return hashlib.sha256(row.key.encode()).hexdigest()[:16]
+
+
 def _retry_later(
     ctx: Context,
     row: Notification,
     token: str,
     summary: DispatchSummary,
     following: int | None = None,
+    *,
+    doubt: bool = False,
 ) -> None:
-    """A rate limit past slack_sdk's retries, a 5xx, a dropped connection: try again later."""
-    _finish(ctx, row, token, {"due_at": ctx.clock() + _backoff(row)}, following=following)
+    """A rate limit past slack_sdk's retries, a 5xx, a dropped connection: try again later.
+
+    With ``doubt``, a message of this try may have reached Slack (see :func:`_deliver`).
+    """
+    values = {"due_at": ctx.clock() + _backoff(row), "in_flight": doubt}
+    _finish(ctx, row, token, values, following=following)
     summary.retry_later += 1
 
 

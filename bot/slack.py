@@ -8,11 +8,13 @@ connections, so no caller writes a retry loop of its own.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -22,6 +24,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from bot.pacing import PacedRateLimitHandler, Pacer
@@ -41,10 +46,53 @@ TAG_LOOKBACK = 200
 
 
 @dataclass
-class _Tag:
+class Tag:
+    """The reference a block of posts carries (see :meth:`SlackGateway.tagged`)."""
+
     ref: str
     verify: bool
-    count: int = 0
+    count: int = 0  # posts begun (each message's number in the block)
+    posted: int = 0  # posts Slack acknowledged (or found already there)
+    unanswered: int = 0  # posts that ended without Slack's answer (dropped, timed out)
+
+    @property
+    def may_have_posted(self) -> bool:
+        """Whether a message of this block may be in Slack: one was acknowledged, or a post
+        ended without an answer (a dropped connection, a timeout)."""
+        return self.posted > 0 or self.unanswered > 0
+
+
+class ConnectionRetry(ConnectionErrorRetryHandler):
+    """Retry dropped connections, except a tagged post (an outbox message) that may have
+    reached Slack before the connection dropped: posting it again blindly could show it
+    twice. The outbox retries it later itself, looking for it first (see
+    :meth:`SlackGateway.tagged`). A connection that was never made is retried as usual.
+    """
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        return not (_tagged_post(request) and not _never_connected(error))
+
+
+def _tagged_post(request: HttpRequest) -> bool:
+    if not request.url.endswith("/chat.postMessage"):
+        return False
+    body = request.data if request.data is not None else repr(request.body_params).encode()
+    return TAG_EVENT.encode() in body
+
+
+def _never_connected(error: Exception | None) -> bool:
+    """Whether the request surely never reached Slack (refused, or no address)."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, ConnectionRefusedError | socket.gaierror)
 
 
 def retry_handlers(pacer: Pacer | None = None) -> list[RetryHandler]:
@@ -59,7 +107,7 @@ def retry_handlers(pacer: Pacer | None = None) -> list[RetryHandler]:
         else RateLimitErrorRetryHandler(max_retry_count=8)
     )
     return [
-        ConnectionErrorRetryHandler(max_retry_count=3),
+        ConnectionRetry(max_retry_count=3),
         rate_limits,
         ServerErrorRetryHandler(max_retry_count=3),
     ]
@@ -128,7 +176,7 @@ class SlackGateway:
         return str(response["channel"]["id"])
 
     @contextmanager
-    def tagged(self, ref: str, *, verify: bool = False) -> Iterator[None]:
+    def tagged(self, ref: str, *, verify: bool = False) -> Iterator[Tag]:
         """Within this block, every message this thread posts carries ``ref`` and its
         number in the block as message metadata (``TAG_EVENT``; nothing else).
 
@@ -140,9 +188,9 @@ class SlackGateway:
         posted (a repeat is better than a loss).
         """
         outer = getattr(self._local, "tag", None)
-        self._local.tag = _Tag(ref, verify)
+        tag = self._local.tag = Tag(ref, verify)
         try:
-            yield
+            yield tag
         finally:
             self._local.tag = outer
 
@@ -173,7 +221,7 @@ class SlackGateway:
     ) -> tuple[str, str]:
         """:meth:`post`, returning the conversation's ID and the message's ``ts`` (what
         :meth:`update` needs; a DM posted to a user ID gets its ``D…`` ID here)."""
-        tag: _Tag | None = getattr(self._local, "tag", None)
+        tag: Tag | None = getattr(self._local, "tag", None)
         metadata: dict[str, Any] | None = None
         if tag is not None:
             metadata = {"event_type": TAG_EVENT, "event_payload": {"ref": tag.ref, "n": tag.count}}
@@ -182,15 +230,25 @@ class SlackGateway:
                 found = self._posted_before(channel, metadata)
                 if found is not None:
                     logger.info("message %s #%s had reached Slack already", tag.ref, tag.count - 1)
+                    tag.posted += 1
                     return found
         self.pacer.acquire("chat.postMessage", channel)
-        response = self.client.chat_postMessage(
-            channel=channel,
-            text=text[:MAX_MESSAGE_TEXT],
-            blocks=blocks,
-            unfurl_links=False,
-            metadata=metadata,
-        )
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=text[:MAX_MESSAGE_TEXT],
+                blocks=blocks,
+                unfurl_links=False,
+                metadata=metadata,
+            )
+        except SlackApiError:
+            raise  # Slack answered: this message was not posted
+        except Exception:
+            if tag is not None:
+                tag.unanswered += 1
+            raise
+        if tag is not None:
+            tag.posted += 1
         self.pacer.accepted("chat.postMessage")
         return str(response["channel"]), str(response["ts"])
 

@@ -393,6 +393,19 @@ def test_server_errors_and_drops_are_retried(fake: FakeSlack) -> None:
     assert plain.users_info(user="U1")["ok"]
 
 
+def test_an_answer_lost_on_the_way_back_leaves_the_call_done(fake: FakeSlack) -> None:
+    # As with Slack: the post happened; a client that retries blindly posts it twice.
+    client = WebClient(
+        token=fake.bot_token,
+        base_url=fake.api_url,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=FAST)],
+    )
+    fake.lose_answer_next("chat.postMessage")
+    assert client.chat_postMessage(channel="U1", text="once?")["ok"]
+    assert [m.text for m in fake.messages_for("U1")] == ["once?", "once?"]
+    assert [c.http_status for c in fake.calls_to("chat.postMessage")] == [200, 200]
+
+
 def test_rate_limits_when_turned_on() -> None:
     limits = RateLimits(workspace_per_minute={"users.info": 2}, retry_after=7)
     with FakeSlack(rate_limits=limits) as fake:

@@ -212,3 +212,41 @@ def test_batches_are_leased_to_one_dispatcher_and_can_be_handed_back(bot: Bot) -
     again, _ = outbox._claim_batch(bot.ctx, bot.clock.now, 5)
     assert sorted(r.id for r in again) == sorted(r.id for r in first)
     assert {n.attempts for n in notifications(bot) if n.id in {r.id for r in first}} == {1}
+
+
+def test_a_message_whose_answer_was_lost_is_not_posted_again(bot: Bot) -> None:
+    # Slack posts the join confirmation, but the connection drops before its answer: the
+    # bot cannot know. It must not post blindly again (the person would see it twice),
+    # nor give up (the person might see nothing): it tries again later and looks first.
+    from bot import enrollment
+
+    enrollment.enroll(
+        bot.ctx, "UEN", enrollment.JoinForm(role="mentee", topics=["genai"], department=None)
+    )
+    bot.fake.lose_answer_next("chat.postMessage")
+    summary = outbox.dispatch(bot.ctx)
+    assert (summary.sent, summary.retry_later) == (0, 1)
+    assert len(bot.fake.messages_for("UEN")) == 1  # Slack has it
+    [row] = [n for n in notifications(bot) if n.kind == "enrolled"]
+    assert row.status == "pending" and row.in_flight
+    bot.clock.advance(minutes=2)
+    assert outbox.dispatch(bot.ctx).sent == 1
+    assert len(bot.fake.messages_for("UEN")) == 1
+    assert len(bot.fake.calls_to("chat.postMessage")) == 1
+    assert len(bot.fake.calls_to("conversations.history")) == 1
+
+
+def test_a_post_slack_refused_is_posted_again_without_looking(bot: Bot) -> None:
+    from bot import enrollment
+
+    enrollment.enroll(
+        bot.ctx, "UEN", enrollment.JoinForm(role="mentee", topics=["genai"], department=None)
+    )
+    bot.fake.fail_next("chat.postMessage", status=500, times=4)  # slack_sdk retries 3 times
+    assert outbox.dispatch(bot.ctx).retry_later == 1
+    [row] = [n for n in notifications(bot) if n.kind == "enrolled"]
+    assert not row.in_flight  # Slack answered each time: nothing of it is there
+    bot.clock.advance(minutes=2)
+    assert outbox.dispatch(bot.ctx).sent == 1
+    assert len(bot.fake.messages_for("UEN")) == 1
+    assert bot.fake.calls_to("conversations.history") == []

@@ -176,6 +176,16 @@ class _Reply:
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def _succeeded(reply: _Reply | None) -> bool:
+    """Whether an API answer says the call took effect (HTTP 200 with ``ok: true``)."""
+    if reply is None or reply.status != 200:
+        return False
+    try:
+        return bool(json.loads(reply.body).get("ok"))
+    except ValueError:
+        return False
+
+
 class FakeSlack:
     """A fake Slack workspace with a Web API server on loopback.
 
@@ -239,6 +249,7 @@ class FakeSlack:
         self._upload_tokens: dict[str, str] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._stalls: dict[str, list[Any]] = {}
+        self._lose_answers: dict[str, int] = {}
         self._stall_events: list[threading.Event] = []
         self._last_post: dict[str, float] = {}
         self._windows: dict[str, deque[float]] = {}
@@ -650,6 +661,18 @@ class FakeSlack:
             queue = self._faults.setdefault(method, deque())
             queue.extend(_Fault(0, 0, None, drop=True) for _ in range(times))
 
+    def lose_answer_next(self, method: str, times: int = 1) -> None:
+        """Perform the next successful calls of a method, then close the connection without
+        answering: Slack did it, but the client never hears (a connection lost on the way
+        back). A retry of such a call does it again, as Slack would.
+
+        Args:
+            method: Web API method.
+            times: How many consecutive successful calls lose their answer.
+        """
+        with self._lock:
+            self._lose_answers[method] = self._lose_answers.get(method, 0) + times
+
     # -- recordings -----------------------------------------------------------------------
 
     @property
@@ -806,6 +829,9 @@ class FakeSlack:
                 method = request.path[len("/api/") :]
                 reply = self._serve_api(method, request)
                 stall = self._stall_if_due(method, reply)
+                if self._lose_answers.get(method) and _succeeded(reply):
+                    self._lose_answers[method] -= 1
+                    reply = None  # performed and recorded, but the client hears nothing
             elif request.path.startswith(_UPLOAD_PREFIX):
                 reply = self._serve_upload(request.path[len(_UPLOAD_PREFIX) :], request)
             elif request.path.startswith(_HOOK_PREFIX):
