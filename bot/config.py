@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///mentor.db"
@@ -56,6 +57,22 @@ class Settings:
     port: int = DEFAULT_PORT
     admin_ids: frozenset[str] = field(default_factory=frozenset)
     scheduler: bool = True
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets (tokens, signing secret, key, database password),
+        so a log line or traceback that shows the settings gives nothing away."""
+        shown = {
+            "bot_token": _masked(self.bot_token),
+            "encryption_key": _masked(self.encryption_key),
+            "signing_secret": _masked(self.signing_secret),
+            "app_token": _masked(self.app_token),
+            "api_url": self.api_url,
+            "database_url": _without_password(self.database_url),
+            "port": self.port,
+            "admin_ids": sorted(self.admin_ids),
+            "scheduler": self.scheduler,
+        }
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     @property
     def socket_mode(self) -> bool:
@@ -189,3 +206,16 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         encryption_key=check_encryption_key(_get(environ, "MENTOR_ENCRYPTION_KEY")),
         scheduler=scheduler_text == "on",
     )
+
+
+def _masked(secret: str | None) -> str | None:
+    """``***`` for a secret that is set (None stays None, so a missing one shows)."""
+    return None if secret is None else "***"
+
+
+def _without_password(url: str) -> str:
+    """The database URL with its password (if any) replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: show nothing of it
+        return "***"

@@ -112,3 +112,24 @@ def test_keygen_prints_a_usable_key() -> None:
     )
     key = result.stdout.strip()
     assert load_settings({**GOOD, "MENTOR_ENCRYPTION_KEY": key}).encryption_key == key
+
+
+def test_settings_and_context_never_show_a_secret() -> None:
+    # What a log line or a traceback prints of the settings or the context.
+    from bot.context import Context
+
+    secrets = {
+        **GOOD,
+        "SLACK_APP_TOKEN": "xapp-1-A0-very-secret",
+        "SLACK_SIGNING_SECRET": "signing-very-secret",
+        "DATABASE_URL": "postgresql+psycopg://mentor:db-very-secret@127.0.0.1:1/mentor",
+    }
+    settings = load_settings(secrets)
+    context = Context.create(settings)
+    try:
+        for shown in (repr(settings), str(settings), repr(context), f"{settings}"):
+            for secret in ("xoxb-1-2-3", KEY, "signing-very-secret", "xapp-1-A0", "db-very"):
+                assert secret not in shown
+        assert "127.0.0.1:1/mentor" in repr(settings)  # the rest still helps an operator
+    finally:
+        context.db.dispose()
