@@ -70,16 +70,15 @@ workspace limit off (the dispatcher's raw speed; no floor, no ratio). The last l
 the output is one JSON object with all figures.
 
 Figures (SQLite, this 2-core machine, ratio = elapsed / floor; nothing lost or
-duplicated in any run):
+duplicated in any run), after outbox rows were marked in flight, every message carried
+its row's reference as metadata and a send that waited asked again whether it was still
+wanted (just before its turn, ``pacing.ASK_AHEAD``):
 
-* ``--small``: 1.12-1.15 (8 runs idle), 1.125-1.15 (6 runs beside two CPU-bound
-  processes). Before the pacer counted calls answered during the 429's pause and spaced
-  calls by when they really went out: 1.13-1.19 idle and 1.15-1.25 loaded (a ceiling
-  learned as 18 or 19 instead of 20, or a second 429 right after the pause). With
-  ``--runner function`` (dispatch only): 1.04 (was 1.05).
-* ``--quick``: 1.06-1.08 (was 1.075-1.09); through the CLI 1.19-1.20, as start-up is
-  15 % of its 10 s floor.
-* default (10,000 pairs at 100/s): 1.10 in two runs (was 1.093 and 1.095), 4-10 429s;
+* ``--small``: 1.10-1.107 (5 runs idle, 2 429s each). Earlier: 1.12-1.15 idle.
+* ``--quick``: 1.19-1.20 (2-3 429s); through the CLI 1.27-1.29. Each 429 costs about a
+  second on its 10 s floor, so this figure follows their count (1.086 with a single
+  429); earlier 1.06-1.08. Asking after the turn instead of before it: 1.24-1.32.
+* default (10,000 pairs at 100/s): 1.100 (6 429s of 20,006 calls), peak RSS 117 MB;
   what is left above the floor there is mostly the settle steps after 429s that come
   when the fake Slack, in this process, stalls and then answers a backlog at once.
 """

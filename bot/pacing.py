@@ -76,6 +76,9 @@ FORGET_AFTER = 300.0
 CHANNEL_INTERVAL = 1.0
 # How many channels' last-post times are remembered before old ones are pruned.
 CHANNEL_MEMORY = 50_000
+#: A call that waits longer than this asks whether it is still wanted (see
+#: :meth:`Pacer.recheck`) this long before its turn, not after it.
+ASK_AHEAD = 0.1
 
 
 class PacingDeadline(Exception):
@@ -245,8 +248,11 @@ class Pacer:
                         ready = slot.at
                     if deadline is not None and ready > deadline:
                         raise PacingDeadline(method, ready, deadline)
-                    if slot is not None and ready <= now and waited and still_wanted:
-                        ask = True  # asked outside the lock: it may query the database
+                    if slot is not None and ready - now <= ASK_AHEAD and waited and still_wanted:
+                        # Asked just before the turn (outside the lock: it may query the
+                        # database), so the time the answer takes does not delay the call
+                        # past its turn and make calls bunch up.
+                        ask = True
                     elif slot is not None and ready <= now:
                         self._local.went = (method, now)
                         state.waiting -= 1
@@ -261,8 +267,11 @@ class Pacer:
                         raise NoLongerWanted(method)
                     waited = False  # asked once; the turn is taken on the next round
                     continue
-                self._sleep(ready - now)
-                waited = True
+                if still_wanted is not None and ready - now > ASK_AHEAD:
+                    self._sleep(ready - now - ASK_AHEAD / 2)  # wake to ask before the turn
+                    waited = True
+                else:
+                    self._sleep(ready - now)
         finally:
             if slot is not None:  # gave up (deadline) or was interrupted: give the turn back
                 with self._lock:
