@@ -3,9 +3,11 @@ redelivered events, Slack errors and rate limits, health checks."""
 
 from __future__ import annotations
 
+import logging
 import time
 import urllib.request
 
+import pytest
 from sqlmodel import select
 
 from storage import queries
@@ -257,3 +259,17 @@ def test_healthz_reports_an_unreachable_database(bot: Bot) -> None:
     finally:
         server.stop()
         ctx.close()
+
+
+def test_an_unknown_button_or_view_is_acknowledged_and_logged(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An old message's button, a link button: Slack would show the person an error on 404.
+    with caplog.at_level(logging.WARNING):
+        click = bot.slack.block_action("UEN", "no_such_button", value="1", strict=False)
+        view = {"id": "V1", "callback_id": "no_such_view", "type": "modal", "blocks": []}
+        submitted = bot.slack.view_submission("UEN", view, {})
+    assert click.status == 200 and submitted.status == 200
+    assert "unknown action 'no_such_button' from UEN" in caplog.text
+    assert "unknown view 'no_such_view' from UEN" in caplog.text
+    assert "Traceback" not in caplog.text
