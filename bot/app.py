@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -19,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+#: Slack's requests are small (a modal's state is the largest); anything bigger is refused
+#: unread.
+MAX_BODY = 256 * 1024
 
 
 def create_app(ctx: Context) -> App:
@@ -94,7 +102,69 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
                 )
             return _answer(start_response, "200 OK", {"ok": True})
         if slack_handler is not None and path == EVENTS_PATH:
+            refused = _refusal(ctx, environ)
+            if refused is not None:
+                status, error = refused
+                logger.warning("refused a request to %s: %s", path, error)
+                return _answer(start_response, status, {"ok": False, "error": error})
             return slack_handler(environ, start_response)
         return _answer(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi
+
+
+#: How old a request's timestamp may be (Slack's rule; older ones are replays).
+MAX_AGE_SECONDS = 300
+
+
+def _signed(secret: str, body: bytes, timestamp: str, signature: str) -> bool:
+    """Slack's request signature check (v0, HMAC-SHA256 over the raw bytes)."""
+    if not secret or abs(time.time() - int(timestamp)) > MAX_AGE_SECONDS:
+        return False
+    base = b"v0:" + timestamp.encode("ascii") + b":" + body
+    expected = "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
+    """Why a request to the Slack endpoint is refused before Bolt sees it, or None.
+
+    The body is read here (at most :data:`MAX_BODY`) and handed on. An unsigned or
+    wrongly signed request is refused before its body is looked at; a signed one must be
+    what Slack sends: UTF-8, a JSON object, or a form whose ``payload`` is a JSON object.
+    """
+    if environ.get("REQUEST_METHOD") != "POST":
+        return "405 Method Not Allowed", "method_not_allowed"
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return "400 Bad Request", "bad_length"
+    if length < 0 or length > MAX_BODY:
+        return "413 Content Too Large", "too_large"
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    if ctx.settings.socket_mode:
+        return None
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return "401 Unauthorized", "invalid_request"
+    if not _signed(ctx.settings.signing_secret or "", body, timestamp, signature):
+        return "401 Unauthorized", "invalid_request"
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "400 Bad Request", "not_utf8"
+    content_type = environ.get("CONTENT_TYPE", "")
+    try:
+        if content_type.startswith("application/json"):
+            parsed: Any = json.loads(decoded)
+        else:
+            form = parse_qs(decoded, keep_blank_values=True)
+            payload = form.get("payload")
+            parsed = json.loads(payload[0]) if payload else form
+    except ValueError:
+        return "400 Bad Request", "invalid_payload"
+    if not isinstance(parsed, dict):
+        return "400 Bad Request", "invalid_payload"
+    return None

@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from waitress.server import create_server
 
-from bot.app import create_app, create_wsgi
+from bot.app import MAX_BODY, create_app, create_wsgi
 from bot.context import Context
 from bot.scheduler import create_scheduler
 from storage.migrate import upgrade
@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 # so a few threads keep both cores busy; more only add lock and GIL contention
 # (benchmarks/ack_latency.py: p99 about 82 ms with 8 threads, about 98 ms with 16).
 HTTP_THREADS = 8
+#: Open connections at most (each costs a file descriptor; Slack needs a handful).
+CONNECTION_LIMIT = 500
+#: Seconds a connection may stay without a complete request before it is closed.
+IDLE_TIMEOUT = 10
 
 
 class StartupError(RuntimeError):
@@ -41,7 +45,20 @@ class HttpServer:
     def __init__(self, wsgi: Any, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
         try:
             self._server: Any = create_server(
-                wsgi, host=host, port=port, threads=threads, ident="mentor-bot"
+                wsgi,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="mentor-bot",
+                # Slack's requests are small and quick: a client that holds a connection
+                # without finishing its request is dropped after a few seconds, many such
+                # clients cannot use up the connections, and no body is read beyond what
+                # Slack could send.
+                connection_limit=CONNECTION_LIMIT,
+                channel_timeout=IDLE_TIMEOUT,
+                cleanup_interval=1,
+                max_request_body_size=MAX_BODY,
+                max_request_header_size=64 * 1024,
             )
         except OSError as error:
             raise StartupError(
