@@ -17,7 +17,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.context import Context
-from handlers import register_all
+from handlers import edge, register_all
 from storage import queries
 
 logger = logging.getLogger(__name__)
@@ -162,9 +162,10 @@ def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
         else:
             form = parse_qs(decoded, keep_blank_values=True)
             payload = form.get("payload")
-            parsed = json.loads(payload[0]) if payload else form
+            parsed = json.loads(payload[0]) if payload else {k: v[0] for k, v in form.items()}
     except ValueError:
         return "400 Bad Request", "invalid_payload"
-    if not isinstance(parsed, dict):
-        return "400 Bad Request", "invalid_payload"
+    problem = edge.problem(parsed)
+    if problem is not None:
+        return "400 Bad Request", f"invalid_payload ({problem})"
     return None

@@ -57,7 +57,7 @@ class HttpServer:
                 connection_limit=CONNECTION_LIMIT,
                 channel_timeout=IDLE_TIMEOUT,
                 cleanup_interval=1,
-                max_request_body_size=MAX_BODY,
+                max_request_body_size=MAX_BODY + 1,  # waitress refuses at >=
                 max_request_header_size=64 * 1024,
             )
         except OSError as error:

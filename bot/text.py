@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A lone surrogate (JSON allows "\ud800") cannot be encoded, stored or encrypted.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def escape(text: str) -> str:
@@ -19,14 +21,15 @@ def escape(text: str) -> str:
 
 
 def clean(text: str | None, *, max_length: int) -> str | None:
-    """Strip control characters and outer white space; None when nothing is left.
+    """Strip control characters and outer white space, and replace lone surrogates with
+    U+FFFD; None when nothing is left.
 
     Raises:
         ValueError: The text is longer than ``max_length`` characters.
     """
     if text is None:
         return None
-    text = _CONTROL.sub("", text).strip()
+    text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text)).strip()
     if not text:
         return None
     if len(text) > max_length:

@@ -20,6 +20,7 @@ from bot.views import (
 )
 from handlers.commands import open_modal, open_reflection
 from handlers.common import services
+from handlers.edge import row_id
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +74,9 @@ def answer_pair(
 ) -> None:
     """Record a yes or no and tell only the person who clicked."""
     person = ctx.people.get(user_id)
+    pair_id = row_id(value)
     outcome = (
-        pairing.answer(ctx, int(value), user_id, accept=accept)
-        if value.isascii() and value.isdigit()
-        else "not_yours"
+        pairing.answer(ctx, pair_id, user_id, accept=accept) if pair_id is not None else "not_yours"
     )
     text = t(person.lang, f"consent.{outcome}")
     if response_url:
@@ -91,9 +91,10 @@ def handle_reflect_open(ack: Ack, body: dict[str, Any], context: BoltContext) ->
     ctx = services(context)
     value = str(body["actions"][0].get("value", ""))
     person = ctx.people.get(body["user"]["id"])
-    if value.isascii() and value.isdigit():
+    session_id = row_id(value)
+    if session_id is not None:
         ctx.later(
-            open_reflection, ctx, person, int(value), body["trigger_id"], body.get("response_url")
+            open_reflection, ctx, person, session_id, body["trigger_id"], body.get("response_url")
         )
 
 
@@ -108,9 +109,10 @@ def handle_session_skip(ack: Ack, body: dict[str, Any], context: BoltContext) ->
 def skip_session(ctx: Context, user_id: str, value: str, response_url: str | None) -> None:
     """Skip the session, tell the partner, and answer only the person who clicked."""
     person = ctx.people.get(user_id)
+    session_id = row_id(value)
     outcome, partner, starts_at = (
-        sessions.skip(ctx, int(value), user_id)
-        if value.isascii() and value.isdigit()
+        sessions.skip(ctx, session_id, user_id)
+        if session_id is not None
         else ("not_yours", None, None)
     )
     if partner:
@@ -150,17 +152,14 @@ def handle_session_move(ack: Ack, body: dict[str, Any], context: BoltContext) ->
 
 def open_move(ctx: Context, person: Person, value: str, trigger_id: str) -> None:
     """Open the move modal, or say why the session cannot move."""
-    starts = (
-        sessions.start_of(ctx, int(value), person.user_id)
-        if value.isascii() and value.isdigit()
-        else None
-    )
-    if starts is None:
+    session_id = row_id(value)
+    starts = sessions.start_of(ctx, session_id, person.user_id) if session_id is not None else None
+    if starts is None or session_id is None:
         ctx.slack.post_dm(person.user_id, t(person.lang, "session.past"))
         return
     tz = person.tz or "UTC"
     view = build_move_modal(
-        person.lang, tz, session_id=int(value), local=starts.astimezone(zone(tz))
+        person.lang, tz, session_id=session_id, local=starts.astimezone(zone(tz))
     )
     open_modal(ctx, person, trigger_id, view, None)
 
@@ -171,14 +170,14 @@ def handle_announce_answer(ack: Ack, body: dict[str, Any], context: BoltContext)
     ack()
     ctx = services(context)
     action = body["actions"][0]
-    value = str(action.get("value", ""))
-    if not value.isdigit():
+    announcement_id = row_id(action.get("value"))
+    if announcement_id is None:
         return
     ctx.later(
         decide_announcement,
         ctx,
         body["user"]["id"],
-        int(value),
+        announcement_id,
         action["action_id"] == ids.ANNOUNCE_CONFIRM,
         body.get("response_url"),
     )

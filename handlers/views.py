@@ -16,6 +16,7 @@ from bot.i18n import fmt_datetime, t, zone
 from bot.reflections import ReflectionError, ReflectionForm
 from bot.text import clean
 from handlers.common import services
+from handlers.edge import row_id
 
 DIGITS = re.compile(r"^[0-9]{1,18}$")
 
@@ -116,11 +117,11 @@ def handle_reflection(
     try:
         person = ctx.people.get(user_id)
         lang = person.lang
-        metadata = str(view.get("private_metadata") or "")
-        if not (metadata.isascii() and metadata.isdigit()):
+        session_id = row_id(view.get("private_metadata"))
+        if session_id is None:
             raise ReflectionError("reflection.not_yours")
         # Owes the confirmation, in the same unit of work.
-        reflections.save(ctx, user_id, int(metadata), reflection_form(view["state"]["values"]))
+        reflections.save(ctx, user_id, session_id, reflection_form(view["state"]["values"]))
     except ReflectionError as error:
         block = ids.LEARNED if error.key == "reflection.too_long" else ids.HAPPENED
         ack(
@@ -147,9 +148,14 @@ def handle_goals(
     try:
         lang = ctx.people.get(user_id).lang
         try:
-            shown = [int(i) for i in json.loads(view.get("private_metadata") or "[]")]
-        except (ValueError, TypeError):
-            shown = []
+            listed = json.loads(view.get("private_metadata") or "[]")
+        except ValueError:
+            listed = []
+        shown = [
+            goal_id
+            for goal_id in (row_id(str(i)) for i in (listed if isinstance(listed, list) else []))
+            if goal_id is not None
+        ]
         texts = [
             clean(_value(values, slot).get("value"), max_length=goals.GOAL_MAX)
             for slot in ids.GOAL_SLOTS
@@ -176,11 +182,16 @@ def handle_checkin(
     values = view["state"]["values"]
     progress = {}
     for block_id in values:
-        if block_id.startswith("progress_") and block_id[9:].isdigit():
+        goal_id = row_id(block_id[9:]) if block_id.startswith("progress_") else None
+        if goal_id is not None:
             level = _selected(values, block_id)
             if level in {"1", "2", "3", "4", "5"}:
-                progress[int(block_id[9:])] = int(level)
-    done = {int(v) for v in _selected_many(values, ids.GOAL_DONE) if v.isdigit()}
+                progress[goal_id] = int(level)
+    done = {
+        goal_id
+        for goal_id in (row_id(v) for v in _selected_many(values, ids.GOAL_DONE))
+        if goal_id is not None
+    }
     goals.check_in(ctx, user_id, progress, done)  # owes the confirmation
     ack()
     outbox.kick(ctx)
@@ -200,14 +211,15 @@ def handle_move(
     try:
         local = datetime.fromisoformat(f"{picked_date}T{picked_time}")
         new_start = local.replace(tzinfo=zone(person.tz)).astimezone(UTC)
-        if not (metadata.isascii() and metadata.isdigit()):
+        session_id = row_id(metadata)
+        if session_id is None:
             raise sessions.MoveError("session.not_yours")
-        sessions.move(ctx, int(metadata), user_id, new_start)  # owes both their notice
+        sessions.move(ctx, session_id, user_id, new_start)  # owes both their notice
     except sessions.MoveError as error:
         when = fmt_datetime(error.next_start, person.lang, person.tz) if error.next_start else ""
         ack(response_action="errors", errors={ids.MOVE_DATE: t(person.lang, error.key, when=when)})
         return
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date and time, or one out of any range
         ack(response_action="errors", errors={ids.MOVE_DATE: t(person.lang, "move.error.past")})
         return
     ack()

@@ -7,6 +7,7 @@ import hmac
 import logging
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -86,8 +87,30 @@ def test_signed_malformed_bodies_get_a_400_and_store_nothing(
 
 
 def test_a_body_larger_than_any_slack_request_is_refused(bot: Bot) -> None:
-    body = b"command=%2Fmentor&text=" + b"x" * (2 * 1024 * 1024)
-    assert _post(bot, body, FORM, _signed(body)) == 413
+    # The server answers 413 from the headers, without reading 2 MB first.
+    import socket
+
+    size = 2 * 1024 * 1024
+    host, port = bot.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+            + f"Content-Type: {FORM}\r\nContent-Length: {size}\r\n\r\n".encode()
+            + b"command=%2Fmentor&text="
+            + b"x" * 1024
+        )
+        status_line = conn.recv(200).split(b"\r\n", 1)[0]
+    assert status_line.split()[1] == b"413"
+
+
+def test_a_body_just_over_the_limit_is_refused_and_one_just_under_is_not(bot: Bot) -> None:
+    from bot.app import MAX_BODY
+
+    prefix = b"command=%2Fmentor&user_id=UEN&trigger_id=1.2.x&text="
+    under = prefix + b"x" * (MAX_BODY - len(prefix))
+    over = under + b"x"
+    assert _post(bot, over, FORM, _signed(over)) == 413
+    assert _post(bot, under, FORM, _signed(under)) != 413
 
 
 def test_many_idle_connections_do_not_lock_everyone_out(bot: Bot) -> None:
@@ -109,3 +132,98 @@ def test_many_idle_connections_do_not_lock_everyone_out(bot: Bot) -> None:
     finally:
         for conn in idle:
             conn.close()
+
+
+BUTTONS = ["pair_accept", "reflect_open", "session_skip", "session_move", "announce_confirm"]
+BAD_VALUES = ["²", "12345678901234567890", "-1", "0", "", "1e3", "٣"]
+
+
+@pytest.mark.parametrize("action_id", BUTTONS)
+def test_forged_button_values_get_no_500_and_no_traceback(
+    bot: Bot, action_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.join("UEN", role="mentor")
+    with caplog.at_level(logging.INFO):
+        for value in BAD_VALUES:
+            response = bot.slack.block_action("UEN", action_id, value=value, strict=False)
+            assert response.status == 200, value
+        assert bot.ctx.background.wait_idle()
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def _view(callback_id: str, metadata: str) -> dict[str, object]:
+    return {"id": "V1", "type": "modal", "callback_id": callback_id, "private_metadata": metadata}
+
+
+def test_forged_view_metadata_and_values_are_answered_in_the_modal(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.join("UEN", role="mentee")
+    picked = {
+        "move_date": {"d": {"type": "datepicker", "selected_date": "0001-01-01"}},
+        "move_time": {"t": {"type": "timepicker", "selected_time": "00:00"}},
+    }
+    progress = {"progress_²": {"p": {"type": "static_select", "selected_option": {"value": "3"}}}}
+    with caplog.at_level(logging.INFO):
+        cases = [
+            bot.slack.view_submission("UEN", _view("session_move", "1"), picked),
+            bot.slack.view_submission("UEN", _view("session_move", "9" * 40), picked),
+            bot.slack.view_submission("UEN", _view("reflection", "²"), {}),
+            bot.slack.view_submission("UEN", _view("goals", '["²", 1e400, {}]'), {}),
+            bot.slack.view_submission("UEN", _view("goal_checkin", ""), progress),
+        ]
+        assert bot.ctx.background.wait_idle()
+    assert [r.status for r in cases] == [200] * len(cases)
+    assert "errors" in cases[0].json() and "errors" in cases[2].json()
+    assert "Traceback" not in caplog.text
+
+
+def test_payloads_missing_what_slack_always_sends_are_refused(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json as json_
+
+    base = {"type": "block_actions", "user": {"id": "UEN"}, "trigger_id": "1.2.3"}
+    broken = [
+        {**base, "user": None},
+        {k: v for k, v in base.items() if k != "user"},
+        {**base, "actions": []},
+        {**base, "actions": [{"value": "1"}]},
+        {k: v for k, v in base.items() if k != "trigger_id"} | {"actions": [{"action_id": "x"}]},
+        {"type": "view_submission", "user": {"id": "UEN"}, "view": None},
+        {"type": "view_submission", "user": {"id": "UEN"}, "view": "a string"},
+        {"type": "view_submission", "user": {"id": "UEN"}, "view": [1]},
+        {
+            "type": "view_submission",
+            "user": {"id": "UEN"},
+            "view": {"callback_id": "goals", "state": {"values": [1]}},
+        },
+    ]
+    with caplog.at_level(logging.INFO):
+        statuses = [
+            bot.slack.post("payload=" + urllib.parse.quote(json_.dumps(p)), FORM).status
+            for p in broken
+        ]
+    assert statuses == [400] * len(broken)
+    assert "Traceback" not in caplog.text
+
+
+def test_a_reflection_with_a_lone_surrogate_is_stored(bot: Bot) -> None:
+    from datetime import timedelta
+
+    from storage.models import Reflection
+    from tests.harness import make_pair, make_session
+
+    bot.join("UEN", role="mentor")
+    bot.join("UDE", role="mentee")
+    pair_id = make_pair(bot, "UEN", "UDE")
+    session_id = make_session(bot, pair_id, bot.clock.now - timedelta(hours=2))
+    values = {
+        "happened": {"h": {"type": "radio_buttons", "selected_option": {"value": "yes"}}},
+        "learned": {"l": {"type": "plain_text_input", "value": "emoji \ud83d broken"}},
+    }
+    response = bot.slack.view_submission("UEN", _view("reflection", str(session_id)), values)
+    assert response.status == 200 and "errors" not in (response.body or "")
+    with bot.ctx.db.transaction(write=False) as session:
+        assert len(list(session.exec(select(Reflection)))) == 1

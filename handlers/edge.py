@@ -1,0 +1,69 @@
+"""What comes from Slack, checked once at the edge: the shape of each payload and the
+numbers in button values and view metadata."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_ROW_ID = re.compile(r"[0-9]{1,18}\Z")
+_USER = re.compile(r"[UW][A-Z0-9]{1,30}\Z")
+
+
+def row_id(value: object) -> int | None:
+    """A database id from a button value or view metadata, or None when it is not one
+    (not ASCII digits, or too large for any table: ``²`` or a 20-digit number)."""
+    if isinstance(value, str) and _ROW_ID.match(value):
+        number = int(value)
+        return number if number > 0 else None
+    return None
+
+
+def _user_ok(body: dict[str, Any]) -> bool:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    return isinstance(user_id, str) and bool(_USER.match(user_id))
+
+
+def problem(body: Any) -> str | None:
+    """Why a payload is not one Slack sends, or None when its shape is fine."""
+    if not isinstance(body, dict):
+        return "not an object"
+    kind = body.get("type")
+    if "command" in body:
+        if not _user_ok(body) or not isinstance(body.get("trigger_id"), str):
+            return "command without user or trigger"
+        return None
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not _user_ok(body):
+            return "action without user"
+        if not (
+            isinstance(actions, list)
+            and actions
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        ):
+            return "action without action_id"
+        if not isinstance(body.get("trigger_id"), str):
+            return "action without trigger"
+        return None
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        if not _user_ok(body):
+            return "view without user"
+        if not (isinstance(view, dict) and isinstance(view.get("callback_id"), str)):
+            return "view without callback_id"
+        state = view.get("state", {"values": {}})
+        values = state.get("values") if isinstance(state, dict) else None
+        if not isinstance(values, dict) or not all(
+            isinstance(block, dict) and all(isinstance(e, dict) for e in block.values())
+            for block in values.values()
+        ):
+            return "view with a malformed state"
+        metadata = view.get("private_metadata", "")
+        if not isinstance(metadata, str) or len(metadata) > 3000:
+            return "view with malformed metadata"
+        return None
+    if kind == "event_callback" and not isinstance(body.get("event"), dict):
+        return "event without event"
+    return None
