@@ -17,6 +17,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.context import Context
+from bot.startup import Workspace
 from handlers import edge, register_all
 from storage import queries
 
@@ -29,11 +30,13 @@ HEALTH_PATH = "/healthz"
 MAX_BODY = 256 * 1024
 
 
-def create_app(ctx: Context) -> App:
+def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
     """Build the Bolt app with every handler registered.
 
     In HTTP mode every request must carry a valid Slack signature (Bolt checks it and
     answers 401 otherwise); in Socket Mode Slack's connection is authenticated instead.
+    With ``workspace`` (what ``auth.test`` said of the bot token), a request naming
+    another workspace, organization or app is refused with 403, even if signed.
     """
     settings = ctx.settings
     app = App(
@@ -46,6 +49,26 @@ def create_app(ctx: Context) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
     )
+
+    if workspace is not None:
+
+        @app.middleware
+        def only_this_workspace(
+            body: dict[str, Any], context: dict[str, Any], next: Callable[[], None]
+        ) -> BoltResponse | None:
+            why = workspace.foreign(
+                context.get("team_id"), context.get("enterprise_id"), body.get("api_app_id")
+            )
+            if why is not None:
+                logger.warning(
+                    "refused a request from %s (team %.20r, app %.20r)",
+                    why,
+                    context.get("team_id"),
+                    body.get("api_app_id"),
+                )
+                return BoltResponse(status=403, body="")
+            next()
+            return None
 
     @app.middleware
     def provide_services(context: dict[str, Any], next: Callable[[], None]) -> None:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, database_url_from, load_settings, read_environment
+from bot.startup import StartupError, check_database, check_slack
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from storage.migrate import current_revision, upgrade
 
             engine = make_engine(database_url_from(env))
+            check_database(engine)
             upgrade(engine)
             print(f"database schema is at revision {current_revision(engine)}")
             return 0
@@ -60,17 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.command == "dispatch":
             return _dispatch(Context.create(settings), args.at)
-        from bot.server import StartupError, run
+        from bot.server import run
 
-        try:
-            run(Context.create(settings))
-        except StartupError as error:
-            print(f"mentor-bot: {error}", file=sys.stderr)
-            return 1
+        run(Context.create(settings))
         return 0
     except ConfigError as error:
         print(f"mentor-bot: {error}", file=sys.stderr)
         return 2
+    except StartupError as error:
+        print(f"mentor-bot: {error}", file=sys.stderr)
+        return 1
 
 
 def _dispatch(ctx: object, at: str | None) -> int:
@@ -94,6 +95,8 @@ def _dispatch(ctx: object, at: str | None) -> int:
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
     try:
+        check_database(ctx.db.engine)
+        check_slack(ctx.slack.client, ctx.settings.api_url)
         upgrade(ctx.db.engine)
         sessions.plan(ctx, when)
         summary = outbox.dispatch(ctx, when)

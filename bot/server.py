@@ -14,6 +14,7 @@ from waitress.server import create_server
 from bot.app import MAX_BODY, create_app, create_wsgi
 from bot.context import Context
 from bot.scheduler import create_scheduler
+from bot.startup import StartupError, check_database, check_slack
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -28,8 +29,7 @@ CONNECTION_LIMIT = 500
 IDLE_TIMEOUT = 10
 
 
-class StartupError(RuntimeError):
-    """The bot cannot start; the message says why and what to check."""
+__all__ = ["HttpServer", "StartupError", "run"]
 
 
 class HttpServer:
@@ -94,10 +94,13 @@ class HttpServer:
 
 
 def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a server listens)
-    """Migrate the database, start the scheduler, and serve until SIGINT/SIGTERM."""
+    """Check the database and the bot token, migrate the database, start the scheduler,
+    and serve until SIGINT/SIGTERM."""
     settings = ctx.settings
+    check_database(ctx.db.engine)
     upgrade(ctx.db.engine)
-    app = create_app(ctx)
+    workspace = check_slack(ctx.slack.client, settings.api_url)
+    app = create_app(ctx, workspace)
     scheduler = create_scheduler(ctx) if settings.scheduler else None
     stop = threading.Event()
 

@@ -16,6 +16,7 @@ from bot.crypto import generate_key
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.server import HttpServer
+from bot.startup import check_slack
 from storage.db import Database
 
 SIGNING_SECRET = "test-signing-secret"
@@ -91,7 +92,7 @@ def running_bot(
         )
         clock = Clock()
         ctx = Context.create(settings, db=database, clock=clock)
-        app = create_app(ctx)
+        app = create_app(ctx, check_slack(ctx.slack.client, fake.api_url))
         server = HttpServer(create_wsgi(ctx, app), host="127.0.0.1", port=0, threads=8).start()
         url = f"http://127.0.0.1:{server.port}"
         try:

@@ -121,7 +121,7 @@ def test_socket_mode_that_cannot_connect_says_what_to_check(tmp_path: Path) -> N
 
 
 def test_a_busy_port_says_so(tmp_path: Path) -> None:
-    with socket.socket() as busy:
+    with socket.socket() as busy, FakeSlack(bot_token="xoxb-1") as fake:
         busy.bind(("0.0.0.0", 0))  # noqa: S104
         busy.listen()
         port = busy.getsockname()[1]
@@ -129,7 +129,7 @@ def test_a_busy_port_says_so(tmp_path: Path) -> None:
             SLACK_BOT_TOKEN="xoxb-1",
             SLACK_SIGNING_SECRET="s",
             PORT=str(port),
-            SLACK_API_URL="http://127.0.0.1:9/api/",
+            SLACK_API_URL=fake.api_url,
             MENTOR_SCHEDULER="off",
         )
         result = subprocess.run(

@@ -1135,6 +1135,8 @@ class FakeSlack:
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "app_name": "Reverse Mentoring",
             "is_enterprise_install": False,
         }
 
