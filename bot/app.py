@@ -28,6 +28,8 @@ HEALTH_PATH = "/healthz"
 #: Slack's requests are small (a modal's state is the largest); anything bigger is refused
 #: unread.
 MAX_BODY = 256 * 1024
+#: Payloads a person causes once, each with its own trigger_id.
+INTERACTIVE_TYPES = ("block_actions", "view_submission")
 
 
 def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
@@ -89,8 +91,35 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
         next()
         return None
 
+    @app.middleware
+    def act_once_per_request(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        """Slack never sends a slash command, a click or a submission twice: each has its
+        own ``trigger_id``. A second request with one already seen is a replay (a signed
+        request captured and sent again within the signature's five minutes); it is
+        acknowledged with nothing and not acted on."""
+        interactive = "command" in body or body.get("type") in INTERACTIVE_TYPES
+        trigger = body.get("trigger_id") if interactive else None
+        if isinstance(trigger, str) and trigger:
+            digest = hashlib.sha256(trigger.encode("utf-8", "replace")).hexdigest()[:40]
+            with ctx.db.transaction() as session:
+                first = queries.claim_event(session, "trigger:" + digest, ctx.clock())
+            if not first:
+                logger.warning(
+                    "a request was replayed (%s from %.32s); acknowledged, not acted on",
+                    body.get("command") or body.get("type"),
+                    body.get("user_id") or _user_of(body),
+                )
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
     register_all(app)
     return app
+
+
+def _user_of(body: dict[str, Any]) -> Any:
+    user = body.get("user")
+    return user.get("id") if isinstance(user, dict) else None
 
 
 def _answer(

@@ -227,3 +227,42 @@ def test_a_reflection_with_a_lone_surrogate_is_stored(bot: Bot) -> None:
     assert response.status == 200 and "errors" not in (response.body or "")
     with bot.ctx.db.transaction(write=False) as session:
         assert len(list(session.exec(select(Reflection)))) == 1
+
+
+# --- replays: a captured signed request sent again ------------------------------------
+
+
+def test_a_replayed_export_uploads_the_persons_data_once(bot: Bot) -> None:
+    bot.join("UEN")
+    assert bot.command("UEN", "export").status == 200
+    replays = [bot.slack.replay() for _ in range(9)]
+    assert [(r.status, r.body) for r in replays] == [(200, "")] * 9
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.wait_for(lambda: any(f.completed for f in bot.fake.files()))
+    assert len(bot.fake.files()) == 1
+    assert len([m for m in bot.fake.messages_for("UEN") if m.files]) == 1
+
+
+def test_a_replayed_admin_export_is_sent_once(bot: Bot) -> None:
+    from tests.harness import ADMIN
+
+    bot.join("UEN")
+    assert bot.command(ADMIN, "admin export").status == 200
+    assert bot.ctx.background.wait_idle()
+    once = len(bot.fake.files())
+    assert once == 2  # the figures and the playbook
+    for _ in range(9):
+        assert bot.slack.replay().status == 200
+    assert bot.ctx.background.wait_idle()
+    assert len(bot.fake.files()) == once
+
+
+def test_a_replayed_join_submission_enrolls_and_confirms_once(bot: Bot) -> None:
+    bot.join("UEN")
+    confirmations = len(bot.fake.messages_for("UEN"))
+    for _ in range(3):
+        assert bot.slack.replay().status == 200
+    assert bot.ctx.background.wait_idle()
+    assert len(bot.fake.messages_for("UEN")) == confirmations
+    with bot.ctx.db.transaction(write=False) as session:
+        assert len(list(session.exec(select(Participant)))) == 1

@@ -212,6 +212,7 @@ class SlackDriver:
         self.api_app_id = api_app_id or fake.app_id
         self.verification_token = verification_token
         self.timeout = timeout
+        self.last_request: tuple[str, dict[str, str]] = ("", {})
 
     # -- signing and sending --------------------------------------------------------------
 
@@ -263,8 +264,18 @@ class SlackDriver:
         all_headers.update(headers or {})
         if tamper:
             body = body + " " if content_type == _JSON else body + "&tampered=1"
+        self.last_request = (body, all_headers)
+        return self._send(body, all_headers)
+
+    def replay(self) -> AppResponse:
+        """Send the last request again, byte for byte with its signature, as someone who
+        captured it would (within the five minutes its timestamp is accepted)."""
+        body, headers = self.last_request
+        return self._send(body, headers)
+
+    def _send(self, body: str, all_headers: Mapping[str, str]) -> AppResponse:
         request = urllib.request.Request(  # noqa: S310 - the URL is the app under test
-            self.app_url, data=body.encode("utf-8"), headers=all_headers, method="POST"
+            self.app_url, data=body.encode("utf-8"), headers=dict(all_headers), method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
