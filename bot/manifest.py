@@ -21,7 +21,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read",),
     # a DM with one person (im), and a pair's group DM with both and the bot (mpim)
     "conversations.open": ("im:write", "mpim:write"),
-    "chat.postMessage": ("chat:write",),
+    # chat:write.public: announcements reach a cohort's public channel without the bot
+    # being invited there first (a private channel still needs /invite).
+    "chat.postMessage": ("chat:write", "chat:write.public"),
     # only the bot's own DMs, to tell whether a message reached Slack before a crash
     "conversations.history": ("im:history",),
     "chat.update": ("chat:write",),

@@ -225,3 +225,34 @@ def test_the_same_text_to_an_overlapping_audience_is_asked_about(bot: Bot) -> No
     assert "You sent this same announcement" in bot.reply(ADMIN, "admin announce board Hello")
     settle(bot)
     assert len(announcements(bot, "U2")) == 1
+
+
+def _open_board(bot: Bot) -> None:
+    # A public channel nobody invited the bot to.
+    bot.fake.add_channel("C0OPEN", name="rm-open", members=["U2"])
+    answer = bot.reply(ADMIN, "admin cohort create open <#C0OPEN|rm-open>")
+    assert "For a private channel, invite me there first." in answer
+    enroll(bot, ["U2"], cohort="open", add=False)
+
+
+def test_a_public_channel_the_bot_was_never_invited_to_gets_the_announcement(bot: Bot) -> None:
+    _open_board(bot)
+    bot.reply(ADMIN, "admin announce open Kick-off on Monday")
+    settle(bot)
+    [post] = [m for m in bot.fake.messages("C0OPEN") if HEADER_EN in m.all_text]
+    assert "Kick-off on Monday" in post.all_text
+    assert "Posted in <#C0OPEN>" in progress(bot).all_text
+
+
+def test_an_install_without_chat_write_public_tells_the_admin_to_invite_the_bot(
+    bot: Bot,
+) -> None:
+    # An app installed from an older manifest, as Slack would treat it.
+    bot.fake.scopes = bot.fake.scopes - {"chat:write.public"}
+    _open_board(bot)
+    bot.reply(ADMIN, "admin announce open Kick-off on Monday")
+    settle(bot)
+    assert bot.fake.messages("C0OPEN") == []
+    assert len(announcements(bot, "U2")) == 1  # the members still get their DM
+    text = progress(bot).all_text
+    assert "Not posted in <#C0OPEN>: the bot is not in the channel (invite it with" in text

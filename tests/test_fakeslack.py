@@ -110,7 +110,9 @@ def test_conversations_open_is_stable(fake: FakeSlack, client: WebClient) -> Non
     group = client.conversations_open(users="U1,U2")["channel"]["id"]
     assert group.startswith("G")
     assert client.conversations_open(users="U2,U1")["channel"]["id"] == group
-    assert set(client.conversations_members(channel=group)["members"]) == {"U1", "U2", "UBOT"}
+    # The bot's manifest asks for no read scope on group DMs, so Slack would refuse this.
+    refused = api_error(lambda: client.conversations_members(channel=group))
+    assert (refused["error"], refused["needed"]) == ("missing_scope", "mpim:read")
     assert fake.ims_of("U1") == [im, group]
     assert api_error(lambda: client.conversations_open(users="U1,UX"))["error"] == "user_not_found"
 
@@ -661,3 +663,35 @@ def test_a_bolt_app_end_to_end(fake: FakeSlack) -> None:
         assert slack.url_verification("c-123").json() == {"challenge": "c-123"}
         assert slack.command("U1", "", tamper=True).status == 401
         assert len(fake.opened_views("U1")) == 1
+
+
+# --- scopes, as Slack grants them at installation ---------------------------------------
+
+
+def test_a_call_without_its_scope_is_refused_with_what_it_needs() -> None:
+    with FakeSlack(scopes={"chat:write"}) as fake:
+        fake.add_user("U1", name="ada")
+        client = WebClient(token=fake.bot_token, base_url=fake.api_url)
+        refused = api_error(lambda: client.users_info(user="U1"))
+        assert refused["error"] == "missing_scope"
+        assert refused["needed"] == "users:read" and refused["provided"] == "chat:write"
+        assert api_error(lambda: client.conversations_open(users="U1"))["needed"] == "im:write"
+        assert fake.messages_for("U1") == []
+
+
+@pytest.mark.parametrize("public_ok", [False, True])
+def test_a_public_channel_the_bot_is_not_in_needs_chat_write_public(public_ok: bool) -> None:
+    scopes = {"chat:write", "chat:write.public"} if public_ok else {"chat:write"}
+    with FakeSlack(scopes=scopes) as fake:
+        fake.add_channel("CPUB", name="rm-board")
+        fake.add_channel("CPRIV", name="rm-secret", is_private=True)
+        client = WebClient(token=fake.bot_token, base_url=fake.api_url)
+        if public_ok:
+            assert client.chat_postMessage(channel="CPUB", text="hi")["ok"]
+        else:
+            refused = api_error(lambda: client.chat_postMessage(channel="CPUB", text="hi"))
+            assert refused["error"] == "not_in_channel"
+        # A private channel always needs an invitation.
+        refused = api_error(lambda: client.chat_postMessage(channel="CPRIV", text="hi"))
+        assert refused["error"] == "not_in_channel"
+        assert fake.messages("CPRIV") == []

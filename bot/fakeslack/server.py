@@ -102,6 +102,27 @@ class _User:
     updated: int = 0
 
 
+#: The bot scope each Web API method needs, as Slack documents it (empty: none).
+METHOD_SCOPES: dict[str, str] = {
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "files.info": "files:read",
+}
+#: Methods whose scope depends on the kind of conversation: (public, private, im, mpim).
+CONVERSATION_SCOPES: dict[str, tuple[str, str, str, str]] = {
+    "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.members": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.open": ("channels:manage", "groups:write", "im:write", "mpim:write"),
+}
+
+
 @dataclass
 class _Channel:
     id: str
@@ -202,6 +223,9 @@ class FakeSlack:
         rate_limits: Limits to enforce; ``None`` (the default) enforces none.
         trigger_ttl: Seconds a trigger_id stays usable (Slack: 3).
         general_channel: Id of the default channel every human joins, or ``None``.
+        scopes: The bot scopes the app was installed with (default: what the bot's
+            manifest asks for). A call without its scope answers ``missing_scope``;
+            posting in a public channel the bot is not in needs ``chat:write.public``.
     """
 
     def __init__(
@@ -215,8 +239,14 @@ class FakeSlack:
         rate_limits: RateLimits | None = None,
         trigger_ttl: float = 3.0,
         general_channel: str | None = "C0GENERAL",
+        scopes: Iterable[str] | None = None,
     ) -> None:
         self.bot_token = bot_token
+        if scopes is None:
+            from bot.manifest import bot_scopes
+
+            scopes = bot_scopes()
+        self.scopes = frozenset(scopes)
         self.host = host
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -931,6 +961,7 @@ class FakeSlack:
             status, response = 429, {"ok": False, "error": "ratelimited"}
         else:
             try:
+                self._need(METHOD_SCOPES.get(method))
                 response = {"ok": True, **handler(params)}
             except ApiError as exc:
                 response = {"ok": False, "error": exc.error, **exc.extra}
@@ -1107,11 +1138,28 @@ class FakeSlack:
             return self._ensure_im(ref)
         raise ApiError("channel_not_found")
 
+    def _need(self, scope: str | None) -> None:
+        """Slack's answer to a call whose scope the app was not installed with."""
+        if scope and scope not in self.scopes:
+            raise ApiError("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
+
+    def _need_for(self, method: str, channel: _Channel) -> None:
+        public, private, im, mpim = CONVERSATION_SCOPES[method]
+        if channel.kind == "im":
+            self._need(im)
+        elif channel.kind == "mpim":
+            self._need(mpim)
+        else:
+            self._need(private if channel.is_private else public)
+
     def _require_postable(self, channel: _Channel) -> None:
         if channel.is_archived:
             raise ApiError("is_archived")
-        private = channel.kind == "channel" and channel.is_private
-        if private and self.bot_user_id not in channel.members:
+        if channel.kind != "channel" or self.bot_user_id in channel.members:
+            return
+        # A private channel needs an invitation; a public one an invitation or
+        # chat:write.public.
+        if channel.is_private or "chat:write.public" not in self.scopes:
             raise ApiError("not_in_channel")
 
     def _audience(self, channel: _Channel) -> tuple[str, ...]:
@@ -1163,6 +1211,7 @@ class FakeSlack:
             channel = self._channels.get(existing)
             if channel is None or channel.kind == "channel":
                 raise ApiError("channel_not_found")
+            self._need_for("conversations.open", channel)
             return {"no_op": True, "already_open": True, "channel": {"id": channel.id}}
         raw = _opt_str(params, "users")
         if raw is None:
@@ -1173,6 +1222,7 @@ class FakeSlack:
             raise ApiError("cannot_dm_bot")
         if len(user_ids) > _MAX_MPIM_USERS:
             raise ApiError("too_many_users")
+        self._need("im:write" if len(user_ids) == 1 else "mpim:write")
         for user_id in user_ids:
             user = self._users.get(user_id)
             if user is None:
@@ -1196,6 +1246,7 @@ class FakeSlack:
         channel = self._channels.get(_opt_str(params, "channel") or "")
         if channel is None:
             raise ApiError("channel_not_found")
+        self._need_for("conversations.info", channel)
         obj = self._conversation_object(channel)
         if _flag(params, "include_num_members") and channel.kind != "im":
             obj["num_members"] = len(channel.members)
@@ -1207,6 +1258,7 @@ class FakeSlack:
         channel = self._channels.get(_opt_str(params, "channel") or "")
         if channel is None:
             raise ApiError("channel_not_found")
+        self._need_for("conversations.members", channel)
         return {"members": list(channel.members), "response_metadata": {"next_cursor": ""}}
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1215,6 +1267,7 @@ class FakeSlack:
         channel = self._channels.get(_opt_str(params, "channel") or "")
         if channel is None:  # a user ID is not a conversation here
             raise ApiError("channel_not_found")
+        self._need_for("conversations.history", channel)
         if self.bot_user_id not in channel.members:
             raise ApiError("not_in_channel")
         try:
