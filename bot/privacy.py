@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from bot import goals, outbox, reflections, report
@@ -13,7 +14,7 @@ from bot.context import Context
 from bot.enrollment import end_open_pair
 from bot.i18n import t
 from storage import queries
-from storage.models import Cohort, Notification
+from storage.models import Cohort, Notification, Pair
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -108,6 +109,9 @@ def export(ctx: Context, user_id: str, lang: str) -> None:
 def forget(ctx: Context, user_id: str) -> bool:
     """Delete every personal record of the person; their partner learns the pair ended.
 
+    Their pairs keep only keyed hashes: no plain IDs, no group DM, no intro message. Their
+    Slack profile goes from the database and from this process's memory.
+
     The released report figures keep their size, with placeholders for the person (see
     :func:`bot.report.forget`).
 
@@ -117,9 +121,17 @@ def forget(ctx: Context, user_id: str) -> bool:
     now = ctx.clock()
     with ctx.db.transaction() as session:
         partner = end_open_pair(session, user_id, now)
+        # The group DM and intro message of each of the person's pairs: found by the
+        # plain IDs, which forget_user clears.
+        session.execute(
+            update(Pair)
+            .where(or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id))
+            .values(channel_id=None, intro_ts=None)
+        )
         found = queries.forget_user(session, user_id)
         key = report.population_key(ctx.settings.encryption_key)
         report.forget(session, key, ctx.vault.user_key(user_id))
+    ctx.people.forget(user_id)  # what this process holds in memory
     if partner:  # the partner's notice was owed in the same unit of work
         outbox.kick(ctx)
     return found

@@ -19,7 +19,8 @@ def at_once(count: int, action: Any) -> list[Any]:
 
 
 def test_simultaneous_first_commands_of_one_person_all_answer(bot: Bot) -> None:
-    responses = at_once(4, lambda: bot.command("UDE", "help"))
+    # A workspace owner: an admin, whose Slack profile is stored (by each of the four).
+    responses = at_once(4, lambda: bot.command("UOWNER", "help"))
     assert [r.status for r in responses] == [200] * 4
     assert all("das kannst du tun" in r.json()["text"] for r in responses)
     with bot.ctx.db.transaction() as session:

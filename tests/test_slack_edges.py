@@ -101,6 +101,7 @@ def test_a_profile_change_switches_the_language(bot: Bot) -> None:
 
 
 def test_the_profile_cache_expires_after_a_day(bot: Bot) -> None:
+    bot.join("UEN")  # a participant, whose profile is stored
     assert "here is what you can do" in bot.reply("UEN", "help")
     bot.fake.set_user("UEN", locale="de-DE")
     bot.clock.advance(days=1, minutes=1)
