@@ -10,10 +10,10 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request.internals import parse_body
 from sqlalchemy import text
 
 from bot.context import Context
@@ -207,15 +207,10 @@ def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
         decoded = body.decode("utf-8")
     except UnicodeDecodeError:
         return "400 Bad Request", "not_utf8"
-    content_type = environ.get("CONTENT_TYPE", "")
     try:
-        if content_type.startswith("application/json"):
-            parsed: Any = json.loads(decoded)
-        else:
-            form = parse_qs(decoded, keep_blank_values=True)
-            payload = form.get("payload")
-            parsed = json.loads(payload[0]) if payload else {k: v[0] for k, v in form.items()}
-    except ValueError:
+        # Exactly as Bolt will read it, so what is checked here is what the handlers get.
+        parsed: Any = parse_body(decoded, environ.get("CONTENT_TYPE") or None)
+    except (ValueError, RecursionError):
         return "400 Bad Request", "invalid_payload"
     problem = edge.problem(parsed)
     if problem is not None:

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from slack_sdk.errors import SlackApiError, SlackClientError
+
 logger = logging.getLogger(__name__)
+
+
+def _log_failure(name: str) -> None:
+    """Log the exception being handled: one line when Slack refused or could not be
+    reached (an answer, not a bug), with the traceback otherwise."""
+    error = sys.exc_info()[1]
+    if isinstance(error, SlackApiError):
+        response = error.response
+        code = response.get("error") if response is not None else None
+        url = getattr(response, "api_url", "") if response is not None else ""
+        method = str(url).rsplit("/", 1)[-1] or "?"
+        logger.warning("background task %s: Slack answered %s to %s", name, code, method)
+    elif isinstance(error, SlackClientError | OSError):
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        logger.warning("background task %s: Slack unreachable (%.200s)", name, first)
+    else:
+        logger.exception("background task %s failed", name)
 
 # Threads for handlers and follow-up work (Bolt's own default is 5, too few for bursts).
 THREADS = 16
@@ -24,13 +44,14 @@ class Background:
         self._again: set[str] = set()
 
     def later(self, function: Callable[..., object], *args: object) -> None:
-        """Run ``function(*args)`` in the background; a failure is logged with its traceback."""
+        """Run ``function(*args)`` in the background; a failure is logged (with its
+        traceback unless Slack refused or was unreachable)."""
 
         def run() -> None:
             try:
                 function(*args)
             except Exception:
-                logger.exception("background task %s failed", getattr(function, "__name__", "?"))
+                _log_failure(getattr(function, "__name__", "?"))
             finally:
                 with self._idle:
                     self._pending -= 1
@@ -55,7 +76,7 @@ class Background:
                 try:
                     function(*args)
                 except Exception:
-                    logger.exception("background task %s failed", key)
+                    _log_failure(key)
                 with self._idle:
                     settled = key not in self._again
                     self._again.discard(key)

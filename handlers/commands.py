@@ -128,10 +128,13 @@ def open_modal(
     except (SlackApiError, SlackClientError) as error:
         logger.warning("views.open failed: %s", error)
         text = slack_error_text(person.lang, error)
-        if response_url:
-            ctx.slack.respond(response_url, text)
-        else:
-            ctx.slack.post_dm(person.user_id, text)
+        try:
+            if response_url:
+                ctx.slack.respond(response_url, text)
+            else:
+                ctx.slack.post_dm(person.user_id, text)
+        except (SlackApiError, SlackClientError) as unreachable:
+            logger.warning("could not tell %s either: %s", person.user_id, unreachable)
 
 
 def goals_(call: Invocation) -> None:

@@ -19,6 +19,11 @@ def row_id(value: object) -> int | None:
     return None
 
 
+def _trigger_ok(body: dict[str, Any]) -> bool:
+    trigger = body.get("trigger_id")
+    return isinstance(trigger, str) and 0 < len(trigger) <= 200
+
+
 def _user_ok(body: dict[str, Any]) -> bool:
     user = body.get("user")
     user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
@@ -31,7 +36,7 @@ def problem(body: Any) -> str | None:
         return "not an object"
     kind = body.get("type")
     if "command" in body:
-        if not _user_ok(body) or not isinstance(body.get("trigger_id"), str):
+        if not _user_ok(body) or not _trigger_ok(body):
             return "command without user or trigger"
         return None
     if kind == "block_actions":
@@ -44,7 +49,7 @@ def problem(body: Any) -> str | None:
             and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
         ):
             return "action without action_id"
-        if not isinstance(body.get("trigger_id"), str):
+        if not _trigger_ok(body):
             return "action without trigger"
         return None
     if kind in ("view_submission", "view_closed"):
@@ -64,6 +69,22 @@ def problem(body: Any) -> str | None:
         if not isinstance(metadata, str) or len(metadata) > 3000:
             return "view with malformed metadata"
         return None
-    if kind == "event_callback" and not isinstance(body.get("event"), dict):
+    if kind == "event_callback":
+        return _event_problem(body.get("event"))
+    return None
+
+
+def _event_problem(event: Any) -> str | None:
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
         return "event without event"
+    user = event.get("user")
+    if event["type"] == "user_change":
+        # The changed profile, a user object.
+        if not (isinstance(user, dict) and isinstance(user.get("id"), str)):
+            return "user_change without user"
+    elif user is not None and not isinstance(user, str):
+        return "event with a malformed user"
+    for field in ("channel", "text", "tab", "channel_type", "subtype", "bot_id"):
+        if event.get(field) is not None and not isinstance(event[field], str):
+            return f"event with a malformed {field}"
     return None

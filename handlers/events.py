@@ -37,7 +37,10 @@ def handle_message(event: dict[str, Any], context: BoltContext) -> None:
 
 
 def answer_dm(ctx: Context, user_id: str, channel: str) -> None:
-    """Point a person who wrote to the bot to ``/mentor help``, in their language."""
+    """Point a person who wrote to the bot to ``/mentor help``, in their language, in
+    their DM with the bot (never in another channel an event might name)."""
+    if ctx.slack.dm_channel(user_id) != channel:
+        return
     ctx.slack.post(channel, t(ctx.people.get(user_id).lang, "dm.hello"))
 
 

@@ -266,3 +266,32 @@ def test_a_replayed_join_submission_enrolls_and_confirms_once(bot: Bot) -> None:
     assert len(bot.fake.messages_for("UEN")) == confirmations
     with bot.ctx.db.transaction(write=False) as session:
         assert len(list(session.exec(select(Participant)))) == 1
+
+
+# --- found by tests/test_fuzz.py -----------------------------------------------------
+
+
+def test_a_form_body_that_looks_like_json_is_read_as_bolt_reads_it(bot: Bot) -> None:
+    # Bolt reads any body starting with "{" as JSON, whatever its content type says.
+    body = b"{command=/mentor&text=help"
+    assert _post(bot, body, FORM, _signed(body)) == 400
+
+
+def test_malformed_events_are_refused_and_a_dm_is_answered_only_in_the_dm(bot: Bot) -> None:
+    import json
+
+    def event(inner: dict[str, object]) -> bytes:
+        return json.dumps(
+            {"type": "event_callback", "team_id": "T0001", "api_app_id": "A0FAKEAPP",
+             "event_id": f"Ev{time.time_ns()}", "event": inner}
+        ).encode()  # fmt: skip
+
+    bad = event({"type": "user_change", "user": "UEN"})
+    assert _post(bot, bad, JSON, _signed(bad)) == 400
+    bot.fake.add_channel("C0TEAM", name="team", members=["UEN", bot.fake.bot_user_id])
+    elsewhere = event(
+        {"type": "message", "channel_type": "im", "user": "UEN", "channel": "C0TEAM", "text": "x"}
+    )
+    assert _post(bot, elsewhere, JSON, _signed(elsewhere)) == 200
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.messages("C0TEAM") == []
