@@ -305,8 +305,12 @@ def send_intro(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome
     ts = ctx.slack.post(channel, text, blocks)
 
     def remember(session: Session) -> None:
+        # Not for a pair one of whose people used /mentor forget while the intro was out.
         session.execute(
-            update(Pair).where(col(Pair.id) == pair.id).values(channel_id=channel, intro_ts=ts)
+            update(Pair)
+            .where(col(Pair.id) == pair.id)
+            .where(col(Pair.mentor_id).is_not(None), col(Pair.mentee_id).is_not(None))
+            .values(channel_id=channel, intro_ts=ts)
         )
 
     return outbox.Sent(then=remember)

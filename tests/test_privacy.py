@@ -270,3 +270,27 @@ def test_a_stored_profile_of_someone_not_enrolled_is_deleted_when_they_come_back
     assert bot.ctx.background.wait_idle()
     assert "UDE" not in _stored_profiles(bot)
     assert "das kannst du tun" in bot.reply("UDE", "help")  # from memory
+
+
+def test_an_intro_that_lands_after_a_forget_leaves_no_conversation_on_the_pair(
+    bot: Bot,
+) -> None:
+    from bot import enrollment, outbox, pairing
+
+    for user, role in [("UM0", "mentor"), ("UE0", "mentee")]:
+        bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
+        enrollment.enroll(
+            bot.ctx, user, enrollment.JoinForm(role=role, topics=["genai"], department=None)
+        )
+    outbox.dispatch(bot.ctx)  # the join confirmations
+    posts = len(bot.fake.calls_to("chat.postMessage"))
+    held = bot.fake.stall_after("chat.postMessage", 0)  # the intro reaches Slack, unanswered
+    [cohort] = pairing.cohorts_to_match(bot.ctx, None)
+    pairing.match_cohort(bot.ctx, cohort)
+    assert bot.fake.wait_for(lambda: len(bot.fake.calls_to("chat.postMessage")) > posts)
+    assert privacy.forget(bot.ctx, "UM0")
+    held.set()
+    assert bot.ctx.background.wait_idle()
+    with bot.ctx.db.transaction(write=False) as session:
+        [pair] = session.exec(select(Pair)).all()
+    assert (pair.mentor_id, pair.channel_id, pair.intro_ts) == (None, None, None)
