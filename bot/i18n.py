@@ -111,6 +111,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.slack": "Slack didn't accept that just now ({error}). Please try again in a moment.",
         "error.internal": "Something went wrong on my side, and nothing was changed. "
         "Please try again in a moment.",
+        "error.database": "I can't reach my database right now, so nothing was changed. "
+        "Please try again in a few minutes.",
         "dm.hello": "Hi! I work through the `/mentor` command. Type `/mentor help` to see "
         "what you can do.",
         # join modal
@@ -374,6 +376,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "their sessions. No names, no authors.",
         "playbook.empty": "No learnings have been shared yet.",
         "playbook.other": "Other learnings",
+        "playbook.various_months": "Various months",
+        "playbook.various": "Various topics and months",
+        "playbook.held_back": "Some learnings are held back until more people have shared "
+        "theirs: no group of learnings here stands for fewer than 5 people.",
     },
     "de": {
         # announcements
@@ -448,6 +454,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "gleich noch einmal.",
         "error.internal": "Bei mir ist etwas schiefgegangen; es wurde nichts geändert. "
         "Bitte versuch es gleich noch einmal.",
+        "error.database": "Ich erreiche gerade meine Datenbank nicht, deshalb wurde nichts "
+        "geändert. Bitte versuch es in ein paar Minuten noch einmal.",
         "dm.hello": "Hallo! Ich arbeite über den Befehl `/mentor`. Mit `/mentor help` "
         "siehst du, was du tun kannst.",
         "join.title": "Reverse Mentoring",
@@ -714,6 +722,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "haben. Keine Namen, keine Verfasser:innen.",
         "playbook.empty": "Bisher wurden keine Erkenntnisse geteilt.",
         "playbook.other": "Weitere Erkenntnisse",
+        "playbook.various_months": "Verschiedene Monate",
+        "playbook.various": "Verschiedene Themen und Monate",
+        "playbook.held_back": "Einige Erkenntnisse halten wir zurück, bis mehr Personen "
+        "ihre geteilt haben: Keine Gruppe von Erkenntnissen hier steht für weniger als 5 "
+        "Personen.",
     },
 }
 

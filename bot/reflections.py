@@ -3,7 +3,8 @@
 What a person writes is encrypted with ``MENTOR_ENCRYPTION_KEY`` before it is stored, and
 this module is the only reader: a reflection is shown back only to its author (the
 modal's pre-fill, ``/mentor export``). A learning shared "anonymously" is copied into
-``best_practice`` with no author and only the month.
+``best_practice`` with only the month and a keyed hash of its author (never their ID),
+by which the playbook counts the people behind a group of learnings.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
-from bot import notices
+from bot import notices, report
 from bot.context import Context
 from storage import models
 from storage.models import (
@@ -139,6 +140,10 @@ def save(ctx: Context, user_id: str, session_id: int, form: ReflectionForm) -> b
                     topic=row.agenda_ref if row.agenda_kind == "topic" else None,
                     text=ctx.vault.encrypt(form.learned),
                     month=now.strftime("%Y-%m"),
+                    author=report.author_hash(
+                        report.population_key(ctx.settings.encryption_key),
+                        ctx.vault.user_key(user_id),
+                    ),
                 )
             )
             mine.shared = True

@@ -86,13 +86,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import fmean
 
-from sqlalchemy import Text, cast, or_, text
+from sqlalchemy import Text, cast, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.context import Context
 from storage import queries
 from storage.models import (
+    BestPractice,
     Cohort,
     Goal,
     MentoringSession,
@@ -312,19 +313,23 @@ class Data:
     sessions: list[_Session] = field(default_factory=list)
     reflections: dict[int, list[_Reflection]] = field(default_factory=dict)
     goals: list[_Goal] = field(default_factory=list)
+    # The participants' rows (id, joined) as read: a row gone by the time the figures are
+    # released means a /mentor forget came between (see _forgotten_since).
+    enrolled: set[tuple[int, datetime]] = field(default_factory=set)
 
 
 def load(session: Session, token: Callable[[str], str], now: datetime) -> Data:
     """Read what the figures are computed from (never a reflection's or a goal's text).
 
     Args:
-        session: The unit of work the figures are released in (see :class:`Releaser`).
+        session: The unit of work that reads them (see :func:`_released`).
         token: The keyed hash of a Slack ID (``Vault.user_key``).
         now: The time of the report.
     """
     data = Data(now=now)
     rows = session.execute(
         sa_select(
+            col(Participant.id),
             col(Participant.user_id),
             col(Participant.cohort_id),
             col(Participant.role),
@@ -332,9 +337,10 @@ def load(session: Session, token: Callable[[str], str], now: datetime) -> Data:
             col(Participant.joined_at),
         )
     )
-    for user_id, cohort_id, role, status, joined_at in rows:
+    for participant_id, user_id, cohort_id, role, status, joined_at in rows:
         left = status == ParticipantStatus.LEFT.value
         data.members.append(_Member(token(user_id), cohort_id, role, left, joined_at))
+        data.enrolled.add((participant_id, joined_at))
     rows = session.execute(
         sa_select(
             col(Pair.id),
@@ -592,6 +598,14 @@ def contribution_hash(key: bytes, metric: str, item: str) -> str:
     return _hmac(key, f"{metric}|{item}")
 
 
+def author_hash(key: bytes, token: str) -> str:
+    """How ``best_practice`` names the author of a shared learning (``key``:
+    :func:`population_key`; ``token``: the keyed hash of their ID), so that the playbook
+    can count the people behind a group of learnings. A hash of its own: it matches
+    neither pair history nor the people of ``report_release``."""
+    return _hmac(key, f"author|{token}")
+
+
 def _lock(session: Session) -> None:
     """Serialise releases and :func:`forget` (SQLite has one writer at a time anyway)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -783,6 +797,10 @@ class _Store:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        # One report or export of this process at a time computes its figures (see
+        # _released), so the parsed releases are never newer than the view of the table
+        # of the unit of work reading them (a forget meanwhile only drops them).
+        self.computing = threading.Lock()
         self.metrics: dict[str, dict[int, _Release]] = {}
         self.ordered: dict[str, list[_Release]] = {}
         self.owner: dict[str, str] = {}  # see _Release.of_row
@@ -851,7 +869,10 @@ _STORES_LOCK = threading.Lock()
 
 def _store(session: Session) -> _Store:
     engine = session.get_bind()
-    engine = getattr(engine, "engine", engine)  # a connection's engine
+    return _store_of(getattr(engine, "engine", engine))  # a connection's engine
+
+
+def _store_of(engine: object) -> _Store:
     with _STORES_LOCK:
         if engine not in _STORES:
             _STORES[engine] = _Store()
@@ -868,7 +889,7 @@ class _Verdict(enum.Enum):
 
 
 class Releaser:
-    """Releases figures in one unit of work, holding the report lock.
+    """Releases figures in one unit of work.
 
     A new value is held back when, against the earlier releases of the same metric over
     a comparable period (see :func:`_comparable`), 1 to 4 people would be singled out:
@@ -881,23 +902,38 @@ class Releaser:
     - by an earlier figure minus this one and the other figures inside it.
 
     Args:
-        session: The unit of work; releases are added to it (and seen by later calls).
+        session: The unit of work; what it releases is seen by later calls and, with
+            ``write``, added to it.
         key: :func:`population_key`.
         now: The release time.
+        write: False to only decide, in a unit of work that reads: the releases are
+            kept in :attr:`rows` for a later one to write (see :func:`_released`), which
+            checks that the releases it was decided against are still all there are.
+            True: the unit of work writes them, holding the report lock, so that two
+            admins asking at once cannot both release figures the other's release would
+            have held back, nor a release come between a forget and its figures.
     """
 
-    def __init__(self, session: Session, key: bytes, now: datetime) -> None:
+    def __init__(self, session: Session, key: bytes, now: datetime, *, write: bool = True) -> None:
         self.session = session
         self.key = key
         self.now = now
+        self.write = write
+        self.rows: list[ReportRelease] = []
         self._releases: dict[str, list[_Release]] = {}
         self._stored: dict[str, list[_Release]] = {}
         self._overlay: dict[int, tuple[_Cover, int]] = {}
         self._people: dict[str, str] = {}
-        # Two admins asking at once must not both release figures the other's release
-        # would have held back, nor a release come between a forget and its figures.
-        _lock(session)
+        if write:
+            _lock(session)
         self._store = _store(session)
+
+    def seen(self) -> dict[str, frozenset[int]]:
+        """Per metric whose releases were read, the ids of those it was decided against."""
+        return {
+            metric: frozenset(typing.cast(int, release.id) for release in releases)
+            for metric, releases in self._stored.items()
+        }
 
     def _person(self, token: str) -> str:
         if token not in self._people:
@@ -1082,21 +1118,23 @@ class Releaser:
             if outer.cover is not None:
                 outer.cover.add(outer, new)
         releases.append(new)
-        self.session.add(
-            ReportRelease(
-                metric=metric,
-                scope=new.scope,
-                period=new.period,
-                value=new.value,
-                people=people,
-                contributions=sorted([p, c] for c, p in new.entries.items()),
-                released_at=new.released_at,
-            )
+        row = ReportRelease(
+            metric=metric,
+            scope=new.scope,
+            period=new.period,
+            value=new.value,
+            people=people,
+            contributions=sorted([p, c] for c, p in new.entries.items()),
+            released_at=new.released_at,
         )
+        self.rows.append(row)
+        if self.write:
+            self.session.add(row)
 
 
 def forget(session: Session, key: bytes, token: str) -> int:
-    """Replace a person's hashes in ``report_release`` (``/mentor forget``).
+    """Replace a person's hashes in ``report_release`` and ``best_practice``
+    (``/mentor forget``).
 
     Their contributions to pairs and sessions keep their hash, under the placeholder of
     their side of the pair (later figures name them the same way). Every other
@@ -1113,6 +1151,13 @@ def forget(session: Session, key: bytes, token: str) -> int:
         How many releases named the person.
     """
     _lock(session)
+    # Their shared learnings stay in the playbook, under a random placeholder: still one
+    # person when the playbook counts the people behind a group, but nobody's hash.
+    session.execute(
+        update(BestPractice)
+        .where(col(BestPractice.author) == author_hash(key, token))
+        .values(author=FORGOTTEN + secrets.token_hex(16)[1:])
+    )
     person = person_hash(key, token)
     contributions = cast(col(ReportRelease.contributions), Text)
     rows = session.exec(select(ReportRelease).where(contributions.contains(person))).all()
@@ -1213,20 +1258,106 @@ def find_cohorts(ctx: Context, name: str | None) -> list[Cohort]:
         return [cohort]
 
 
+@dataclass(frozen=True)
+class _Step:
+    """The figures of one scope and period, in the order they are released."""
+
+    scope: str
+    period: str
+    figures: list[Figure]
+    label: typing.Any = None  # what the caller knows the step by
+
+
+def _released(
+    ctx: Context, now: datetime, plan: Callable[[Data], list[_Step]]
+) -> list[tuple[_Step, list[Shown]]]:
+    """Compute the figures of ``plan`` and release them: each step with what it shows.
+
+    The figures are computed, and set against the earlier releases, in a unit of work
+    that only reads (on SQLite it holds no lock, so commands go on writing meanwhile).
+    A short one then writes the releases, holding the report lock, after checking that
+    what they were decided on still holds:
+
+    - the releases of each metric are still those the decisions were set against; for a
+      metric with others (another report released meanwhile, or a forget rewrote its
+      rows) its figures are decided again, against what is there now;
+    - nobody in the data has used ``/mentor forget`` meanwhile (their hash must not be
+      stored again): then everything is read, computed and decided again, under the
+      lock.
+    """
+    key = population_key(ctx.settings.encryption_key)
+    with _store_of(ctx.db.engine).computing:
+        with ctx.db.transaction(write=False) as session:
+            data = load(session, ctx.vault.user_key, now)
+            steps = plan(data)
+            releaser = Releaser(session, key, now, write=False)
+            shown = [[releaser.release(s.scope, s.period, f) for f in s.figures] for s in steps]
+        with ctx.db.transaction() as session:
+            _lock(session)
+            if _forgotten_since(session, data):
+                data = load(session, ctx.vault.user_key, now)
+                steps = plan(data)
+                again = Releaser(session, key, now)
+                shown = [[again.release(s.scope, s.period, f) for f in s.figures] for s in steps]
+                return list(zip(steps, shown, strict=True))
+            changed = _changed_since(session, releaser.seen())
+            if changed:
+                again = Releaser(session, key, now)
+                for step, figures in zip(steps, shown, strict=True):
+                    for index, figure in enumerate(step.figures):
+                        if figure.metric in changed:
+                            figures[index] = again.release(step.scope, step.period, figure)
+            session.add_all([row for row in releaser.rows if row.metric not in changed])
+    return list(zip(steps, shown, strict=True))
+
+
+def _forgotten_since(session: Session, data: Data) -> bool:
+    """Whether someone in ``data`` has used ``/mentor forget`` since it was read: their
+    participant row is gone, or a side of a pair lost its ID."""
+    rows = session.execute(sa_select(col(Participant.id), col(Participant.joined_at)))
+    if not data.enrolled <= {(participant_id, joined) for participant_id, joined in rows}:
+        return True
+    rows = session.execute(
+        sa_select(col(Pair.id), col(Pair.mentor_id).is_(None), col(Pair.mentee_id).is_(None)).where(
+            or_(col(Pair.mentor_id).is_(None), col(Pair.mentee_id).is_(None))
+        )
+    )
+    for pair_id, *gone in rows:
+        pair = data.pairs.get(pair_id)
+        if pair is not None and any(g and not f for g, f in zip(gone, pair.forgotten, strict=True)):
+            return True
+    return False
+
+
+def _changed_since(session: Session, seen: dict[str, frozenset[int]]) -> set[str]:
+    """The metrics whose releases are no longer those of ``seen`` (:meth:`Releaser.seen`)."""
+    if not seen:
+        return set()
+    now: dict[str, set[int]] = {metric: set() for metric in seen}
+    rows = session.execute(
+        sa_select(col(ReportRelease.metric), col(ReportRelease.id)).where(
+            col(ReportRelease.metric).in_(list(seen))
+        )
+    )
+    for metric, release_id in rows:
+        now[metric].add(release_id)
+    return {metric for metric, ids in seen.items() if now[metric] != ids}
+
+
 def make_report(ctx: Context, cohorts: list[Cohort], *, total: bool) -> Report:
     """The figures of everything so far for each cohort, then (``total``) for all."""
     now = ctx.clock()
-    scopes: list[ScopeReport] = []
-    with ctx.db.transaction() as session:
-        releaser = Releaser(session, population_key(ctx.settings.encryption_key), now)
-        data = load(session, ctx.vault.user_key, now)  # under the lock: no forget between
-        for cohort in cohorts:
-            figures = compute(data, frozenset({cohort.id or 0}), EVERYTHING)
-            shown = [releaser.release(str(cohort.id), ALL, figure) for figure in figures]
-            scopes.append(ScopeReport(cohort.name, shown))
+
+    def plan(data: Data) -> list[_Step]:
+        steps = [
+            _Step(str(c.id), ALL, compute(data, frozenset({c.id or 0}), EVERYTHING), c.name)
+            for c in cohorts
+        ]
         if total:
-            figures = compute(data, None, EVERYTHING)
-            scopes.append(ScopeReport(None, [releaser.release(ALL, ALL, f) for f in figures]))
+            steps.append(_Step(ALL, ALL, compute(data, None, EVERYTHING)))
+        return steps
+
+    scopes = [ScopeReport(step.label, shown) for step, shown in _released(ctx, now, plan)]
     return Report(made_at=now, scopes=scopes)
 
 
@@ -1263,16 +1394,24 @@ def make_csv(ctx: Context, cohorts: list[Cohort]) -> bytes:
     ``not shown``.
     """
     now = ctx.clock()
+
+    def plan(data: Data) -> list[_Step]:
+        order = [(period, cohort) for cohort in cohorts for period in months_of(data, cohort)]
+        order.sort(key=lambda item: (item[0].key, item[1].id or 0))  # oldest month first
+        return [
+            _Step(
+                str(cohort.id),
+                period.key,
+                compute(data, frozenset({cohort.id or 0}), period),
+                cohort,
+            )
+            for period, cohort in order
+        ]
+
     rows: dict[tuple[int, str], list[str]] = {}
-    with ctx.db.transaction() as session:
-        releaser = Releaser(session, population_key(ctx.settings.encryption_key), now)
-        data = load(session, ctx.vault.user_key, now)  # under the lock: no forget between
-        plan = [(period, cohort) for cohort in cohorts for period in months_of(data, cohort)]
-        plan.sort(key=lambda item: (item[0].key, item[1].id or 0))  # oldest month first
-        for period, cohort in plan:
-            figures = compute(data, frozenset({cohort.id or 0}), period)
-            shown = [releaser.release(str(cohort.id), period.key, f) for f in figures]
-            rows[(cohort.id or 0, period.key)] = [cohort.name, period.key, *_csv_cells(shown)]
+    for step, shown in _released(ctx, now, plan):
+        cohort = step.label
+        rows[(cohort.id or 0, step.period)] = [cohort.name, step.period, *_csv_cells(shown)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)

@@ -313,7 +313,13 @@ class Goal(SQLModel, table=True):
 
 
 class BestPractice(SQLModel, table=True):
-    """A learning someone chose to share anonymously: no author, only the month."""
+    """A learning someone chose to share anonymously: no author's ID, only the month.
+
+    ``author`` is a keyed hash of the author (see :func:`bot.report.author_hash`), never
+    their ID, so that the playbook can count the people behind a group of learnings;
+    ``/mentor forget`` replaces it with a random placeholder. None for learnings shared
+    before it was kept (the playbook counts them as nobody).
+    """
 
     __tablename__ = "best_practice"
 
@@ -323,6 +329,7 @@ class BestPractice(SQLModel, table=True):
     # Encrypted like the reflection it was shared from.
     text: str = Field(max_length=sealed_length(LEARNED_MAX))
     month: str = Field(max_length=7)
+    author: str | None = Field(default=None, max_length=32, index=True)
 
 
 class ReportRelease(SQLModel, table=True):
