@@ -13,13 +13,16 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.request.internals import parse_body
+from slack_bolt.context import BoltContext
+from slack_bolt.request.internals import build_context, parse_body
 from sqlalchemy import text
 
 from bot.context import Context
+from bot.i18n import t
 from bot.startup import Workspace
 from handlers import edge, register_all
 from storage import queries
+from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ HEALTH_PATH = "/healthz"
 #: Slack's requests are small (a modal's state is the largest); anything bigger is refused
 #: unread.
 MAX_BODY = 256 * 1024
+#: The answer to a command while the database cannot be reached (the person's language
+#: is stored there too, so both).
+DATABASE_DOWN = t("de", "error.database") + "\n" + t("en", "error.database")
 #: Payloads a person causes once, each with its own trigger_id.
 INTERACTIVE_TYPES = ("block_actions", "view_submission")
 
@@ -51,6 +57,25 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
     )
+
+    @app.error
+    def database_outage(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        """While the database cannot be reached nothing is acted on: a command gets a
+        one-line answer, anything else a 503 (Slack keeps a modal open with what was
+        typed, and delivers an event again later); the log gets one line. Any other
+        failure is logged with its traceback (Bolt answers 500)."""
+        reason = unreachable(error)
+        if reason is None:
+            logger.error("a request failed", exc_info=error)
+            return None
+        kind = body.get("command") or body.get("type")
+        logger.warning("database unreachable (%s); %s not acted on", reason, kind)
+        if "command" not in body:
+            return BoltResponse(status=503, body="")
+        answer = {"response_type": "ephemeral", "text": DATABASE_DOWN}
+        return BoltResponse(
+            status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
+        )
 
     if workspace is not None:
 
@@ -145,8 +170,12 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
             try:
                 with ctx.db.engine.connect() as connection:
                     connection.execute(text("SELECT 1"))
-            except Exception:
-                logger.exception("health check: database unreachable")
+            except Exception as error:
+                reason = unreachable(error)
+                if reason is None:
+                    logger.exception("health check: the database failed")
+                else:
+                    logger.warning("health check: database unreachable (%s)", reason)
                 return _answer(
                     start_response,
                     "503 Service Unavailable",
@@ -156,9 +185,9 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
         if slack_handler is not None and path == EVENTS_PATH:
             refused = _refusal(ctx, environ)
             if refused is not None:
-                status, error = refused
-                logger.warning("refused a request to %s: %s", path, error)
-                return _answer(start_response, status, {"ok": False, "error": error})
+                status, code = refused
+                logger.warning("refused a request to %s: %s", path, code)
+                return _answer(start_response, status, {"ok": False, "error": code})
             return slack_handler(environ, start_response)
         return _answer(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
@@ -215,4 +244,8 @@ def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
     problem = edge.problem(parsed)
     if problem is not None:
         return "400 Bad Request", f"invalid_payload ({problem})"
+    try:
+        build_context(BoltContext(), parsed)  # what Bolt reads from every request
+    except Exception:  # a shape no check above foresaw: refused all the same
+        return "400 Bad Request", "invalid_payload (unreadable)"
     return None

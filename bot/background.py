@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from storage.db import unreachable
+
 logger = logging.getLogger(__name__)
 
 
@@ -23,11 +25,14 @@ def _log_failure(name: str) -> None:
         url = getattr(response, "api_url", "") if response is not None else ""
         method = str(url).rsplit("/", 1)[-1] or "?"
         logger.warning("background task %s: Slack answered %s to %s", name, code, method)
+    elif error is not None and (reason := unreachable(error)) is not None:
+        logger.warning("background task %s: database unreachable (%s)", name, reason)
     elif isinstance(error, SlackClientError | OSError):
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         logger.warning("background task %s: Slack unreachable (%.200s)", name, first)
     else:
         logger.exception("background task %s failed", name)
+
 
 # Threads for handlers and follow-up work (Bolt's own default is 5, too few for bursts).
 THREADS = 16

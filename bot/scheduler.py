@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -10,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot import outbox, sessions
 from bot.context import Context
 from storage import queries
+from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,25 @@ def dispatch_due(ctx: Context) -> None:
         logger.info("dispatch: %s", summary.to_json())
 
 
+def _guarded(job: Callable[[Context], None]) -> Callable[[Context], None]:
+    """A job that logs one line, not a traceback, while the database cannot be reached;
+    its work waits for the next run."""
+
+    @functools.wraps(job)
+    def run(ctx: Context) -> None:
+        try:
+            job(ctx)
+        except Exception as error:
+            reason = unreachable(error)
+            if reason is None:
+                raise
+            logger.warning(
+                "%s: database unreachable (%s); next run will retry", job.__name__, reason
+            )
+
+    return run
+
+
 def create_scheduler(ctx: Context) -> BackgroundScheduler:
     """A scheduler with the bot's jobs, not yet started.
 
@@ -44,7 +66,7 @@ def create_scheduler(ctx: Context) -> BackgroundScheduler:
     """
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        plan_sessions,
+        _guarded(plan_sessions),
         "interval",
         hours=1,
         args=[ctx],
@@ -55,7 +77,7 @@ def create_scheduler(ctx: Context) -> BackgroundScheduler:
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        dispatch_due,
+        _guarded(dispatch_due),
         "interval",
         seconds=DISPATCH_EVERY_SECONDS,
         args=[ctx],
@@ -65,7 +87,7 @@ def create_scheduler(ctx: Context) -> BackgroundScheduler:
         coalesce=True,
     )
     scheduler.add_job(
-        housekeeping,
+        _guarded(housekeeping),
         "interval",
         hours=1,
         args=[ctx],

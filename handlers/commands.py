@@ -46,6 +46,7 @@ from bot.views import (
     build_status,
 )
 from handlers.common import services, slack_error_text
+from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +92,15 @@ def handle_mentor(ack: Ack, command: dict[str, Any], context: BoltContext, logge
             call.answer(t(lang, "no_args", sub=name))
             return
         subcommand(call)
-    except Exception:
-        logger.exception("/mentor %s failed", name)
+    except Exception as error:
+        reason = unreachable(error)
+        if reason is None:
+            logger.exception("/mentor %s failed", name)
+        else:
+            logger.warning("/mentor %s: database unreachable (%s)", name, reason)
         if ack.response is None:
-            ack(text=t(lang, "error.internal"), response_type="ephemeral")
+            key = "error.internal" if reason is None else "error.database"
+            ack(text=t(lang, key), response_type="ephemeral")
 
 
 def help_(call: Invocation) -> None:

@@ -30,10 +30,42 @@ def _user_ok(body: dict[str, Any]) -> bool:
     return isinstance(user_id, str) and bool(_USER.match(user_id))
 
 
+#: Fields Slack sends as an object (or for some, an id string), never as anything else.
+_OBJECTS = ("team", "user", "channel", "enterprise", "container", "message", "view", "event")
+_OBJECTS_ONLY = ("container", "message", "view", "event", "previous_message", "item", "state")
+
+
+def _fields_problem(body: dict[str, Any]) -> str | None:
+    for field in _OBJECTS:
+        value = body.get(field)
+        if value is not None and not isinstance(value, dict | str):
+            return f"malformed {field}"
+    for field in _OBJECTS_ONLY:
+        value = body.get(field)
+        if value is not None and not isinstance(value, dict):
+            return f"malformed {field}"
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "malformed authorizations"
+    url = body.get("response_url")
+    if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        return "malformed response_url"
+    for field in ("team_id", "user_id", "channel_id", "api_app_id", "enterprise_id"):
+        value = body.get(field)
+        if value is not None and not isinstance(value, str):
+            return f"malformed {field}"
+    return None
+
+
 def problem(body: Any) -> str | None:
     """Why a payload is not one Slack sends, or None when its shape is fine."""
     if not isinstance(body, dict):
         return "not an object"
+    fields = _fields_problem(body)
+    if fields is not None:
+        return fields
     kind = body.get("type")
     if "command" in body:
         if not _user_ok(body) or not _trigger_ok(body):
@@ -77,6 +109,9 @@ def problem(body: Any) -> str | None:
 def _event_problem(event: Any) -> str | None:
     if not isinstance(event, dict) or not isinstance(event.get("type"), str):
         return "event without event"
+    fields = _fields_problem(event)
+    if fields is not None:
+        return "event with " + fields
     user = event.get("user")
     if event["type"] == "user_change":
         # The changed profile, a user object.

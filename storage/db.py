@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -58,6 +59,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def unreachable(error: BaseException) -> str | None:
+    """A short reason when ``error`` means the database cannot be reached right now (a
+    server down, a lost connection, a missing file), else None."""
+    if isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        original = getattr(error, "orig", None) or error
+        lines = str(original).strip().splitlines()
+        return (lines[0] if lines else type(original).__name__)[:200]
+    return None
 
 
 class Database:

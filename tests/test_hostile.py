@@ -295,3 +295,24 @@ def test_malformed_events_are_refused_and_a_dm_is_answered_only_in_the_dm(bot: B
     assert _post(bot, elsewhere, JSON, _signed(elsewhere)) == 200
     assert bot.ctx.background.wait_idle()
     assert bot.fake.messages("C0TEAM") == []
+
+
+@pytest.mark.parametrize(
+    "field", [("channel", True), ("response_url", "1"), ("container", "x"), ("team", [1])]
+)
+def test_a_click_with_a_field_slack_never_sends_so_is_refused(
+    bot: Bot, field: tuple[str, object]
+) -> None:
+    import json
+
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0001"},
+        "user": {"id": "UEN"},
+        "api_app_id": "A0FAKEAPP",
+        "trigger_id": "1.2.3",
+        "actions": [{"action_id": "pair_accept", "value": "1"}],
+        field[0]: field[1],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    assert _post(bot, body, FORM, _signed(body)) == 400

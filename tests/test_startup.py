@@ -138,3 +138,42 @@ def test_an_event_for_another_workspace_is_refused(bot: Bot) -> None:
     assert response.status == 403
     assert bot.ctx.background.wait_idle()
     assert [c.method for c in bot.fake.calls[before:]] == []
+
+
+# --- while running, the database goes away ---------------------------------------------
+
+
+def test_while_the_database_is_down_nothing_is_acted_on_and_the_log_has_one_line_each(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import urllib.error
+    import urllib.request
+
+    from bot.scheduler import create_scheduler
+    from storage.db import make_engine
+
+    bot.join("UEN")
+    real = bot.ctx.db.engine
+    bot.ctx.db.engine = make_engine(_postgres_url("127.0.0.1", free_port(), "gone"))
+    try:
+        with caplog.at_level(logging.INFO):
+            answer = bot.reply("UEN", "pause")
+            with pytest.raises(urllib.error.HTTPError) as health:
+                urllib.request.urlopen(bot.url + "/healthz", timeout=10)  # noqa: S310
+            home = bot.slack.app_home_opened("UEN")
+            for job in create_scheduler(bot.ctx).get_jobs():  # what the scheduler would run
+                job.func(*job.args)
+            assert bot.ctx.background.wait_idle()
+    finally:
+        bot.ctx.db.engine.dispose()
+        bot.ctx.db.engine = real
+    assert "can't reach my database right now, so nothing was changed" in answer
+    assert "Ich erreiche gerade meine Datenbank nicht" in answer
+    assert health.value.code == 503
+    assert home.status == 503  # Slack delivers the event again later
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    outage = [r.getMessage() for r in caplog.records if "database unreachable" in r.getMessage()]
+    assert len(outage) >= 5  # command, health, event and the three jobs, a line each
+    # Back up: nothing was paused, and the bot answers as before.
+    assert "Status: active" in bot.reply("UEN", "status")
