@@ -93,6 +93,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, Text, cast, create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy import update as sa_update  # noqa: E402
 
+from bot import report  # noqa: E402
 from bot.config import database_url_from  # noqa: E402
 from bot.crypto import Vault, generate_key  # noqa: E402
 from bot.sessions import HORIZON  # noqa: E402
@@ -189,10 +190,11 @@ class Writer:
     """Makes the rows a program's life produces: the same rules for the year built up
     front and for the days between rounds."""
 
-    def __init__(self, rng: random.Random, vault: Vault) -> None:
+    def __init__(self, rng: random.Random, vault: Vault, key: str) -> None:
         self.rng = rng
         self.vault = vault
         self.topics = [topic.key for topic in TOPICS]
+        self.population = report.population_key(key)
 
     def person(
         self,
@@ -285,6 +287,9 @@ class Writer:
                             "topic": topic,
                             "text": self.vault.encrypt(note),
                             "month": written.strftime("%Y-%m"),
+                            "author": report.author_hash(
+                                self.population, self.vault.user_key(user_id)
+                            ),
                         },
                         with_id=with_id,
                     )
@@ -349,7 +354,7 @@ def build_population(
         if connection.execute(select(func.count()).select_from(PAIR)).scalar():
             raise SystemExit(f"{url}: the database already has pairs; give an empty one")
     rng = random.Random(seed)
-    writer = Writer(rng, Vault(key))
+    writer = Writer(rng, Vault(key), key)
     now = START
     start = now - timedelta(days=round(months * 30.44))
     spread = min(timedelta(days=14), (now - start) / (2 * cohorts))
@@ -876,7 +881,7 @@ def child(config: dict[str, Any]) -> None:
     for client in {ctx.slack.client, ctx.slack._quick}:
         setattr(client, "api_call", refuse)  # noqa: B010
     engine = ctx.db.engine
-    writer = Writer(random.Random(config["seed"] + 1), ctx.vault)
+    writer = Writer(random.Random(config["seed"] + 1), ctx.vault, ctx.settings.encryption_key)
     program = Program(engine, writer, config["participants"] / 2000)
     spent: dict[str, list[float]] = {}
     if config["phases"]:
