@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.crypto import generate_key  # noqa: E402
+from bot.core.crypto import generate_key  # noqa: E402
 from bot.fakeslack.driver import SlackDriver  # noqa: E402
 from bot.fakeslack.server import FakeSlack  # noqa: E402
 

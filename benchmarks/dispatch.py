@@ -109,11 +109,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
-from bot import ids, sessions  # noqa: E402
-from bot.config import database_url_from  # noqa: E402
-from bot.crypto import Vault, generate_key  # noqa: E402
+from bot.core.config import database_url_from  # noqa: E402
+from bot.core.crypto import Vault, generate_key  # noqa: E402
 from bot.fakeslack import FakeSlack, RateLimits  # noqa: E402
-from bot.topics import TOPICS  # noqa: E402
+from bot.sessions import planning as sessions  # noqa: E402
+from bot.sessions.topics import TOPICS  # noqa: E402
+from bot.slack import ids  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -338,7 +339,8 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
     """Wrap the dispatcher's steps (in this process only) to time each of them."""
     from slack_sdk.http_retry import builtin_handlers
 
-    from bot import outbox, pacing
+    from bot.delivery import outbox
+    from bot.slack import pacing
 
     spent: dict[str, list[float]] = {}
     threads: set[int] = set()
@@ -383,9 +385,9 @@ def child(at_text: str) -> None:
     """Run one ``outbox.dispatch(ctx, T)`` as ``mentor-bot dispatch`` would; print JSON."""
     import logging
 
-    from bot import outbox
-    from bot.config import load_settings, read_environment
-    from bot.context import Context
+    from bot.core.config import load_settings, read_environment
+    from bot.core.context import Context
+    from bot.delivery import outbox
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     at = datetime.fromisoformat(at_text)

@@ -50,8 +50,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.matching import Candidate, MatchResult, ProposedPair, match  # noqa: E402
-from bot.topics import TOPICS  # noqa: E402
+from bot.matching.matcher import Candidate, MatchResult, ProposedPair, match  # noqa: E402
+from bot.sessions.topics import TOPICS  # noqa: E402
 
 SIZES = (500, 5000)
 METHODS = ("optimal", "greedy", "random")

@@ -93,11 +93,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, Text, cast, create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy import update as sa_update  # noqa: E402
 
-from bot import report  # noqa: E402
-from bot.config import database_url_from  # noqa: E402
-from bot.crypto import Vault, generate_key  # noqa: E402
-from bot.sessions import HORIZON  # noqa: E402
-from bot.topics import TOPICS  # noqa: E402
+from bot.core.config import database_url_from  # noqa: E402
+from bot.core.crypto import Vault, generate_key  # noqa: E402
+from bot.reporting import report  # noqa: E402
+from bot.sessions.planning import HORIZON  # noqa: E402
+from bot.sessions.topics import TOPICS  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -802,7 +802,8 @@ def _instrument(spent: dict[str, list[float]]) -> None:
     """Wrap the report's steps (in this process only) to time each of them."""
     from sqlmodel import Session
 
-    from bot import playbook, report
+    from bot.journal import playbook
+    from bot.reporting import report
 
     owners: dict[str, Any] = {
         "report": report,
@@ -835,7 +836,7 @@ def _instrument(spent: dict[str, list[float]]) -> None:
 def _held_back(made: Any, csv_bytes: bytes) -> tuple[int, int, int]:
     """Figures held back by overlap control: in the report, and in the CSV (cells "not
     shown", and cells shown "unchanged since", counted from the notes)."""
-    from bot import report
+    from bot.reporting import report
 
     in_report = sum(
         1
@@ -855,9 +856,10 @@ def child(config: dict[str, Any]) -> None:
     """Run the rounds in this (fresh) process; print a line per round, then JSON."""
     import logging
 
-    from bot import playbook, report
-    from bot.config import Settings
-    from bot.context import Context
+    from bot.core.config import Settings
+    from bot.core.context import Context
+    from bot.journal import playbook
+    from bot.reporting import report
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     clock = Clock(datetime.fromisoformat(config["start"]))

@@ -7,17 +7,21 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import announce, enrollment, goals, ids, outbox, pairing, privacy, sessions
-from bot.context import Context
-from bot.i18n import t, zone
-from bot.people import Person
-from bot.views import (
-    announce_count,
-    build_checkin_modal,
-    build_home,
-    build_join_modal,
-    build_move_modal,
-)
+from bot.announcements import announce
+from bot.announcements.views import announce_count
+from bot.core.context import Context
+from bot.core.i18n import t, zone
+from bot.core.people import Person
+from bot.delivery import outbox
+from bot.enrollment import privacy
+from bot.enrollment import service as enrollment
+from bot.enrollment.views import build_home, build_join_modal
+from bot.journal import goals
+from bot.journal.views import build_checkin_modal
+from bot.matching import consent as pairing
+from bot.sessions import planning as sessions
+from bot.sessions.views import build_move_modal
+from bot.slack import ids
 from handlers.commands import open_modal, open_reflection
 from handlers.common import services
 from handlers.edge import row_id

@@ -17,34 +17,27 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import (
-    announce,
-    cohorts,
-    enrollment,
-    goals,
-    ids,
-    pairing,
-    playbook,
-    privacy,
-    reflections,
-    report,
-)
-from bot.context import Context
-from bot.i18n import fmt_date, t
-from bot.people import Person
-from bot.text import escape, truncate
-from bot.views import (
-    announce_count,
+from bot.announcements import announce
+from bot.announcements.views import announce_count, build_announce_held
+from bot.core.context import Context
+from bot.core.i18n import fmt_date, t
+from bot.core.people import Person
+from bot.enrollment import cohorts, privacy
+from bot.enrollment import service as enrollment
+from bot.enrollment.views import (
     build_admin_usage,
-    build_announce_held,
     build_forget_confirm,
-    build_goals_modal,
     build_help,
     build_join_modal,
-    build_reflection_modal,
-    build_report,
     build_status,
 )
+from bot.journal import goals, playbook, reflections
+from bot.journal.views import build_goals_modal, build_reflection_modal
+from bot.matching import consent as pairing
+from bot.reporting import report
+from bot.reporting.views import build_report
+from bot.slack import ids
+from bot.slack.text import escape, truncate
 from handlers.common import services, slack_error_text
 from storage.db import unreachable
 

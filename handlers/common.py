@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.context import Context
-from bot.i18n import t
+from bot.core.context import Context
+from bot.core.i18n import t
 
 
 def services(context: BoltContext) -> Context:

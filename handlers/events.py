@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot import enrollment
-from bot.context import Context
-from bot.i18n import t
-from bot.views import build_home
+from bot.core.context import Context
+from bot.core.i18n import t
+from bot.enrollment import service as enrollment
+from bot.enrollment.views import build_home
 from handlers.common import services
 
 

@@ -10,11 +10,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import enrollment, goals, ids, outbox, reflections, sessions
-from bot.enrollment import EnrollmentError, JoinForm
-from bot.i18n import fmt_datetime, t, zone
-from bot.reflections import ReflectionError, ReflectionForm
-from bot.text import clean
+from bot.core.i18n import fmt_datetime, t, zone
+from bot.delivery import outbox
+from bot.enrollment import service as enrollment
+from bot.enrollment.service import EnrollmentError, JoinForm
+from bot.journal import goals, reflections
+from bot.journal.reflections import ReflectionError, ReflectionForm
+from bot.sessions import planning as sessions
+from bot.slack import ids
+from bot.slack.text import clean
 from handlers.common import services
 from handlers.edge import row_id
 

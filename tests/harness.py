@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.app import create_app, create_wsgi
-from bot.config import Settings
-from bot.context import Context
-from bot.crypto import generate_key
+from bot.app.factory import create_app, create_wsgi
+from bot.app.server import HttpServer
+from bot.app.startup import check_slack
+from bot.core.config import Settings
+from bot.core.context import Context
+from bot.core.crypto import generate_key
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
-from bot.server import HttpServer
-from bot.startup import check_slack
 from storage.db import Database
 
 SIGNING_SECRET = "test-signing-secret"
@@ -156,7 +156,9 @@ def activate_pairs(bot: Bot, count: int) -> list[tuple[str, str]]:
     """``count`` active pairs of Berlin-based people, enrolled and accepted directly."""
     from sqlmodel import select
 
-    from bot import enrollment, outbox, pairing
+    from bot.delivery import outbox
+    from bot.enrollment import service as enrollment
+    from bot.matching import consent as pairing
 
     people = [(f"UM{n}", "mentor") for n in range(count)]
     people += [(f"UE{n}", "mentee") for n in range(count)]

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.agenda import AgendaItem, next_item, prompts_for, round_order, times_used
-from bot.topics import (
+from bot.sessions.agenda import AgendaItem, next_item, prompts_for, round_order, times_used
+from bot.sessions.topics import (
     BY_KEY,
     GOAL_PROMPTS_DE,
     GOAL_PROMPTS_EN,

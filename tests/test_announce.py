@@ -7,9 +7,11 @@ import re
 
 from sqlmodel import select
 
-from bot import enrollment, ids, outbox
+from bot.delivery import outbox
+from bot.enrollment import service as enrollment
 from bot.fakeslack import RateLimits
 from bot.fakeslack.records import Message
+from bot.slack import ids
 from storage import queries
 from storage.models import Announcement, Participant
 from tests.harness import ADMIN, Bot
@@ -166,7 +168,7 @@ def test_failures_are_counted_by_reason_and_name_nobody(bot: Bot) -> None:
     assert [len(announcements(bot, u)) for u in people] == [1, 1, 0, 0, 1, 1, 1, 1]
     assert "sent 6 of 8" in progress(bot).text  # U5 is still owed it
     bot.clock.advance(minutes=5)  # the retry after a 5xx
-    from bot import outbox
+    from bot.delivery import outbox
 
     outbox.dispatch(bot.ctx)
     settle(bot)
@@ -196,7 +198,7 @@ def test_forget_clears_the_author(bot: Bot) -> None:
     enroll(bot, ["U2"], add=False)
     bot.reply(ADMIN, "admin announce Hello")
     settle(bot)
-    from bot import privacy
+    from bot.enrollment import privacy
 
     assert privacy.forget(bot.ctx, ADMIN)
     with bot.ctx.db.transaction() as session:
@@ -209,7 +211,7 @@ def test_forget_removes_mentions_from_announcements(bot: Bot) -> None:
     enroll(bot, ["U2", "U3"], add=False)
     bot.reply(ADMIN, "admin announce Congratulations <@U2|user2> and <@U3>!")
     settle(bot)
-    from bot import privacy
+    from bot.enrollment import privacy
 
     assert privacy.forget(bot.ctx, "U2")
     with bot.ctx.db.transaction() as session:

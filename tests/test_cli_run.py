@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.crypto import generate_key
+from bot.core.crypto import generate_key
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from storage.migrate import head_revision

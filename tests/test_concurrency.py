@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot import ids
+from bot.slack import ids
 from storage import queries
 from storage.models import Cohort, Participant, SlackUser
 from tests.harness import Bot, make_pair

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot.config import ConfigError, load_settings, read_environment
-from bot.crypto import generate_key
+from bot.core.config import ConfigError, load_settings, read_environment
+from bot.core.crypto import generate_key
 
 KEY = generate_key()
 GOOD = {
@@ -116,7 +116,7 @@ def test_keygen_prints_a_usable_key() -> None:
 
 def test_settings_and_context_never_show_a_secret() -> None:
     # What a log line or a traceback prints of the settings or the context.
-    from bot.context import Context
+    from bot.core.context import Context
 
     secrets = {
         **GOOD,

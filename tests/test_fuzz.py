@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from bot import ids
+from bot.slack import ids
 from tests.harness import ADMIN, SIGNING_SECRET, Bot
 
 FORM = "application/x-www-form-urlencoded"

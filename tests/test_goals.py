@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot import ids, outbox
+from bot.delivery import outbox
+from bot.slack import ids
 from storage.models import Goal, MentoringSession
 from tests.test_sessions import activate, messages, sessions_of
 

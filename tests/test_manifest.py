@@ -7,8 +7,8 @@ import sys
 
 import yaml
 
-from bot import ids
-from bot.manifest import EVENT_SUBSCRIPTIONS, METHOD_SCOPES, bot_scopes, build_manifest
+from bot.app.manifest import EVENT_SUBSCRIPTIONS, METHOD_SCOPES, bot_scopes, build_manifest
+from bot.slack import ids
 from tests.harness import Bot
 
 

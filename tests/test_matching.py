@@ -9,7 +9,7 @@ from dataclasses import replace
 import networkx as nx
 import pytest
 
-from bot.matching import (
+from bot.matching.matcher import (
     SLOT_QUANTUM,
     Candidate,
     MatchResult,

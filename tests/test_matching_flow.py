@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot import ids
 from bot.fakeslack.records import RateLimits
+from bot.slack import ids
 from storage import queries
 from storage.db import Database
 from storage.models import Notification, Pair, Participant
@@ -190,7 +190,7 @@ def test_many_intros_under_slack_rate_limits_arrive_exactly_once(db: Database) -
         for user in people:
             bot.fake.add_user(user, name=user.lower())
         # enroll directly (the join modal is tested elsewhere) to keep Slack quiet
-        from bot import enrollment
+        from bot.enrollment import service as enrollment
 
         for user in people:
             role = "mentor" if user.startswith("UM") else "mentee"
@@ -209,7 +209,7 @@ def test_many_intros_under_slack_rate_limits_arrive_exactly_once(db: Database) -
 
 
 def test_dispatch_command_sends_due_work_once(tmp_path: Path) -> None:
-    from bot.crypto import generate_key
+    from bot.core.crypto import generate_key
     from bot.fakeslack.server import FakeSlack
     from storage.db import make_engine
     from storage.migrate import upgrade
@@ -229,7 +229,7 @@ def test_dispatch_command_sends_due_work_once(tmp_path: Path) -> None:
         }
         from datetime import UTC, datetime
 
-        from bot import outbox
+        from bot.delivery import outbox
 
         database = Database.from_url(url)
         with database.transaction() as session:

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot import ids, outbox
+from bot.delivery import outbox
+from bot.slack import ids
 from storage.models import Notification, Pair
 from tests.harness import ADMIN, Bot, make_pair
 
 
 def enroll(bot: Bot, *people: tuple[str, str]) -> None:
-    from bot import enrollment
+    from bot.enrollment import service as enrollment
 
     for user, role in people:
         enrollment.enroll(
@@ -87,7 +88,7 @@ def test_two_dispatchers_at_once_send_each_message_once(bot: Bot) -> None:
     for user, _ in people:
         bot.fake.add_user(user, name=user.lower())
     enroll(bot, *people)
-    from bot import pairing
+    from bot.matching import consent as pairing
 
     [cohort] = pairing.cohorts_to_match(bot.ctx, None)
     with bot.ctx.background._idle:  # hold kicks back: the two dispatchers below race alone
@@ -174,7 +175,7 @@ def test_forget_clears_who_said_yes(bot: Bot) -> None:
 
 
 def test_a_cohort_whose_matching_fails_is_reported_and_the_others_still_run(bot: Bot) -> None:
-    from bot import pairing
+    from bot.matching import consent as pairing
 
     bot.reply(ADMIN, "admin cohort create board")
     bot.reply(ADMIN, "admin cohort create heads")
@@ -218,7 +219,7 @@ def test_a_message_whose_answer_was_lost_is_not_posted_again(bot: Bot) -> None:
     # Slack posts the join confirmation, but the connection drops before its answer: the
     # bot cannot know. It must not post blindly again (the person would see it twice),
     # nor give up (the person might see nothing): it tries again later and looks first.
-    from bot import enrollment
+    from bot.enrollment import service as enrollment
 
     enrollment.enroll(
         bot.ctx, "UEN", enrollment.JoinForm(role="mentee", topics=["genai"], department=None)
@@ -237,7 +238,7 @@ def test_a_message_whose_answer_was_lost_is_not_posted_again(bot: Bot) -> None:
 
 
 def test_a_post_slack_refused_is_posted_again_without_looking(bot: Bot) -> None:
-    from bot import enrollment
+    from bot.enrollment import service as enrollment
 
     enrollment.enroll(
         bot.ctx, "UEN", enrollment.JoinForm(role="mentee", topics=["genai"], department=None)

@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot import pacing
 from bot.fakeslack import FakeSlack, RateLimits
-from bot.pacing import NoLongerWanted, Pacer, PacingDeadline
-from bot.slack import SlackGateway, make_client
+from bot.slack import pacing
+from bot.slack.gateway import SlackGateway, make_client
+from bot.slack.pacing import NoLongerWanted, Pacer, PacingDeadline
 
 POST = "chat.postMessage"
 

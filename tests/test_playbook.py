@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot import reflections
-from bot.report import FORGOTTEN, author_hash, person_hash, population_key
+from bot.journal import reflections
+from bot.reporting.report import FORGOTTEN, author_hash, person_hash, population_key
 from storage.models import BestPractice, MentoringSession
 from tests.harness import Bot, make_pair, make_session
 from tests.test_report import Program, cohort, enroll, export, forget, playbook

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot import ids, privacy
-from bot.people import People
+from bot.core.people import People
+from bot.enrollment import privacy
+from bot.slack import ids
 from storage import queries
 from storage.models import Pair, SlackUser
 from tests.harness import Bot, Clock, activate_pairs, make_pair
@@ -234,7 +235,7 @@ def test_the_memory_of_someone_not_enrolled_lasts_a_day(bot: Bot) -> None:
 
 
 def test_the_memory_holds_a_bounded_number_of_people() -> None:
-    from bot.people import Recent
+    from bot.core.people import Recent
 
     clock = Clock()
     recent = Recent(clock, size=3)
@@ -275,7 +276,9 @@ def test_a_stored_profile_of_someone_not_enrolled_is_deleted_when_they_come_back
 def test_an_intro_that_lands_after_a_forget_leaves_no_conversation_on_the_pair(
     bot: Bot,
 ) -> None:
-    from bot import enrollment, outbox, pairing
+    from bot.delivery import outbox
+    from bot.enrollment import service as enrollment
+    from bot.matching import consent as pairing
 
     for user, role in [("UM0", "mentor"), ("UE0", "mentee")]:
         bot.fake.add_user(user, name=user.lower(), tz="Europe/Berlin")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import BestPractice, Reflection
 from tests.harness import Bot, make_pair, make_session
 

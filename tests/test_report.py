@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import text, update
 from sqlmodel import select
 
-from bot import enrollment, goals, ids, reflections
-from bot import report as report_module
+from bot.core.i18n import t
+from bot.enrollment import service as enrollment
 from bot.fakeslack.records import FileRecord, Message
-from bot.i18n import t
-from bot.report import (
+from bot.journal import goals, reflections
+from bot.reporting import report as report_module
+from bot.reporting.report import (
     CSV_HEADER,
     FORGOTTEN,
     FORGOTTEN_SIDE,
@@ -26,6 +27,7 @@ from bot.report import (
     person_hash,
     population_key,
 )
+from bot.slack import ids
 from storage import queries
 from storage.db import Database
 from storage.models import MentoringSession, ReportRelease

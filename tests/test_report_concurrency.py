@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import privacy
-from bot import report as report_module
-from bot.report import UNCHANGED, VALUE, person_hash, population_key
+from bot.enrollment import privacy
+from bot.reporting import report as report_module
+from bot.reporting.report import UNCHANGED, VALUE, person_hash, population_key
 from storage.db import Database
 from storage.models import Participant, ReportRelease
 from tests.harness import ADMIN, Bot

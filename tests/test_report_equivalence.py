@@ -48,7 +48,7 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import col
 
-from bot.report import ALL, FORGOTTEN, FORGOTTEN_SIDE, MIN_GROUP, Releaser, _Release
+from bot.reporting.report import ALL, FORGOTTEN, FORGOTTEN_SIDE, MIN_GROUP, Releaser, _Release
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.models import ReportRelease

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from bot.crypto import generate_key
+from bot.core.crypto import generate_key
 from bot.fakeslack.blockkit import check_message
-from bot.playbook import clean
-from bot.report import (
+from bot.journal.playbook import clean
+from bot.reporting.report import (
     ALL,
     BY_KEY,
     FEWER_THAN,
@@ -31,7 +31,7 @@ from bot.report import (
     person_hash,
     population_key,
 )
-from bot.views import build_report
+from bot.reporting.views import build_report
 from storage.db import Database
 from storage.models import ReportRelease
 

@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from bot import ids, outbox
+from bot.delivery import outbox
 from bot.fakeslack.records import RateLimits
+from bot.slack import ids
 from storage.db import Database
 from storage.models import MentoringSession, Notification
 from tests.harness import Bot, activate_pairs, dispatch_env, running_bot

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from bot import schedule
-from bot.schedule import (
+from bot.sessions import schedule
+from bot.sessions.schedule import (
     MIN_NOTICE,
     SESSION_MINUTES,
     TIME_WINDOWS,

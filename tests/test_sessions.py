@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot import ids, outbox, sessions
+from bot.delivery import outbox
+from bot.sessions import planning as sessions
+from bot.slack import ids
 from storage.models import MentoringSession, Notification
 from tests.harness import ADMIN, Bot, activate_pairs, dispatch_env
 

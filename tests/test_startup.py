@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.crypto import generate_key
+from bot.core.crypto import generate_key
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from storage.models import Participant
@@ -150,7 +150,7 @@ def test_while_the_database_is_down_nothing_is_acted_on_and_the_log_has_one_line
     import urllib.error
     import urllib.request
 
-    from bot.scheduler import create_scheduler
+    from bot.app.scheduler import create_scheduler
     from storage.db import make_engine
 
     bot.join("UEN")

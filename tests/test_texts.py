@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.crypto import Vault, generate_key
-from bot.i18n import MESSAGES, fmt_date, lang_of, t
-from bot.text import clean, escape
+from bot.core.crypto import Vault, generate_key
+from bot.core.i18n import MESSAGES, fmt_date, lang_of, t
+from bot.slack.text import clean, escape
 
 
 def _fields(text: str) -> set[str]:

@@ -16,8 +16,12 @@ import holidays
 import pytest
 from sqlmodel import col, select
 
-from bot import enrollment, goals, ids, outbox, reflections, sessions
-from bot.reflections import ReflectionForm
+from bot.delivery import outbox
+from bot.enrollment import service as enrollment
+from bot.journal import goals, reflections
+from bot.journal.reflections import ReflectionForm
+from bot.sessions import planning as sessions
+from bot.slack import ids
 from storage.db import Database
 from storage.models import Goal, MentoringSession, Notification, Pair
 from tests.harness import Bot, make_pair, running_bot
@@ -133,7 +137,7 @@ def test_one_pair_that_cannot_be_planned_does_not_stop_the_others(
         pair.slot_time = "25:99"  # a value no code path writes
         session.add(pair)
     bot.clock.advance(weeks=3)
-    with caplog.at_level(logging.ERROR, logger="bot.sessions"):
+    with caplog.at_level(logging.ERROR, logger="bot.sessions.planning"):
         assert sessions.plan(bot.ctx) >= 1
     assert f"planning pair {broken} failed" in caplog.text
     assert "Traceback" not in caplog.text
@@ -226,7 +230,7 @@ def test_a_pause_cancels_its_sessions_and_the_rhythm_resumes_after_it(bot: Bot) 
     bot.clock.now = until + timedelta(hours=1)
     outbox.dispatch(bot.ctx)
     assert reminders(bot, "UE") == [] and prompts(bot, "UE") == []
-    from bot import report
+    from bot.reporting import report
 
     for meeting in sessions_of(bot, pair_id):  # as the admin report reads them
         row = report._Session(

@@ -7,17 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.enrollment import JoinOptions, Status
+from bot.enrollment.service import JoinOptions, Status
+from bot.enrollment.views import build_forget_confirm, build_help, build_home, build_join_modal
 from bot.fakeslack.blockkit import check_message, check_view
-from bot.goals import OpenGoal
-from bot.reflections import ReflectionForm, SessionRef
-from bot.views import (
+from bot.journal.goals import OpenGoal
+from bot.journal.reflections import ReflectionForm, SessionRef
+from bot.journal.views import (
     build_checkin_modal,
-    build_forget_confirm,
     build_goals_modal,
-    build_help,
-    build_home,
-    build_join_modal,
     build_reflection_modal,
     build_reflection_prompt,
 )

@@ -26,8 +26,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from bot import enrollment, ids, outbox, pairing, schedule, sessions
-from bot.context import Context
+from bot.core.context import Context
+from bot.delivery import outbox
+from bot.enrollment import service as enrollment
+from bot.matching import consent as pairing
+from bot.sessions import planning as sessions
+from bot.sessions import schedule
+from bot.slack import ids
 from storage import queries
 from storage.db import Database, make_engine
 from storage.migrate import upgrade

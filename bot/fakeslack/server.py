@@ -243,7 +243,7 @@ class FakeSlack:
     ) -> None:
         self.bot_token = bot_token
         if scopes is None:
-            from bot.manifest import bot_scopes
+            from bot.app.manifest import bot_scopes
 
             scopes = bot_scopes()
         self.scopes = frozenset(scopes)

@@ -1,0 +1,1 @@
+"""Program owners' announcements to cohorts."""

@@ -1,0 +1,145 @@
+"""Running the bot: HTTP (waitress) or Socket Mode, with the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from waitress.server import create_server
+
+from bot.app.factory import MAX_BODY, create_app, create_wsgi
+from bot.app.scheduler import create_scheduler
+from bot.app.startup import StartupError, check_database, check_slack
+from bot.core.context import Context
+from storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+# Handlers only touch the database before answering (Slack calls run in the background),
+# so a few threads keep both cores busy; more only add lock and GIL contention
+# (benchmarks/ack_latency.py: p99 about 82 ms with 8 threads, about 98 ms with 16).
+HTTP_THREADS = 8
+#: Open connections at most (each costs a file descriptor; Slack needs a handful).
+CONNECTION_LIMIT = 500
+#: Seconds a connection may stay without a complete request before it is closed.
+IDLE_TIMEOUT = 10
+
+
+__all__ = ["HttpServer", "StartupError", "run"]
+
+
+class HttpServer:
+    """A waitress server running in a background thread, stoppable from another thread.
+
+    Args:
+        wsgi: The WSGI application.
+        host: The address to listen on.
+        port: The port (0 picks a free one; see :attr:`port`).
+        threads: Worker threads for requests.
+    """
+
+    def __init__(self, wsgi: Any, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
+        try:
+            self._server: Any = create_server(
+                wsgi,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="mentor-bot",
+                # Slack's requests are small and quick: a client that holds a connection
+                # without finishing its request is dropped after a few seconds, many such
+                # clients cannot use up the connections, and no body is read beyond what
+                # Slack could send.
+                connection_limit=CONNECTION_LIMIT,
+                channel_timeout=IDLE_TIMEOUT,
+                cleanup_interval=1,
+                max_request_body_size=MAX_BODY + 1,  # waitress refuses at >=
+                max_request_header_size=64 * 1024,
+            )
+        except OSError as error:
+            raise StartupError(
+                f"cannot listen on port {port} ({error.strerror}): set PORT to a free port"
+            ) from error
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return int(self._server.effective_port)
+
+    def start(self) -> HttpServer:
+        """Start serving in the background."""
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            # Closing the listening socket from another thread ends the loop this way.
+            if not self._stopping.is_set():
+                raise
+
+    def stop(self) -> None:
+        """Stop accepting requests, finish the running ones, and wait for the thread."""
+        self._stopping.set()
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+        self._thread.join(timeout=10)
+
+
+def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a server listens)
+    """Check the database and the bot token, migrate the database, start the scheduler,
+    and serve until SIGINT/SIGTERM."""
+    settings = ctx.settings
+    check_database(ctx.db.engine)
+    upgrade(ctx.db.engine)
+    workspace = check_slack(ctx.slack.client, settings.api_url)
+    app = create_app(ctx, workspace)
+    scheduler = create_scheduler(ctx) if settings.scheduler else None
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info("signal %s: shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    if scheduler is not None:
+        scheduler.start()
+    # In Socket Mode the HTTP server answers only /healthz: Slack's requests arrive over
+    # the socket, and an unsigned /slack/events must not be accepted.
+    wsgi = create_wsgi(ctx, None if settings.socket_mode else app)
+    server = HttpServer(wsgi, host=host, port=settings.port).start()
+    socket_handler = None
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            socket_handler = SocketModeHandler(app, settings.app_token)
+            try:
+                socket_handler.connect()
+            except (SlackApiError, SlackClientError, OSError) as error:
+                socket_handler = None
+                code = error.response.get("error") if isinstance(error, SlackApiError) else error
+                raise StartupError(
+                    f"cannot connect to Slack in Socket Mode ({code}): check "
+                    "SLACK_APP_TOKEN (an app-level token, xapp-, with connections:write)"
+                ) from error
+            logger.info("connected to Slack in Socket Mode; health on :%s/healthz", settings.port)
+        else:
+            logger.info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
+        stop.wait()
+    finally:
+        if socket_handler is not None:
+            socket_handler.close()
+        server.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        ctx.close()

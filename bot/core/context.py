@@ -1,0 +1,73 @@
+"""What every service needs, built once when the app starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.background import Background
+from bot.core.config import Settings
+from bot.core.crypto import Vault
+from bot.core.people import People
+from bot.slack.gateway import SlackGateway
+from storage.db import Database
+from storage.types import utcnow
+
+
+@dataclass
+class Context:
+    """The bot's services and resources; handed to handlers through Bolt's context.
+
+    Attributes:
+        settings: The validated configuration.
+        db: The database (unit-of-work factory).
+        slack: The gateway for every call to Slack.
+        vault: Encryption and keyed hashes.
+        people: Locale, time zone and admin rights of Slack users, cached.
+        background: Runs work after Slack has been answered.
+        clock: Returns the current aware UTC time (replaceable in tests and demos).
+    """
+
+    settings: Settings
+    db: Database
+    slack: SlackGateway
+    vault: Vault
+    people: People
+    background: Background
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        db: Database | None = None,
+        slack: SlackGateway | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> Context:
+        """Build the services for ``settings``."""
+        db = db or Database.from_url(settings.database_url)
+        slack = slack or SlackGateway.create(settings.bot_token, settings.api_url)
+        background = Background()
+        people = People(
+            db, slack, admin_ids=settings.admin_ids, clock=clock, later=background.later
+        )
+        return cls(
+            settings=settings,
+            db=db,
+            slack=slack,
+            vault=Vault(settings.encryption_key),
+            people=people,
+            background=background,
+            clock=clock,
+        )
+
+    def later(self, function: Callable[..., object], *args: object) -> None:
+        """Run ``function(*args)`` after Slack has been answered; failures are logged."""
+        self.background.later(function, *args)
+
+    def close(self) -> None:
+        """Let background work finish, then release the database connections."""
+        self.background.drain()
+        self.db.dispose()

@@ -1,0 +1,1 @@
+"""The outbox: every message a person is owed, sent once."""

@@ -1,0 +1,1 @@
+"""Joining, status, cohorts, the welcome, and a person's rights over their data (export, forget)."""

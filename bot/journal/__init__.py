@@ -1,0 +1,1 @@
+"""What people write: private reflections, learning goals, the anonymous playbook."""

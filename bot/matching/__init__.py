@@ -1,0 +1,1 @@
+"""Proposing pairs (the matcher) and their consent (introductions, accept, decline)."""

@@ -1,0 +1,1 @@
+"""Aggregate figures for program owners, never under 5 people."""

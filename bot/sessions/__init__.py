@@ -1,0 +1,1 @@
+"""The session series: slots, holidays, planning, reminders, agenda and the topic library."""

@@ -1,0 +1,798 @@
+"""Sessions: an active pair's recurring slot, and what each session owes its people.
+
+When a pair becomes active it gets a slot (a weekday and wall-clock time in the
+mentee's zone, :mod:`bot.schedule`) and its first sessions. :func:`plan` keeps
+``HORIZON`` sessions ahead for every active pair (the scheduler runs it hourly,
+``mentor-bot dispatch`` before sending). Each session owes, through the outbox:
+
+- a reminder to each person 24 hours before, with the time in their own zone, the
+  agenda item (:mod:`bot.agenda`) and conversation prompts, and a skip button;
+- a reflection prompt to each person one hour after it ends.
+
+Nothing is sent for a session of a pair that ended, or while either person is paused
+at the session's time (the rhythm then simply resumes with the next slot).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.core.context import Context
+from bot.core.i18n import fmt_datetime, t
+from bot.core.people import Person
+from bot.delivery import notices, outbox
+from bot.journal.views import build_checkin_prompt, build_reflection_prompt
+from bot.sessions import agenda, schedule
+from bot.sessions.topics import BY_KEY
+from bot.sessions.views import build_reminder
+from bot.slack.text import escape
+from storage import queries
+from storage.models import (
+    Cohort,
+    Goal,
+    MentoringSession,
+    Notification,
+    NotificationStatus,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    SessionStatus,
+    SlackUser,
+)
+
+logger = logging.getLogger(__name__)
+
+HORIZON = 3
+#: The notification kinds a session owes (cancelled with it, moved with it).
+SESSION_KINDS = ("reminder", "reflect", "checkin")
+REMIND_BEFORE = timedelta(hours=24)
+REFLECT_AFTER_END = timedelta(hours=1)
+
+
+def _person(participant: Participant, tz: str | None) -> schedule.Person:
+    return schedule.Person(
+        tz=tz, weekdays=frozenset(participant.weekdays), time_window=participant.time_window
+    )
+
+
+def _tz(session: Session, user_id: str) -> str | None:
+    row = session.get(SlackUser, user_id)
+    return row.tz if row is not None else None
+
+
+def _series_day(meeting: MentoringSession, slot: schedule.Slot) -> date:
+    """The series date a session stands for (stored; for older rows, its local date read
+    back onto the slot's weekday, which undoes a holiday shift within the week)."""
+    if meeting.series_date:
+        return date.fromisoformat(meeting.series_date)
+    local = meeting.starts_at.astimezone(schedule.zone(slot.tz)).date()
+    return schedule.on_weekday(local, slot.weekday)
+
+
+def _away_for_good(participant: Participant) -> bool:
+    """Left, or paused until they resume: no session can be planned for them."""
+    return participant.status == ParticipantStatus.LEFT.value or (
+        participant.status == ParticipantStatus.PAUSED.value and participant.paused_until is None
+    )
+
+
+def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
+    """Give an active pair its slot (once) and sessions up to the horizon.
+
+    The pair's row is locked first (PostgreSQL ``FOR UPDATE``; SQLite has one writer),
+    so two planners never add the same session. Sessions continue the series after the
+    last one planned (by series date, so a moved or holiday-shifted session never shifts
+    the rhythm); none is planned while either person is paused at its time, and the
+    first one has two days' notice, later ones a day (so each gets its reminder).
+
+    Returns:
+        How many sessions were added.
+    """
+    if pair.id is None:
+        return 0
+    locked = session.exec(
+        select(Pair)
+        .where(Pair.id == pair.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if locked is None:
+        return 0
+    pair = locked
+    if pair.status != PairStatus.ACTIVE.value or not pair.mentor_id or not pair.mentee_id:
+        return 0
+    mentor = queries.participant_of(session, pair.mentor_id)
+    mentee = queries.participant_of(session, pair.mentee_id)
+    cohort = session.get(Cohort, pair.cohort_id)
+    if mentor is None or mentee is None or cohort is None:
+        return 0
+    existing = list(
+        session.exec(
+            select(MentoringSession)
+            .where(MentoringSession.pair_id == pair.id)
+            .order_by(col(MentoringSession.number))
+        )
+    )
+    live = [s for s in existing if s.status != SessionStatus.CANCELLED.value]
+    need = HORIZON - sum(1 for s in live if s.starts_at > now)
+    if need <= 0 or _away_for_good(mentor) or _away_for_good(mentee):
+        return 0
+    if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
+        slot = schedule.choose_slot(
+            _person(mentor, _tz(session, mentor.user_id)),
+            _person(mentee, _tz(session, mentee.user_id)),
+        )
+        pair.slot_tz, pair.slot_weekday = slot.tz, slot.weekday
+        pair.slot_time = slot.local_time.strftime("%H:%M")
+    else:
+        slot = schedule.Slot(
+            weekday=pair.slot_weekday,
+            local_time=time.fromisoformat(pair.slot_time),
+            tz=pair.slot_tz,
+        )
+    earliest = now + (schedule.MIN_NOTICE if not existing else REMIND_BEFORE)
+    if pair.slot_anchor:
+        anchor = schedule.on_weekday(date.fromisoformat(pair.slot_anchor), slot.weekday)
+    else:
+        anchor = schedule.first_date(slot, earliest)
+    since = max((_series_day(s, slot) for s in live), default=None)
+    number = max((s.number for s in existing), default=0)
+    added = 0
+    for day, starts_at in schedule.series(
+        slot, cohort.cadence, anchor=anchor, since=since, earliest=earliest
+    ):
+        if _away_at(mentor, starts_at) or _away_at(mentee, starts_at):
+            continue  # a pause with an end: the rhythm resumes after it
+        number += 1
+        meeting = MentoringSession(
+            pair_id=pair.id or 0, number=number, starts_at=starts_at, series_date=day.isoformat()
+        )
+        session.add(meeting)
+        session.flush()
+        _owe(session, pair, meeting)
+        added += 1
+        if added == need:
+            break
+    if pair.slot_anchor != anchor.isoformat():
+        pair.slot_anchor = anchor.isoformat()
+    session.add(pair)
+    return added
+
+
+CHECKIN_EVERY = 3
+
+
+def _owe(session: Session, pair: Pair, meeting: MentoringSession) -> None:
+    ends = meeting.starts_at + timedelta(minutes=meeting.minutes)
+    if meeting.number % CHECKIN_EVERY == 0:
+        outbox.enqueue(
+            session,
+            key=f"checkin:{meeting.id}",
+            kind="checkin",
+            due_at=ends + REFLECT_AFTER_END,
+            pair_id=pair.id,
+            user_id=pair.mentee_id,
+            session_id=meeting.id,
+        )
+    for user_id in (pair.mentor_id, pair.mentee_id):
+        outbox.enqueue(
+            session,
+            key=f"reminder:{meeting.id}:{user_id}",
+            kind="reminder",
+            due_at=meeting.starts_at - REMIND_BEFORE,
+            pair_id=pair.id,
+            user_id=user_id,
+            session_id=meeting.id,
+        )
+        outbox.enqueue(
+            session,
+            key=f"reflect:{meeting.id}:{user_id}",
+            kind="reflect",
+            due_at=ends + REFLECT_AFTER_END,
+            pair_id=pair.id,
+            user_id=user_id,
+            session_id=meeting.id,
+        )
+
+
+def plan(ctx: Context, now: datetime | None = None) -> int:
+    """Keep every active pair's sessions planned ahead; returns how many were added.
+
+    Each pair is planned in its own unit of work; a pair that cannot be planned is
+    logged with its id and the others are planned all the same.
+    """
+    now = now or ctx.clock()
+    ahead = (
+        select(MentoringSession.pair_id, func.count().label("ahead"))
+        .where(col(MentoringSession.starts_at) > now)
+        .where(col(MentoringSession.status) != SessionStatus.CANCELLED.value)
+        .group_by(col(MentoringSession.pair_id))
+        .subquery()
+    )
+    # Only the pairs short of the horizon: in a steady week that is one pair in 168 per
+    # hour for a weekly cadence, so the hourly job does not walk every active pair.
+    with ctx.db.transaction(write=False) as session:
+        pair_ids = list(
+            session.exec(
+                select(Pair.id)
+                .outerjoin(ahead, ahead.c.pair_id == Pair.id)
+                .where(Pair.status == PairStatus.ACTIVE.value)
+                .where(func.coalesce(ahead.c.ahead, 0) < HORIZON)
+                .order_by(col(Pair.id))
+            )
+        )
+    added = 0
+    for pair_id in pair_ids:
+        try:
+            with ctx.db.transaction() as session:
+                pair = session.get(Pair, pair_id)
+                if pair is not None:
+                    added += plan_pair(session, pair, now)
+        except Exception as error:  # one pair must never stop the others
+            logger.error(
+                "planning pair %s failed (%s: %s); the other pairs are planned",
+                pair_id,
+                type(error).__name__,
+                error,
+            )
+    return added
+
+
+# --- sending --------------------------------------------------------------------------
+
+
+def _away_at(participant: Participant | None, moment: datetime) -> bool:
+    """Left, or paused at ``moment`` (an open-ended pause, or one that ends later)."""
+    if participant is None or participant.status == ParticipantStatus.LEFT.value:
+        return True
+    if participant.status != ParticipantStatus.PAUSED.value:
+        return False
+    return participant.paused_until is None or participant.paused_until > moment
+
+
+Loaded = tuple[MentoringSession, Pair, Participant, Participant]
+
+# What :func:`_preload` loaded for the batch this thread is sending (session id -> ...).
+_batch = threading.local()
+
+
+def _forget_batch() -> None:
+    _batch.loaded = {}
+    _batch.people = {}
+
+
+@outbox.preparer("reminder", "reflect", "checkin")
+def _preload(ctx: Context, rows: list[Notification], now: datetime) -> Callable[[], None]:
+    """Load a batch's sessions, pairs and people in three queries, and choose the agenda
+    of every session a reminder in the batch is about in one transaction."""
+    _forget_batch()
+    wanted = {row.session_id for row in rows if row.session_id is not None}
+    loaded: dict[int, Loaded] = {}
+    with ctx.db.transaction(write=False) as session:
+        meetings = list(
+            session.exec(select(MentoringSession).where(col(MentoringSession.id).in_(wanted)))
+        )
+        pair_ids = {meeting.pair_id for meeting in meetings}
+        pairs = {p.id: p for p in session.exec(select(Pair).where(col(Pair.id).in_(pair_ids)))}
+        users = {u for p in pairs.values() for u in (p.mentor_id, p.mentee_id) if u}
+        people = {
+            p.user_id: p
+            for p in session.exec(select(Participant).where(col(Participant.user_id).in_(users)))
+        }
+    for meeting in meetings:
+        pair = pairs.get(meeting.pair_id)
+        if pair is None or meeting.id is None:
+            continue
+        mentor = people.get(pair.mentor_id or "")
+        mentee = people.get(pair.mentee_id or "")
+        if mentor is not None and mentee is not None:
+            loaded[meeting.id] = (meeting, pair, mentor, mentee)
+    undecided = {
+        row.session_id: loaded[row.session_id]
+        for row in rows
+        if row.kind == "reminder"
+        and row.session_id in loaded
+        and not loaded[row.session_id][0].agenda_kind
+    }
+    if undecided:
+        _choose_agendas(ctx, list(undecided.values()))
+    recipients = {row.user_id for row in rows if row.user_id}
+    _batch.people = ctx.people.get_many(recipients, patient=True)
+    _batch.loaded = loaded
+    return _forget_batch
+
+
+def _recipient(ctx: Context, user_id: str) -> Person:
+    """The recipient as :func:`_preload` found them, else looked up now."""
+    known: dict[str, Person] = getattr(_batch, "people", {})
+    return known.get(user_id) or ctx.people.get(user_id, patient=True)
+
+
+def _choose_agendas(ctx: Context, items: list[Loaded]) -> None:
+    """:func:`_agenda` for many sessions at once; stores each choice on its session."""
+    chosen: dict[int, agenda.AgendaItem] = {}
+    with ctx.db.transaction() as session:
+        goals: dict[str, list[str]] = defaultdict(list)
+        for goal in session.exec(
+            select(Goal)
+            .where(col(Goal.user_id).in_({mentee.user_id for _, _, _, mentee in items}))
+            .where(col(Goal.done).is_(False))
+            .order_by(col(Goal.id))
+        ):
+            goals[goal.user_id].append(str(goal.id))
+        history: dict[int, list[tuple[int, int, agenda.AgendaItem]]] = defaultdict(list)
+        for earlier in session.exec(
+            select(MentoringSession)
+            .where(col(MentoringSession.pair_id).in_({pair.id for _, pair, _, _ in items}))
+            .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
+            .where(col(MentoringSession.agenda_kind).in_(agenda.KINDS))
+            .order_by(col(MentoringSession.number))
+        ):
+            before = agenda.AgendaItem(earlier.agenda_kind or "", earlier.agenda_ref or "")
+            history[earlier.pair_id].append((earlier.number, earlier.id or 0, before))
+        for meeting, pair, mentor, mentee in sorted(items, key=lambda i: i[0].number):
+            used = [past for number, _, past in history[pair.id or 0] if number < meeting.number]
+            shared = [topic for topic in mentee.topics if topic in set(mentor.topics)]
+            item = agenda.next_item(goals=goals[mentee.user_id], topics=shared, used=used)
+            if item is None or meeting.id is None:
+                continue
+            chosen[meeting.id] = item
+            history[pair.id or 0].append((meeting.number, meeting.id, item))
+            history[pair.id or 0].sort(key=lambda entry: entry[0])
+            session.execute(
+                update(MentoringSession)
+                .where(col(MentoringSession.id) == meeting.id)
+                .where(col(MentoringSession.agenda_kind).is_(None))
+                .values(agenda_kind=item.kind, agenda_ref=item.ref)
+            )
+        # Another dispatcher may have stored a choice first: whatever is stored decides.
+        stored = session.exec(
+            select(
+                MentoringSession.id, MentoringSession.agenda_kind, MentoringSession.agenda_ref
+            ).where(col(MentoringSession.id).in_(list(chosen)))
+        ).all()
+    by_id = {meeting.id: meeting for meeting, _, _, _ in items}
+    for meeting_id, kind, ref in stored:
+        decided = by_id.get(meeting_id)
+        if decided is not None and kind:
+            decided.agenda_kind, decided.agenda_ref = kind, ref
+
+
+def _load(ctx: Context, row: Notification) -> Loaded | None:
+    preloaded: dict[int, Loaded] = getattr(_batch, "loaded", {})
+    if row.session_id is not None and row.session_id in preloaded:
+        return preloaded[row.session_id]
+    with ctx.db.transaction(write=False) as session:
+        meeting = session.get(MentoringSession, row.session_id) if row.session_id else None
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or not pair.mentor_id or not pair.mentee_id:
+            return None
+        mentor = queries.participant_of(session, pair.mentor_id)
+        mentee = queries.participant_of(session, pair.mentee_id)
+        if mentor is None or mentee is None:
+            return None
+        return meeting, pair, mentor, mentee
+
+
+def _still_due(
+    ctx: Context, row: Notification
+) -> tuple[MentoringSession, Pair, Participant, Participant] | None:
+    """The session, pair and people, when a message about the session still applies: the
+    session is on, the pair active, and neither person left or paused at its time.
+
+    Decided from the state at send time, not from what the batch loaded when it began
+    (a pause or a leave during a slow batch stops what is still to be sent).
+    """
+    loaded = _load(ctx, row)
+    if loaded is None or row.user_id is None or row.session_id is None:
+        return None
+    meeting, pair, mentor, mentee = loaded
+    with ctx.db.transaction(write=False) as session:
+        still = session.exec(select(Notification.status).where(Notification.id == row.id)).first()
+        now_meeting = session.get(MentoringSession, row.session_id)
+        now_pair = session.get(Pair, meeting.pair_id)
+        now_mentor = queries.participant_of(session, mentor.user_id)
+        now_mentee = queries.participant_of(session, mentee.user_id)
+    if still != NotificationStatus.PENDING.value:  # cancelled by a move, skip or pause
+        return None
+    if now_meeting is None or now_pair is None or now_mentor is None or now_mentee is None:
+        return None
+    if (
+        now_meeting.status != SessionStatus.SCHEDULED.value
+        or now_pair.status != PairStatus.ACTIVE.value
+    ):
+        return None
+    if _away_at(now_mentor, now_meeting.starts_at) or _away_at(now_mentee, now_meeting.starts_at):
+        return None
+    if not now_meeting.agenda_kind and meeting.agenda_kind:  # chosen by this batch
+        now_meeting.agenda_kind, now_meeting.agenda_ref = meeting.agenda_kind, meeting.agenda_ref
+    return now_meeting, now_pair, now_mentor, now_mentee
+
+
+@outbox.still_wanted("reminder", "reflect", "checkin")
+def _still_wanted(ctx: Context, row: Notification) -> bool:
+    return _still_due(ctx, row) is not None
+
+
+#: A reflection prompt or goal check-in more than this late (after an outage) is not
+#: sent any more.
+PROMPT_LATE = timedelta(days=3)
+
+
+def _stale_prompt(ctx: Context, row: Notification, now: datetime) -> bool:
+    """Whether a prompt comes too late, or a newer one of the same kind for the same
+    person and pair is due as well (after an outage only the newest is sent)."""
+    if now - row.due_at > PROMPT_LATE:
+        return True
+    with ctx.db.transaction(write=False) as session:
+        newer = session.exec(
+            select(Notification.id)
+            .where(Notification.kind == row.kind)
+            .where(Notification.user_id == row.user_id)
+            .where(Notification.pair_id == row.pair_id)
+            .where(col(Notification.due_at) > row.due_at)
+            .where(col(Notification.due_at) <= now)
+            .where(
+                col(Notification.status).in_(
+                    [NotificationStatus.PENDING.value, NotificationStatus.SENT.value]
+                )
+            )
+            .limit(1)
+        ).first()
+    return newer is not None
+
+
+def _agenda(
+    ctx: Context, meeting: MentoringSession, pair: Pair, mentor: Participant, mentee: Participant
+) -> agenda.AgendaItem | None:
+    """The session's agenda item, chosen once (the first reminder sent decides)."""
+    if meeting.agenda_kind:
+        return agenda.AgendaItem(meeting.agenda_kind, meeting.agenda_ref or "")
+    with ctx.db.transaction() as session:
+        goals = [
+            str(g.id)
+            for g in session.exec(
+                select(Goal)
+                .where(Goal.user_id == mentee.user_id)
+                .where(col(Goal.done).is_(False))
+                .order_by(col(Goal.id))
+            )
+        ]
+        shared = [topic for topic in mentee.topics if topic in set(mentor.topics)]
+        used = [
+            agenda.AgendaItem(s.agenda_kind, s.agenda_ref or "")
+            for s in session.exec(
+                select(MentoringSession)
+                .where(MentoringSession.pair_id == pair.id)
+                .where(col(MentoringSession.number) < meeting.number)
+                .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
+                .order_by(col(MentoringSession.number))
+            )
+            if s.agenda_kind in agenda.KINDS
+        ]
+        item = agenda.next_item(goals=goals, topics=shared, used=used)
+        if item is None:
+            return None
+        session.execute(
+            update(MentoringSession)
+            .where(col(MentoringSession.id) == meeting.id)
+            .where(col(MentoringSession.agenda_kind).is_(None))
+            .values(agenda_kind=item.kind, agenda_ref=item.ref)
+        )
+        # Both reminders may get here at once; whichever stored first decided.
+        kind, ref = session.exec(
+            select(MentoringSession.agenda_kind, MentoringSession.agenda_ref).where(
+                MentoringSession.id == meeting.id
+            )
+        ).one()
+        return agenda.AgendaItem(kind, ref or "") if kind else item
+
+
+def _agenda_line(
+    ctx: Context, item: agenda.AgendaItem | None, lang: str, *, recipient: str, mentee_id: str
+) -> str:
+    if item is None:
+        return t(lang, "reminder.agenda_open")
+    if item.kind == "topic":
+        topic = BY_KEY.get(item.ref)
+        return t(lang, "reminder.agenda_topic", topic=topic.label(lang) if topic else item.ref)
+    if recipient != mentee_id:  # a goal is the mentee's own text: the mentor sees no more
+        return t(lang, "reminder.agenda_goal_partner", user=mentee_id)
+    with ctx.db.transaction(write=False) as session:
+        goal = session.get(Goal, int(item.ref)) if item.ref.isdigit() else None
+    text = ctx.vault.decrypt(goal.text) if goal is not None else ""
+    return t(lang, "reminder.agenda_goal_own", goal=escape(text))
+
+
+@outbox.sender("reminder")
+def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+    """24 hours before: the time in the recipient's zone, the agenda, prompts, skip."""
+    loaded = _still_due(ctx, row)
+    if loaded is None or row.user_id is None:
+        return outbox.Skipped()
+    meeting, pair, mentor, mentee = loaded
+    if now >= meeting.starts_at:
+        return outbox.Skipped(NotificationStatus.MISSED.value)
+    item = _agenda(ctx, meeting, pair, mentor, mentee)
+    person = _recipient(ctx, row.user_id)
+    partner = mentee.user_id if row.user_id == mentor.user_id else mentor.user_id
+    prompts = (
+        agenda.prompts_for(item, person.lang, session_number=meeting.number, count=3)
+        if item
+        else []
+    )
+    text, blocks = build_reminder(
+        person.lang,
+        when=fmt_datetime(meeting.starts_at, person.lang, person.tz),
+        minutes=meeting.minutes,
+        partner=partner,
+        agenda_line=_agenda_line(
+            ctx, item, person.lang, recipient=row.user_id, mentee_id=mentee.user_id
+        ),
+        prompts=prompts,
+        session_id=meeting.id or 0,
+    )
+    ctx.slack.post_dm(row.user_id, text, blocks)
+    return outbox.Sent()
+
+
+@outbox.sender("reflect")
+def send_reflection_prompt(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+    """One hour after the end: privately, the button that opens the reflection modal."""
+    loaded = _still_due(ctx, row)
+    if loaded is None or row.user_id is None:
+        return outbox.Skipped()
+    if _stale_prompt(ctx, row, now):
+        return outbox.Skipped(NotificationStatus.MISSED.value)
+    meeting, pair, mentor, mentee = loaded
+    person = _recipient(ctx, row.user_id)
+    text, blocks = build_reflection_prompt(person.lang, meeting.id or 0)
+    ctx.slack.post_dm(row.user_id, text, blocks)
+    return outbox.Sent()
+
+
+# --- skipping -------------------------------------------------------------------------
+
+
+def skip(ctx: Context, session_id: int, user_id: str) -> tuple[str, str | None, datetime | None]:
+    """Skip one future session of the person's pair; its messages are cancelled.
+
+    Returns:
+        (``skipped`` | ``not_yours`` | ``past`` | ``already``, the partner's ID, the start).
+    """
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        meeting = session.get(MentoringSession, session_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or user_id not in (pair.mentor_id, pair.mentee_id):
+            return "not_yours", None, None
+        if meeting.starts_at <= now:
+            return "past", None, None
+        changed = session.execute(
+            update(MentoringSession)
+            .where(col(MentoringSession.id) == session_id)
+            .where(col(MentoringSession.status) == SessionStatus.SCHEDULED.value)
+            .values(status=SessionStatus.SKIPPED.value)
+            .returning(col(MentoringSession.id))
+        ).first()
+        if changed is None:
+            return "already", None, None
+        _cancel_pending(session, [session_id])
+        partner = queries.partner_id(pair, user_id)
+        if partner:
+            notices.owe(
+                session,
+                key=f"skipped:{session_id}:{partner}",
+                user_id=partner,
+                text="session.skipped_partner",
+                when=meeting.starts_at,
+                now=now,
+                pair_id=pair.id,
+                session_id=session_id,
+            )
+        return "skipped", partner, meeting.starts_at
+
+
+def _cancel_pending(session: Session, session_ids: list[int]) -> None:
+    """Cancel what the sessions still owed (reminders, prompts, check-ins)."""
+    if session_ids:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.session_id).in_(session_ids))
+            .where(col(Notification.status) == NotificationStatus.PENDING.value)
+            .where(col(Notification.kind).in_(SESSION_KINDS))
+            .values(status=NotificationStatus.CANCELLED.value)
+        )
+
+
+def cancel_while_away(session: Session, user_id: str, now: datetime, until: datetime | None) -> int:
+    """The person pauses: the sessions of their active pair from now until ``until`` (all
+    of them when None) are cancelled, and what they owed with them. The rhythm resumes
+    with the next slot after the pause (:func:`plan_pair`).
+
+    Returns:
+        How many sessions were cancelled.
+    """
+    pair = queries.open_pair_of(session, user_id)
+    if pair is None or pair.id is None or pair.status != PairStatus.ACTIVE.value:
+        return 0
+    query = (
+        update(MentoringSession)
+        .where(col(MentoringSession.pair_id) == pair.id)
+        .where(col(MentoringSession.status) == SessionStatus.SCHEDULED.value)
+        .where(col(MentoringSession.starts_at) > now)
+    )
+    if until is not None:
+        query = query.where(col(MentoringSession.starts_at) < until)
+    cancelled = [
+        row[0]
+        for row in session.execute(
+            query.values(status=SessionStatus.CANCELLED.value).returning(col(MentoringSession.id))
+        )
+    ]
+    _cancel_pending(session, cancelled)
+    return len(cancelled)
+
+
+@outbox.sender("checkin")
+def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+    """Every third session: the mentee's private goal check-in (when they have goals)."""
+    loaded = _still_due(ctx, row)
+    if loaded is None or row.user_id is None:
+        return outbox.Skipped()
+    if _stale_prompt(ctx, row, now):
+        return outbox.Skipped(NotificationStatus.MISSED.value)
+    meeting, pair, mentor, mentee = loaded
+    with ctx.db.transaction(write=False) as session:
+        has_goals = (
+            session.exec(
+                select(Goal.id).where(Goal.user_id == row.user_id).where(col(Goal.done).is_(False))
+            ).first()
+            is not None
+        )
+    if not has_goals:
+        return outbox.Skipped()
+    person = _recipient(ctx, row.user_id)
+    text, blocks = build_checkin_prompt(person.lang)
+    ctx.slack.post_dm(row.user_id, text, blocks)
+    return outbox.Sent()
+
+
+# --- moving ---------------------------------------------------------------------------
+
+MIN_MOVE_NOTICE = timedelta(hours=1)
+
+
+class MoveError(ValueError):
+    """A session cannot move there; ``key`` names the message, ``next_start`` is the
+    following session when that is what stands in the way."""
+
+    def __init__(self, key: str, next_start: datetime | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.next_start = next_start
+
+
+def start_of(ctx: Context, session_id: int, user_id: str) -> datetime | None:
+    """When a future session of the person's pair starts; None when not theirs or past."""
+    with ctx.db.transaction(write=False) as session:
+        meeting = session.get(MentoringSession, session_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or user_id not in (pair.mentor_id, pair.mentee_id):
+            return None
+        if meeting.status != SessionStatus.SCHEDULED.value or meeting.starts_at <= ctx.clock():
+            return None
+        return meeting.starts_at
+
+
+def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> str | None:
+    """Move one session; its reminders and prompts move with it, and the partner and the
+    mover are told (through the outbox, in the same unit of work).
+
+    A session moves at most up to the next regular session: the next one planned, or,
+    for the last one planned, the next date of the pair's series. So no slot in between
+    is ever dropped and the sessions keep their order.
+
+    Returns:
+        The partner's ID.
+
+    Raises:
+        MoveError: ``session.not_yours``, ``session.past``, ``move.error.past`` or
+            ``move.error.far``.
+    """
+    now = ctx.clock()
+    if new_start < now + MIN_MOVE_NOTICE:
+        raise MoveError("move.error.past")
+    with ctx.db.transaction() as session:
+        meeting = session.get(MentoringSession, session_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        if meeting is None or pair is None or user_id not in (pair.mentor_id, pair.mentee_id):
+            raise MoveError("session.not_yours")
+        if meeting.status != SessionStatus.SCHEDULED.value or meeting.starts_at <= now:
+            raise MoveError("session.past")
+        following = _next_regular(session, pair, meeting)
+        if following is not None and new_start + timedelta(minutes=meeting.minutes) > following:
+            raise MoveError("move.error.far", following)
+        if new_start == meeting.starts_at:
+            return queries.partner_id(pair, user_id)
+        meeting.starts_at = new_start
+        meeting.sequence += 1
+        session.add(meeting)
+        ends = new_start + timedelta(minutes=meeting.minutes)
+        pending = session.exec(
+            select(Notification)
+            .where(Notification.session_id == session_id)
+            .where(Notification.status == NotificationStatus.PENDING.value)
+            .where(col(Notification.kind).in_(SESSION_KINDS))
+        ).all()
+        for row in pending:
+            if row.kind == "reminder":
+                row.status = NotificationStatus.CANCELLED.value
+            else:
+                row.due_at = ends + REFLECT_AFTER_END
+            session.add(row)
+        partner = queries.partner_id(pair, user_id)
+        for person in (pair.mentor_id, pair.mentee_id):
+            if person is None:
+                continue
+            outbox.enqueue(
+                session,
+                key=f"reminder:{session_id}:{person}:m{meeting.sequence}",
+                kind="reminder",
+                due_at=max(now, new_start - REMIND_BEFORE),
+                pair_id=pair.id,
+                user_id=person,
+                session_id=session_id,
+            )
+            notices.owe(
+                session,
+                key=f"moved:{session_id}:m{meeting.sequence}:{person}",
+                user_id=person,
+                text="move.done" if person == user_id else "move.partner",
+                when=new_start,
+                now=now,
+                pair_id=pair.id,
+                session_id=session_id,
+                mention_partner=person != user_id,
+            )
+        return partner
+
+
+def _next_regular(session: Session, pair: Pair, meeting: MentoringSession) -> datetime | None:
+    """When the session after ``meeting`` starts: the next one planned (not cancelled),
+    else the next date of the pair's series."""
+    following = session.exec(
+        select(MentoringSession.starts_at)
+        .where(MentoringSession.pair_id == pair.id)
+        .where(col(MentoringSession.number) > meeting.number)
+        .where(col(MentoringSession.status) != SessionStatus.CANCELLED.value)
+        .order_by(col(MentoringSession.number))
+        .limit(1)
+    ).first()
+    if following is not None:
+        return following
+    if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
+        return None
+    cohort = session.get(Cohort, pair.cohort_id)
+    slot = schedule.Slot(
+        weekday=pair.slot_weekday, local_time=time.fromisoformat(pair.slot_time), tz=pair.slot_tz
+    )
+    day = _series_day(meeting, slot)
+    anchor = date.fromisoformat(pair.slot_anchor) if pair.slot_anchor else day
+    for _, start in schedule.series(
+        slot,
+        cohort.cadence if cohort else "biweekly",
+        anchor=anchor,
+        since=day,
+        earliest=meeting.starts_at,
+    ):
+        return start
+    return None

@@ -1,0 +1,82 @@
+"""Block Kit builders of sessions: pure functions from plain data to Slack messages and modals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.core.i18n import t
+from bot.slack import ids
+from bot.slack.blocks import Blocks, input_block, plain, section
+
+
+def build_reminder(
+    lang: str,
+    *,
+    when: str,
+    minutes: int,
+    partner: str,
+    agenda_line: str,
+    prompts: list[str],
+    session_id: int,
+) -> tuple[str, Blocks]:
+    """The reminder 24 hours before a session, for one person, with the skip button."""
+    title = t(lang, "reminder.title", partner=partner, when=when, minutes=minutes)
+    body = [title, agenda_line]
+    if prompts:
+        body += ["", t(lang, "reminder.prompts"), *("• " + prompt for prompt in prompts)]
+    blocks: Blocks = [
+        section("\n".join(body)),
+        {
+            "type": "actions",
+            "block_id": "session",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.SESSION_MOVE,
+                    "text": plain(t(lang, "reminder.move")),
+                    "value": str(session_id),
+                },
+                {
+                    "type": "button",
+                    "action_id": ids.SESSION_SKIP,
+                    "text": plain(t(lang, "reminder.skip")),
+                    "value": str(session_id),
+                },
+            ],
+        },
+    ]
+    return title.replace("*", ""), blocks
+
+
+def build_move_modal(lang: str, tz: str, *, session_id: int, local: datetime) -> dict[str, Any]:
+    """Pick a new date and time for one session, in the person's own zone."""
+    return {
+        "type": "modal",
+        "callback_id": ids.MOVE,
+        "private_metadata": str(session_id),
+        "title": plain(t(lang, "move.title"), 24),
+        "submit": plain(t(lang, "move.submit"), 24),
+        "close": plain(t(lang, "join.close"), 24),
+        "blocks": [
+            section(t(lang, "move.intro", tz=tz)),
+            input_block(
+                ids.MOVE_DATE,
+                t(lang, "move.date"),
+                {
+                    "type": "datepicker",
+                    "action_id": ids.MOVE_DATE,
+                    "initial_date": local.date().isoformat(),
+                },
+            ),
+            input_block(
+                ids.MOVE_TIME,
+                t(lang, "move.time"),
+                {
+                    "type": "timepicker",
+                    "action_id": ids.MOVE_TIME,
+                    "initial_time": local.strftime("%H:%M"),
+                },
+            ),
+        ],
+    }

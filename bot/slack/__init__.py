@@ -1,0 +1,3 @@
+"""Talking to Slack: the Web API gateway, pacing under rate limits, ids, escaping, shared
+Block Kit helpers.
+"""
