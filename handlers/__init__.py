@@ -23,6 +23,21 @@ def register_all(app: App) -> None:
     # as an error: an old button, a link button, a view of an earlier version.
     app.action(ANY)(_unknown_action)
     app.view(ANY)(_unknown_view)
+    # An event no handler takes would get 404, and Slack counts failed deliveries against
+    # the app's event subscriptions (and eventually turns them off).
+    app.event(ANY)(_other_event)
+
+
+#: Events an operator should hear about: the bot token stops working after them.
+_LOUD_EVENTS = {"app_uninstalled", "tokens_revoked"}
+
+
+def _other_event(event: dict[str, Any]) -> None:
+    kind = event.get("type")
+    if kind in _LOUD_EVENTS:
+        logger.warning("Slack sent %s: the bot token no longer works; reinstall the app", kind)
+    else:
+        logger.debug("event %.40r ignored", kind)
 
 
 def _unknown_action(ack: Ack, body: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ from bot.reporting import report
 from bot.reporting.views import build_report
 from bot.slack import ids
 from bot.slack.text import escape, truncate
-from handlers.common import services, slack_error_text
+from handlers.common import failed, services, slack_error_text
 from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
@@ -132,8 +132,8 @@ def open_modal(
                 ctx.slack.respond(response_url, text)
             else:
                 ctx.slack.post_dm(person.user_id, text)
-        except (SlackApiError, SlackClientError) as unreachable:
-            logger.warning("could not tell %s either: %s", person.user_id, unreachable)
+        except (SlackApiError, SlackClientError) as second:
+            logger.warning("could not tell %s either: %s", person.user_id, second)
 
 
 def goals_(call: Invocation) -> None:
@@ -253,7 +253,7 @@ def send_export(ctx: Context, person: Person, response_url: str) -> None:
         logger.warning("export upload failed: %s", error)
         text = slack_error_text(person.lang, error)
     except Exception:
-        logger.exception("export failed")
+        failed(logger, "export")
         text = t(person.lang, "error.internal")
     ctx.slack.respond(response_url, text)
 
@@ -374,7 +374,7 @@ def run_matching(ctx: Context, lang: str, targets: list[Any], response_url: str)
         try:
             report = pairing.match_cohort(ctx, cohort)
         except Exception:
-            logger.exception("matching cohort %s failed", cohort.id)
+            failed(logger, "matching cohort %s", cohort.id)
             lines.append(t(lang, "match.failed", cohort=escape(cohort.name)))
             continue
         lines.append(
@@ -426,7 +426,7 @@ def send_report(
         logger.warning("admin report failed: %s", error)
         ctx.slack.respond(response_url, slack_error_text(person.lang, error))
     except Exception:
-        logger.exception("admin report failed")
+        failed(logger, "admin report")
         ctx.slack.respond(response_url, t(person.lang, "error.internal"))
 
 
@@ -466,7 +466,7 @@ def send_admin_export(
         logger.warning("admin export upload failed: %s", error)
         ctx.slack.respond(response_url, slack_error_text(lang, error))
     except Exception:
-        logger.exception("admin export failed")
+        failed(logger, "admin export")
         ctx.slack.respond(response_url, t(lang, "error.internal"))
 
 

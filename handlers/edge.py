@@ -67,6 +67,8 @@ def problem(body: Any) -> str | None:
     if fields is not None:
         return fields
     kind = body.get("type")
+    if "command" not in body and not isinstance(kind, str) and "ssl_check" not in body:
+        return "neither a command, an interaction nor an event"
     if "command" in body:
         if not _user_ok(body) or not _trigger_ok(body):
             return "command without user or trigger"

@@ -19,7 +19,7 @@ from bot.journal.reflections import ReflectionError, ReflectionForm
 from bot.sessions import planning as sessions
 from bot.slack import ids
 from bot.slack.text import clean
-from handlers.common import services
+from handlers.common import failed, services
 from handlers.edge import row_id
 
 DIGITS = re.compile(r"^[0-9]{1,18}$")
@@ -87,7 +87,7 @@ def handle_join(
         )
         return
     except Exception:
-        logger.exception("join failed")
+        failed(logger, "join")
         ack(response_action="errors", errors={ids.ROLE: t(lang, "error.internal")})
         return
     ack()
@@ -134,7 +134,7 @@ def handle_reflection(
         )
         return
     except Exception:
-        logger.exception("saving a reflection failed")
+        failed(logger, "saving a reflection")
         ack(response_action="errors", errors={ids.HAPPENED: t(lang, "error.internal")})
         return
     ack()
@@ -170,7 +170,7 @@ def handle_goals(
         ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, key, max=goals.GOAL_MAX)})
         return
     except Exception:
-        logger.exception("saving goals failed")
+        failed(logger, "saving goals")
         ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, "error.internal")})
         return
     ack()

@@ -7,6 +7,7 @@ end (or rolls back on an exception).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -63,13 +64,25 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 def unreachable(error: BaseException) -> str | None:
     """A short reason when ``error`` means the database cannot be reached right now (a
-    server down, a lost connection, a missing file), else None."""
-    if isinstance(error, OperationalError | InterfaceError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
-        original = getattr(error, "orig", None) or error
-        lines = str(original).strip().splitlines()
-        return (lines[0] if lines else type(original).__name__)[:200]
+    server down or restarting, a lost connection, a file that cannot be opened), else
+    None: a deadlock, a timeout, a constraint or an SQL error is not an outage."""
+    if not isinstance(error, DBAPIError):
+        return None
+    original = error.orig
+    lines = str(original).strip().splitlines()
+    reason = (lines[0] if lines else type(original).__name__)[:200]
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return reason
+    if not isinstance(error, OperationalError):
+        return None
+    if isinstance(original, sqlite3.Error):
+        text = str(original).lower()
+        return reason if "unable to open" in text or "disk i/o" in text else None
+    # PostgreSQL: no SQLSTATE (the connection failed), class 08 (connection exception),
+    # 57P01-57P03 (the server is shutting down or starting).
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None or sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03"}:
+        return reason
     return None
 
 

@@ -307,3 +307,12 @@ def test_german_answers_for_leave_and_export(bot: Bot) -> None:
     assert bot.fake.wait_for(
         lambda: any("JSON-Datei" in m.text for m in bot.fake.messages_for("UDE"))
     )
+
+
+def test_the_word_payload_in_a_command_or_its_channel_changes_nothing(bot: Bot) -> None:
+    # (before, any form body containing "payload" was read as an empty interaction)
+    assert "here is what you can do" in bot.reply("UEN", "help payload")
+    bot.fake.add_channel("C0PAYLOAD", name="payload-team", members=["UEN"])
+    answer = bot.slack.command("UEN", "status", channel_id="C0PAYLOAD")
+    assert answer.status == 200
+    assert "not enrolled" in answer.json()["text"]

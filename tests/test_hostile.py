@@ -271,8 +271,8 @@ def test_a_replayed_join_submission_enrolls_and_confirms_once(bot: Bot) -> None:
 # --- found by tests/test_fuzz.py -----------------------------------------------------
 
 
-def test_a_form_body_that_looks_like_json_is_read_as_bolt_reads_it(bot: Bot) -> None:
-    # Bolt reads any body starting with "{" as JSON, whatever its content type says.
+def test_a_form_body_that_looks_like_json_is_refused(bot: Bot) -> None:
+    # (Bolt would read it as JSON and fail: any body starting with "{" is JSON to Bolt.)
     body = b"{command=/mentor&text=help"
     assert _post(bot, body, FORM, _signed(body)) == 400
 
@@ -316,3 +316,56 @@ def test_a_click_with_a_field_slack_never_sends_so_is_refused(
     }
     body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
     assert _post(bot, body, FORM, _signed(body)) == 400
+
+
+def test_clients_trickling_their_headers_in_cannot_hold_every_connection(bot: Bot) -> None:
+    # Each sends a header line every second: never silent for the idle timeout, but its
+    # request never completes. Limits are small here so the test stays quick.
+    import socket
+    import threading
+
+    from bot.app.factory import create_wsgi
+    from bot.app.server import HttpServer
+
+    server = HttpServer(
+        create_wsgi(bot.ctx, None),
+        host="127.0.0.1",
+        port=0,
+        threads=2,
+        connection_limit=30,
+        idle_timeout=2,
+        request_deadline=3,
+    ).start()
+    stop = threading.Event()
+    trickling: list[socket.socket] = []
+
+    def trickle() -> None:
+        while not stop.wait(1):
+            for conn in list(trickling):
+                try:
+                    conn.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    trickling.remove(conn)  # the server hung up on it
+
+    try:
+        for _ in range(40):
+            conn = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            conn.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")
+            trickling.append(conn)
+        worker = threading.Thread(target=trickle, daemon=True)
+        worker.start()
+        deadline = time.monotonic() + 10
+        healthy = False
+        while not healthy and time.monotonic() < deadline:
+            try:
+                url = f"http://127.0.0.1:{server.port}/healthz"
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    healthy = response.status == 200
+            except OSError:
+                time.sleep(0.5)
+        assert healthy, "the health check never got through"
+    finally:
+        stop.set()
+        for conn in trickling:
+            conn.close()
+        server.stop()

@@ -14,6 +14,7 @@ from sqlmodel import select
 from bot.core.crypto import generate_key
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
+from storage.db import Database
 from storage.models import Participant
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.harness import SIGNING_SECRET, Bot
@@ -154,6 +155,7 @@ def test_while_the_database_is_down_nothing_is_acted_on_and_the_log_has_one_line
     from storage.db import make_engine
 
     bot.join("UEN")
+    published = len(bot.fake.calls_to("views.publish"))
     real = bot.ctx.db.engine
     bot.ctx.db.engine = make_engine(_postgres_url("127.0.0.1", free_port(), "gone"))
     try:
@@ -171,9 +173,46 @@ def test_while_the_database_is_down_nothing_is_acted_on_and_the_log_has_one_line
     assert "can't reach my database right now, so nothing was changed" in answer
     assert "Ich erreiche gerade meine Datenbank nicht" in answer
     assert health.value.code == 503
-    assert home.status == 503  # Slack delivers the event again later
+    assert home.status == 200  # an event is let go: Slack would turn off subscriptions
+    assert len(bot.fake.calls_to("views.publish")) == published
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
     outage = [r.getMessage() for r in caplog.records if "database unreachable" in r.getMessage()]
     assert len(outage) >= 5  # command, health, event and the three jobs, a line each
     # Back up: nothing was paused, and the bot answers as before.
     assert "Status: active" in bot.reply("UEN", "status")
+
+
+def test_only_a_lost_database_counts_as_an_outage_not_a_bug_or_a_conflict(db: Database) -> None:
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import make_engine, unreachable
+
+    with pytest.raises(DBAPIError) as bad_sql, db.engine.connect() as connection:
+        connection.execute(sql("SELEC 1"))
+    assert unreachable(bad_sql.value) is None  # a bug: logged with its traceback
+    with pytest.raises(DBAPIError) as missing, db.engine.connect() as connection:
+        connection.execute(sql("SELECT * FROM no_such_table"))
+    assert unreachable(missing.value) is None
+    gone = make_engine(_postgres_url("127.0.0.1", free_port(), "gone"))
+    with pytest.raises(DBAPIError) as refused, gone.connect():
+        pass
+    assert unreachable(refused.value) is not None
+
+
+def test_a_workspace_install_serves_its_workspace_only_an_org_install_its_organization() -> None:
+    from bot.app.startup import Workspace
+
+    single = Workspace.from_auth_test(
+        {"team_id": "T1", "enterprise_id": "E1", "app_id": "A1", "is_enterprise_install": False}
+    )
+    assert single.foreign("T1", "E1", "A1") is None
+    assert single.foreign("T2", "E1", "A1") == "another workspace"  # same org, own install
+    assert single.foreign(None, "E1", "A1") == "no workspace"
+    assert single.foreign("T1", "E1", "A2") == "another app"
+    org = Workspace.from_auth_test(
+        {"team_id": "T1", "enterprise_id": "E1", "app_id": "A1", "is_enterprise_install": True}
+    )
+    assert org.foreign("T2", "E1", "A1") is None
+    assert org.foreign(None, "E1", "A1") is None  # an org-level surface names no workspace
+    assert org.foreign("T9", "E2", "A1") == "another organization"

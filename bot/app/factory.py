@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.context import BoltContext
-from slack_bolt.request.internals import build_context, parse_body
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
 from sqlalchemy import text
 
 from bot.app.startup import Workspace
@@ -41,8 +42,8 @@ INTERACTIVE_TYPES = ("block_actions", "view_submission")
 def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
     """Build the Bolt app with every handler registered.
 
-    In HTTP mode every request must carry a valid Slack signature (Bolt checks it and
-    answers 401 otherwise); in Socket Mode Slack's connection is authenticated instead.
+    Over HTTP the edge (:func:`create_wsgi`) has checked every request's signature and
+    shape before the app sees it; in Socket Mode Slack's connection is authenticated.
     With ``workspace`` (what ``auth.test`` said of the bot token), a request naming
     another workspace, organization or app is refused with 403, even if signed.
     """
@@ -52,7 +53,9 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
         client=ctx.slack.client,
         listener_executor=ctx.background.executor,
         process_before_response=True,
-        request_verification_enabled=not settings.socket_mode,
+        # Over HTTP the edge (create_wsgi) checks the signature over the raw bytes and
+        # hands Bolt the payload it read; over Socket Mode Slack's connection is trusted.
+        request_verification_enabled=False,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
@@ -61,8 +64,9 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
     @app.error
     def database_outage(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
         """While the database cannot be reached nothing is acted on: a command gets a
-        one-line answer, anything else a 503 (Slack keeps a modal open with what was
-        typed, and delivers an event again later); the log gets one line. Any other
+        one-line answer, an event 200 (nothing the bot does with one is worth Slack
+        turning off its subscriptions), anything else 503 (Slack keeps a modal open with
+        what was typed); the log gets one line. Any other
         failure is logged with its traceback (Bolt answers 500)."""
         reason = unreachable(error)
         if reason is None:
@@ -70,6 +74,10 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
             return None
         kind = body.get("command") or body.get("type")
         logger.warning("database unreachable (%s); %s not acted on", reason, kind)
+        if kind == "event_callback":
+            # Slack redelivers an event only a few times and turns off the subscriptions
+            # of an app that keeps failing; the bot's events are cheap to lose.
+            return BoltResponse(status=200, body="")
         if "command" not in body:
             return BoltResponse(status=503, body="")
         answer = {"response_type": "ephemeral", "text": DATABASE_DOWN}
@@ -96,6 +104,15 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
                 return BoltResponse(status=403, body="")
             next()
             return None
+
+    @app.middleware
+    def rate_limited_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        """Slack tells an app when it holds back its events (more than 30,000 an hour)."""
+        if body.get("type") == "app_rate_limited":
+            logger.warning("Slack is holding back events for a minute (app_rate_limited)")
+            return BoltResponse(status=200, body="")
+        next()
+        return None
 
     @app.middleware
     def provide_services(context: dict[str, Any], next: Callable[[], None]) -> None:
@@ -162,7 +179,6 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
 
     ``/healthz`` answers 200 when the database answers, 503 otherwise.
     """
-    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -182,13 +198,13 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
                     {"ok": False, "database": "unreachable"},
                 )
             return _answer(start_response, "200 OK", {"ok": True})
-        if slack_handler is not None and path == EVENTS_PATH:
-            refused = _refusal(ctx, environ)
-            if refused is not None:
-                status, code = refused
+        if app is not None and path == EVENTS_PATH:
+            read = _read(ctx, environ)
+            if isinstance(read, tuple):
+                status, code = read
                 logger.warning("refused a request to %s: %s", path, code)
                 return _answer(start_response, status, {"ok": False, "error": code})
-            return slack_handler(environ, start_response)
+            return _dispatch(app, environ, read, start_response)
         return _answer(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi
@@ -207,12 +223,13 @@ def _signed(secret: str, body: bytes, timestamp: str, signature: str) -> bool:
     return hmac.compare_digest(expected, signature)
 
 
-def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
-    """Why a request to the Slack endpoint is refused before Bolt sees it, or None.
+def _read(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | dict[str, Any]:
+    """The payload of a request to the Slack endpoint, or why it is refused.
 
-    The body is read here (at most :data:`MAX_BODY`) and handed on. An unsigned or
-    wrongly signed request is refused before its body is looked at; a signed one must be
-    what Slack sends: UTF-8, a JSON object, or a form whose ``payload`` is a JSON object.
+    The body is read here (at most :data:`MAX_BODY`). An unsigned or wrongly signed
+    request is refused before its body is looked at; a signed one must be what Slack
+    sends: UTF-8, a JSON object, or a form whose single ``payload`` is a JSON object (or
+    a slash command's fields), in the shape :func:`handlers.edge.problem` checks.
     """
     if environ.get("REQUEST_METHOD") != "POST":
         return "405 Method Not Allowed", "method_not_allowed"
@@ -223,9 +240,6 @@ def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
     if length < 0 or length > MAX_BODY:
         return "413 Content Too Large", "too_large"
     body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    if ctx.settings.socket_mode:
-        return None
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
     signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
@@ -237,8 +251,7 @@ def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
     except UnicodeDecodeError:
         return "400 Bad Request", "not_utf8"
     try:
-        # Exactly as Bolt will read it, so what is checked here is what the handlers get.
-        parsed: Any = parse_body(decoded, environ.get("CONTENT_TYPE") or None)
+        parsed = _parse(decoded, environ.get("CONTENT_TYPE") or "")
     except (ValueError, RecursionError):
         return "400 Bad Request", "invalid_payload"
     problem = edge.problem(parsed)
@@ -248,4 +261,49 @@ def _refusal(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | None:
         build_context(BoltContext(), parsed)  # what Bolt reads from every request
     except Exception:  # a shape no check above foresaw: refused all the same
         return "400 Bad Request", "invalid_payload (unreadable)"
-    return None
+    assert isinstance(parsed, dict)
+    return parsed
+
+
+def _parse(decoded: str, content_type: str) -> Any:
+    """A body as Slack means it: JSON (events), a form with one ``payload`` field
+    (interactions), or a form of fields (slash commands, ssl_check).
+
+    Bolt's own reader guesses instead (any form containing the word "payload" is taken
+    for an interaction), so the app gets the payload read here.
+    """
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        return json.loads(decoded)
+    form = parse_qs(decoded, keep_blank_values=True)
+    if any(len(values) > 1 for values in form.values()):
+        raise ValueError("a field given twice")
+    if "payload" in form and "command" not in form:
+        return json.loads(form["payload"][0])
+    return {key: values[0] for key, values in form.items()}
+
+
+def _dispatch(
+    app: App, environ: dict[str, Any], payload: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """Hand a checked payload to Bolt (as JSON, which Bolt reads unambiguously) and turn
+    its response into the HTTP answer."""
+    headers: dict[str, str | Sequence[str]] = {
+        key[5:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    }
+    headers["content-type"] = "application/json"
+    request = BoltRequest(
+        body=json.dumps(payload), query=environ.get("QUERY_STRING", ""), headers=headers
+    )
+    response = app.dispatch(request)
+    body = (response.body or "").encode("utf-8")
+    fields = [
+        (name, value)
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    fields.append(("Content-Length", str(len(body))))
+    start_response(f"{response.status} {HTTPStatus(response.status).phrase}", fields)
+    return [body]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from bot.app.factory import MAX_BODY, create_app, create_wsgi
@@ -25,8 +27,27 @@ logger = logging.getLogger(__name__)
 HTTP_THREADS = 8
 #: Open connections at most (each costs a file descriptor; Slack needs a handful).
 CONNECTION_LIMIT = 500
-#: Seconds a connection may stay without a complete request before it is closed.
+#: Seconds a connection may stay silent before it is closed.
 IDLE_TIMEOUT = 10
+#: Seconds a request may take to arrive in full, however it trickles in (Slack sends its
+#: small requests at once; a client sending a header line every few seconds is not Slack).
+REQUEST_DEADLINE = 10
+
+
+class _Channel(HTTPChannel):
+    """A waitress connection that remembers when the request it is receiving began."""
+
+    request_began: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_began = time.monotonic()
+        result: bool = super().received(data)
+        if self.request is None:
+            self.request_began = None
+        elif self.request_began is None:
+            self.request_began = time.monotonic()
+        return result
 
 
 __all__ = ["HttpServer", "StartupError", "run"]
@@ -35,27 +56,42 @@ __all__ = ["HttpServer", "StartupError", "run"]
 class HttpServer:
     """A waitress server running in a background thread, stoppable from another thread.
 
+    Slack's requests are small and quick, so a client that holds a connection without
+    finishing its request (silent, or trickling it in) is dropped after a few seconds,
+    many such clients cannot use up the connections for long, and no body is read beyond
+    what Slack could send. A reverse proxy in front (per-address limits) is still the
+    place to stop a flood.
+
     Args:
         wsgi: The WSGI application.
         host: The address to listen on.
         port: The port (0 picks a free one; see :attr:`port`).
         threads: Worker threads for requests.
+        connection_limit: Open connections at most.
+        idle_timeout: Seconds a connection may stay silent.
+        request_deadline: Seconds a request may take to arrive in full.
     """
 
-    def __init__(self, wsgi: Any, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
+    def __init__(
+        self,
+        wsgi: Any,
+        *,
+        host: str,
+        port: int,
+        threads: int = HTTP_THREADS,
+        connection_limit: int = CONNECTION_LIMIT,
+        idle_timeout: int = IDLE_TIMEOUT,
+        request_deadline: float = REQUEST_DEADLINE,
+    ) -> None:
         try:
-            self._server: Any = create_server(
+            server: Any = create_server(
                 wsgi,
                 host=host,
                 port=port,
                 threads=threads,
                 ident="mentor-bot",
-                # Slack's requests are small and quick: a client that holds a connection
-                # without finishing its request is dropped after a few seconds, many such
-                # clients cannot use up the connections, and no body is read beyond what
-                # Slack could send.
-                connection_limit=CONNECTION_LIMIT,
-                channel_timeout=IDLE_TIMEOUT,
+                connection_limit=connection_limit,
+                channel_timeout=idle_timeout,
                 cleanup_interval=1,
                 max_request_body_size=MAX_BODY + 1,  # waitress refuses at >=
                 max_request_header_size=64 * 1024,
@@ -64,8 +100,23 @@ class HttpServer:
             raise StartupError(
                 f"cannot listen on port {port} ({error.strerror}): set PORT to a free port"
             ) from error
+        server.channel_class = _Channel
+        self._deadline = request_deadline
+        self._maintain: Any = server.maintenance
+        server.maintenance = self._maintenance
+        self._server: Any = server
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="http", daemon=True)
+
+    def _maintenance(self, now: float) -> None:
+        """waitress's own clean-up (silent connections), then: close connections whose
+        request has been arriving for longer than the deadline."""
+        self._maintain(now)
+        cutoff = time.monotonic() - self._deadline
+        for channel in list(self._server.active_channels.values()):
+            began = getattr(channel, "request_began", None)
+            if began is not None and began < cutoff and not channel.requests:
+                channel.will_close = True
 
     @property
     def port(self) -> int:

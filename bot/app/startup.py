@@ -41,12 +41,15 @@ class Workspace:
         enterprise_id: The Enterprise Grid organization, if any.
         app_id: The app's id (``A…``), when Slack names it.
         bot_user_id: The bot's own user id.
+        org_install: Installed for the whole organization (Enterprise Grid), so every
+            workspace of ``enterprise_id`` is served; otherwise only ``team_id``.
     """
 
     team_id: str
     enterprise_id: str | None = None
     app_id: str | None = None
     bot_user_id: str | None = None
+    org_install: bool = False
 
     @classmethod
     def from_auth_test(cls, answer: dict[str, Any]) -> Workspace:
@@ -56,25 +59,23 @@ class Workspace:
             enterprise_id=answer.get("enterprise_id") or None,
             app_id=answer.get("app_id") or None,
             bot_user_id=answer.get("user_id") or None,
+            org_install=answer.get("is_enterprise_install") is True,
         )
 
     def foreign(self, team_id: Any, enterprise_id: Any, app_id: Any) -> str | None:
         """Why a request naming these ids is not for this workspace and app, or None.
 
-        A request must name this workspace (or, from an organization-wide context, this
-        organization) and, where it names an app, this app.
+        A request must name this workspace, or, for an organization-wide install, this
+        organization; where it names an app, this app. Another workspace of the same
+        organization is another install, with its own token.
         """
         if app_id and self.app_id and app_id != self.app_id:
             return "another app"
-        if team_id:
-            if team_id == self.team_id:
-                return None
-            if self.enterprise_id and enterprise_id == self.enterprise_id:
-                return None
-            return "another workspace"
-        if self.enterprise_id and enterprise_id == self.enterprise_id:
+        if self.org_install:
+            return None if enterprise_id == self.enterprise_id else "another organization"
+        if team_id == self.team_id:
             return None
-        return "no workspace" if not enterprise_id else "another organization"
+        return "another workspace" if team_id else "no workspace"
 
 
 def _location(engine: Engine) -> str:
@@ -157,6 +158,6 @@ def check_slack(client: Any, api_url: str) -> Workspace:
             "or SLACK_API_URL"
         ) from error
     workspace = Workspace.from_auth_test(dict(answer.data) if hasattr(answer, "data") else answer)
-    if not workspace.team_id:
+    if not (workspace.team_id or (workspace.org_install and workspace.enterprise_id)):
         raise StartupError("Slack's auth.test named no workspace: check SLACK_BOT_TOKEN")
     return workspace

@@ -15,13 +15,29 @@ from storage.db import unreachable
 logger = logging.getLogger(__name__)
 
 
+#: Slack errors that mean the bot asked wrongly: a bug, logged with its traceback.
+OUR_MISTAKES = {
+    "invalid_arguments",
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "invalid_metadata_format",
+    "msg_too_long",
+    "no_text",
+    "invalid_json",
+}
+
+
+def _code(error: SlackApiError) -> object:
+    return error.response.get("error") if error.response is not None else None
+
+
 def _log_failure(name: str) -> None:
     """Log the exception being handled: one line when Slack refused or could not be
     reached (an answer, not a bug), with the traceback otherwise."""
     error = sys.exc_info()[1]
-    if isinstance(error, SlackApiError):
+    if isinstance(error, SlackApiError) and _code(error) not in OUR_MISTAKES:
         response = error.response
-        code = response.get("error") if response is not None else None
+        code = _code(error)
         url = getattr(response, "api_url", "") if response is not None else ""
         method = str(url).rsplit("/", 1)[-1] or "?"
         logger.warning("background task %s: Slack answered %s to %s", name, code, method)
