@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.announcements import announce
-from bot.announcements.views import announce_count, build_announce_held
+from bot.announcements.views import announce_count, build_announce_held, describe_audience
 from bot.core.context import Context
 from bot.core.i18n import fmt_date, t
 from bot.core.people import Person
@@ -314,9 +314,7 @@ def admin_announce(call: Invocation) -> None:
                 lang,
                 "announce.started",
                 members=announce_count(lang, outcome.members),
-                audience=announce.describe_audience(
-                    lang, request.cohort.name if request.cohort else None
-                ),
+                audience=describe_audience(lang, request.cohort.name if request.cohort else None),
                 channels=t(lang, "announce.started_channels", channels=channels)
                 if channels
                 else "",

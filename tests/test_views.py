@@ -16,8 +16,8 @@ from bot.journal.views import (
     build_checkin_modal,
     build_goals_modal,
     build_reflection_modal,
-    build_reflection_prompt,
 )
+from bot.sessions.views import build_reflection_prompt
 from storage.models import Cohort, Pair, Participant
 
 

@@ -28,10 +28,10 @@ from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.announcements.progress import Progress
+from bot.announcements.views import build_announce_progress, build_announcement
 from bot.core.context import Context
-from bot.core.i18n import t
 from bot.delivery import outbox
-from bot.slack.text import escape
 from storage import queries
 from storage.models import (
     Announcement,
@@ -354,8 +354,6 @@ def _left(ctx: Context, user_id: str) -> bool:
 @outbox.sender(KIND)
 def send_announcement(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """The announcement, in the cohort channel or a member's DM (header in their language)."""
-    from bot.announcements.views import build_announcement
-
     announcement = _announcement(ctx, row)
     if announcement is None:
         return outbox.Skipped()
@@ -370,24 +368,6 @@ def send_announcement(ctx: Context, row: Notification, now: datetime) -> outbox.
     text, blocks = build_announcement(person.lang, announcement.text)
     ctx.slack.post_dm(row.user_id, text, blocks)
     return outbox.Sent()
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where an announcement stands: counts only, never who."""
-
-    audience: str | None
-    members: int
-    sent: int
-    skipped: int
-    pending: int
-    failed: Counter[str]
-    channels_sent: list[str]
-    channels_failed: dict[str, str]
-
-    @property
-    def done(self) -> bool:
-        return self.pending == 0
 
 
 def progress(session: Session, announcement: Announcement) -> Progress:
@@ -429,8 +409,6 @@ def progress(session: Session, announcement: Announcement) -> Progress:
 @outbox.sender(STATUS_KIND)
 def send_status(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Post the author the progress message that later updates edit."""
-    from bot.announcements.views import build_announce_progress
-
     if row.user_id is None or row.announcement_id is None:
         return outbox.Skipped()
     with ctx.db.transaction(write=False) as session:
@@ -475,8 +453,6 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
     last changed: at most every ``PROGRESS_EVERY`` (real time, as it is about Slack's
     limits) while ``throttle``, and for certain, with the final count, once everyone was
     handled."""
-    from bot.announcements.views import build_announce_progress
-
     now = utcnow()
     # First a cheap look without the write lock: most calls find nothing to do.
     with ctx.db.transaction(write=False) as session:
@@ -555,8 +531,6 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
 
 def _show_final(ctx: Context, announcement_id: int) -> bool:
     """Edit the author's progress message into the final count; False if there is none."""
-    from bot.announcements.views import build_announce_progress
-
     with ctx.db.transaction(write=False) as session:
         announcement = session.get(Announcement, announcement_id)
         if announcement is None or not announcement.progress_ts:
@@ -600,8 +574,3 @@ def _after_pass(ctx: Context) -> None:
 outbox.AFTERWARDS[KIND] = _after_recipient
 outbox.AFTERWARDS[STATUS_KIND] = _after_recipient
 outbox.AFTER_PASS.append(_after_pass)
-
-
-def describe_audience(lang: str, name: str | None) -> str:
-    """ "*board*" or "every cohort", for the messages about an announcement."""
-    return f"*{escape(name)}*" if name else t(lang, "announce.all_cohorts")

@@ -4,10 +4,9 @@ and modals.
 
 from __future__ import annotations
 
-from typing import Any
-
 from babel.numbers import format_decimal
 
+from bot.announcements.progress import Progress
 from bot.core.i18n import t
 from bot.slack import ids
 from bot.slack.blocks import Blocks, mrkdwn, plain, section
@@ -54,12 +53,10 @@ def announce_count(lang: str, value: int) -> str:
     return t(lang, "report.fewer") if 0 < value < 5 else format_decimal(value, locale=lang)
 
 
-def build_announce_progress(lang: str, state: Any) -> tuple[str, Blocks]:
-    """The author's progress message (an :class:`bot.announce.Progress`): "sent 120 of
+def build_announce_progress(lang: str, state: Progress) -> tuple[str, Blocks]:
+    """The author's progress message (a :class:`Progress`): "sent 120 of
     480" while sending, then the final count and what failed, by reason. Counts only, and
     a group of 1 to 4 people reads "fewer than 5", also as the difference of two counts."""
-    from bot.announcements.announce import describe_audience
-
     audience = describe_audience(lang, state.audience)
     total = announce_count(lang, state.members)
     if not state.done:
@@ -116,3 +113,8 @@ def _reason(lang: str, error: str) -> str:
         return t(lang, f"announce.reason.{error}")
     except KeyError:
         return t(lang, "announce.reason.other", code=escape(error[:40]))
+
+
+def describe_audience(lang: str, name: str | None) -> str:
+    """ "*board*" or "every cohort", for the messages about an announcement."""
+    return f"*{escape(name)}*" if name else t(lang, "announce.all_cohorts")

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.core.context import Context
 from bot.delivery import notices, outbox
+from bot.sessions import planning as sessions
 from bot.sessions.topics import BY_KEY
 from storage import queries
 from storage.models import (
@@ -247,7 +248,6 @@ def pause(ctx: Context, user_id: str, weeks: int | None) -> PauseResult:
         participant.updated_at = now
         session.add(participant)
         session.flush()
-        from bot.sessions import planning as sessions  # planning imports this module
 
         # No session takes place while paused: they are cancelled (so reports do not
         # count them held), and the rhythm resumes with the next slot after the pause.
@@ -274,7 +274,6 @@ def resume(ctx: Context, user_id: str) -> str:
         participant.updated_at = now
         session.add(participant)
         session.flush()
-        from bot.sessions import planning as sessions  # planning imports this module
 
         pair = queries.open_pair_of(session, user_id)
         if was_paused and pair is not None:

@@ -69,27 +69,6 @@ def build_reflection_modal(lang: str, tz: str | None, ref: SessionRef) -> dict[s
     }
 
 
-def build_reflection_prompt(lang: str, session_id: int) -> tuple[str, Blocks]:
-    """The private DM after a session, with the ``reflect_open`` button."""
-    text = t(lang, "reflection.prompt")
-    return text, [
-        section(text),
-        {
-            "type": "actions",
-            "block_id": "reflect",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ids.REFLECT_OPEN,
-                    "style": "primary",
-                    "text": plain(t(lang, "reflection.button")),
-                    "value": str(session_id),
-                }
-            ],
-        },
-    ]
-
-
 def build_goals_modal(lang: str, goals: list[OpenGoal]) -> dict[str, Any]:
     """The mentee's learning goals (callback_id ``goals``), pre-filled, up to three."""
     blocks: Blocks = [section(t(lang, "goals.intro"))]
@@ -114,27 +93,6 @@ def build_goals_modal(lang: str, goals: list[OpenGoal]) -> dict[str, Any]:
         "close": plain(t(lang, "join.close"), 24),
         "blocks": blocks,
     }
-
-
-def build_checkin_prompt(lang: str) -> tuple[str, Blocks]:
-    """The mentee's private DM every third session, with the check-in button."""
-    text = t(lang, "checkin.prompt")
-    return text, [
-        section(text),
-        {
-            "type": "actions",
-            "block_id": "checkin",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ids.GOAL_CHECKIN_OPEN,
-                    "style": "primary",
-                    "text": plain(t(lang, "checkin.button")),
-                    "value": "open",
-                }
-            ],
-        },
-    ]
 
 
 def build_checkin_modal(lang: str, goals: list[OpenGoal]) -> dict[str, Any]:

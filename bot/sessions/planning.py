@@ -28,10 +28,9 @@ from bot.core.context import Context
 from bot.core.i18n import fmt_datetime, t
 from bot.core.people import Person
 from bot.delivery import notices, outbox
-from bot.journal.views import build_checkin_prompt, build_reflection_prompt
 from bot.sessions import agenda, schedule
 from bot.sessions.topics import BY_KEY
-from bot.sessions.views import build_reminder
+from bot.sessions.views import build_checkin_prompt, build_reflection_prompt, build_reminder
 from bot.slack.text import escape
 from storage import queries
 from storage.models import (

@@ -80,3 +80,45 @@ def build_move_modal(lang: str, tz: str, *, session_id: int, local: datetime) ->
             ),
         ],
     }
+
+
+def build_reflection_prompt(lang: str, session_id: int) -> tuple[str, Blocks]:
+    """The private DM after a session, with the ``reflect_open`` button."""
+    text = t(lang, "reflection.prompt")
+    return text, [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": "reflect",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.REFLECT_OPEN,
+                    "style": "primary",
+                    "text": plain(t(lang, "reflection.button")),
+                    "value": str(session_id),
+                }
+            ],
+        },
+    ]
+
+
+def build_checkin_prompt(lang: str) -> tuple[str, Blocks]:
+    """The mentee's private DM every third session, with the check-in button."""
+    text = t(lang, "checkin.prompt")
+    return text, [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": "checkin",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.GOAL_CHECKIN_OPEN,
+                    "style": "primary",
+                    "text": plain(t(lang, "checkin.button")),
+                    "value": "open",
+                }
+            ],
+        },
+    ]
