@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -47,7 +49,7 @@ def require_postgres() -> None:
 
 
 def postgres_schema_url() -> Iterator[str]:
-    """A fresh schema on the test server; dropped afterwards."""
+    """A fresh, empty schema on the test server; dropped afterwards."""
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
@@ -60,22 +62,93 @@ def postgres_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
+def _migrated(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test process; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "mentor.db"
+    _migrated(f"sqlite:///{path}")
+    return path
+
+
+class _PostgresSchemas:
+    """One migrated schema per test process, emptied after each test that used it (a
+    schema that cannot be emptied is dropped and the next test gets a new one)."""
+
+    def __init__(self) -> None:
+        self._current: Iterator[str] | None = None
+        self.url: str | None = None
+
+    def take(self) -> str:
+        if self.url is None:
+            self._current = postgres_schema_url()
+            self.url = next(self._current)
+            _migrated(self.url)
+        return self.url
+
+    def empty(self) -> None:
+        if self.url is None:
+            return
+        engine = create_engine(self.url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '5s'"))
+                tables = connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                ).scalars()
+                names = ", ".join(f'"{name}"' for name in tables)
+                if names:
+                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        except Exception:
+            self.close()
+        finally:
+            engine.dispose()
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()  # drops the schema
+        self._current, self.url = None, None
+
+
+@pytest.fixture(scope="session")
+def _postgres_schemas() -> Iterator[_PostgresSchemas]:
+    schemas = _PostgresSchemas()
+    yield schemas
+    schemas.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    """An empty database URL, once for SQLite and once for PostgreSQL."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL, once for SQLite and once for PostgreSQL.
+
+    Migrating takes longer than a test: SQLite copies a file migrated once per process,
+    PostgreSQL reuses a schema migrated once per process and empties it afterwards.
+    """
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/mentor.db"
+        path = tmp_path / "mentor.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
     else:
         require_postgres()
-        yield from postgres_schema_url()
+        schemas: _PostgresSchemas = request.getfixturevalue("_postgres_schemas")
+        try:
+            yield schemas.take()
+        finally:
+            schemas.empty()
 
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """A migrated database on each engine."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    database = Database(engine)
+    database = Database(make_engine(database_url))
     yield database
     database.dispose()
 
