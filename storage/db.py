@@ -86,6 +86,10 @@ def unreachable(error: BaseException) -> str | None:
     return None
 
 
+class NestedWriteError(RuntimeError):
+    """A write unit of work was opened inside another one on the same thread."""
+
+
 class Database:
     """The bot's handle on its database: an engine plus a unit-of-work factory."""
 
@@ -95,6 +99,7 @@ class Database:
         # the next one the moment the previous commits, instead of SQLite's busy handler
         # polling with sleeps of up to 100 ms (a long latency tail under load).
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._local = threading.local()
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -112,12 +117,24 @@ class Database:
 
         Args:
             write: False for a block that only reads; on SQLite it then takes no lock.
+
+        Raises:
+            NestedWriteError: a write unit of work opened inside another one on the same
+                thread (on SQLite it would wait for itself forever; on PostgreSQL it would
+                commit on its own, whatever the outer one then does), on both databases.
         """
+        if write and getattr(self._local, "writing", False):
+            raise NestedWriteError(
+                "a write transaction was opened inside another on the same thread; "
+                "pass the open session down instead"
+            )
         lock: AbstractContextManager[Any] = (
             self._write_lock if write and self._write_lock is not None else nullcontext()
         )
         with lock:
             token = _writing.set(write)
+            if write:
+                self._local.writing = True
             try:
                 with Session(self.engine, expire_on_commit=False) as session:
                     try:
@@ -128,6 +145,8 @@ class Database:
                         raise
             finally:
                 _writing.reset(token)
+                if write:
+                    self._local.writing = False
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from storage import queries
 from storage.db import Database
@@ -98,3 +99,32 @@ def test_forget_removes_ids_but_keeps_pair_hashes(db: Database) -> None:
         assert queries.participant_of(session, "U2") is not None
     with db.transaction() as session:
         assert queries.forget_user(session, "U1") is False
+
+
+def test_a_write_inside_a_write_on_one_thread_fails_at_once_on_both_databases(
+    db: Database,
+) -> None:
+    import threading
+
+    from storage.db import NestedWriteError
+
+    outcome: list[str] = []
+
+    def nested() -> None:
+        with db.transaction() as session:
+            session.add(Cohort(name="outer", name_key="outer"))
+            try:
+                with db.transaction():
+                    outcome.append("nested write opened")
+            except NestedWriteError:
+                outcome.append("refused")
+            with db.transaction(write=False) as reading:  # reading inside is fine
+                reading.exec(select(Cohort)).all()
+        outcome.append("outer committed")
+
+    worker = threading.Thread(target=nested, daemon=True)
+    worker.start()
+    worker.join(timeout=10)  # on SQLite it used to wait for itself forever
+    assert outcome == ["refused", "outer committed"]
+    with db.transaction() as session:  # and the next one works
+        assert [c.name for c in session.exec(select(Cohort))] == ["outer"]
