@@ -23,6 +23,7 @@ def register_all(app: App) -> None:
     # as an error: an old button, a link button, a view of an earlier version.
     app.action(ANY)(_unknown_action)
     app.view(ANY)(_unknown_view)
+    app.view_closed(ANY)(_closed_view)
     # An event no handler takes would get 404, and Slack counts failed deliveries against
     # the app's event subscriptions (and eventually turns them off).
     app.event(ANY)(_other_event)
@@ -48,6 +49,11 @@ def _unknown_action(ack: Ack, body: dict[str, Any]) -> None:
         action.get("action_id") if isinstance(action, dict) else None,
         (body.get("user") or {}).get("id"),
     )
+
+
+def _closed_view(ack: Ack) -> None:
+    """A modal closed with notify_on_close: nothing to do, but Slack wants its 200."""
+    ack()
 
 
 def _unknown_view(ack: Ack, body: dict[str, Any]) -> None:
