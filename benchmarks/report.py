@@ -883,7 +883,9 @@ def child(config: dict[str, Any]) -> None:
     for client in {ctx.slack.client, ctx.slack._quick}:
         setattr(client, "api_call", refuse)  # noqa: B010
     engine = ctx.db.engine
-    writer = Writer(random.Random(config["seed"] + 1), ctx.vault, ctx.settings.encryption_key)
+    writer = Writer(
+        random.Random(config["seed"] + 1), ctx.vault, ctx.settings.encryption_key.get_secret_value()
+    )
     program = Program(engine, writer, config["participants"] / 2000)
     spent: dict[str, list[float]] = {}
     if config["phases"]:

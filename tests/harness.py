@@ -192,5 +192,5 @@ def dispatch_env(bot: Bot) -> dict[str, str]:
         "SLACK_SIGNING_SECRET": "s",
         "SLACK_API_URL": bot.fake.api_url,
         "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
-        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key,
+        "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key.get_secret_value(),
     }

@@ -177,7 +177,7 @@ def test_the_author_is_a_keyed_hash_that_forget_replaces(bot: Bot) -> None:
     leaving, pair_id = people[0]
     share(bot, leaving, pair_id, "learning 0 again")
     token = bot.ctx.vault.user_key(leaving)
-    key = population_key(bot.ctx.settings.encryption_key)
+    key = population_key(bot.ctx.settings.encryption_key.get_secret_value())
     mine = author_hash(key, token)
     with bot.ctx.db.transaction() as session:
         authors = [row.author for row in session.exec(select(BestPractice))]

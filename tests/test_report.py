@@ -289,7 +289,7 @@ def test_nothing_personal_reaches_the_admin(bot: Bot) -> None:
     assert released
     stored = {h for r in released for entry in r.contributions for h in entry}
     stored_text = json.dumps([r.contributions for r in released])
-    key = population_key(bot.ctx.settings.encryption_key)
+    key = population_key(bot.ctx.settings.encryption_key.get_secret_value())
     for user in program.people:
         token = bot.ctx.vault.user_key(user)
         assert person_hash(key, token) in stored  # as report_release names them
@@ -508,7 +508,7 @@ def test_forget_replaces_the_persons_hashes_in_released_figures(bot: Bot) -> Non
     user = program.mentees[0]  # in a pair, with sessions, a reflection, a rating, goals
     report(bot)
     export(bot)
-    key = population_key(bot.ctx.settings.encryption_key)
+    key = population_key(bot.ctx.settings.encryption_key.get_secret_value())
     token = bot.ctx.vault.user_key(user)
     pair_id = pair_of(bot, user)
     with bot.ctx.db.transaction() as session:
@@ -625,13 +625,16 @@ def test_forget_elsewhere_reaches_what_this_process_keeps(bot: Bot, database_url
     user = program.mentees[0]
     first = report(bot)["Cohort board"]
     export(bot)  # reads (and keeps) what the report released
-    me = person_hash(population_key(bot.ctx.settings.encryption_key), bot.ctx.vault.user_key(user))
+    me = person_hash(
+        population_key(bot.ctx.settings.encryption_key.get_secret_value()),
+        bot.ctx.vault.user_key(user),
+    )
     assert me in parsed_people()
 
     elsewhere = Database.from_url(database_url)
     try:
         with elsewhere.transaction() as session:
-            key = population_key(bot.ctx.settings.encryption_key)
+            key = population_key(bot.ctx.settings.encryption_key.get_secret_value())
             assert report_module.forget(session, key, bot.ctx.vault.user_key(user)) > 0
     finally:
         elsewhere.dispose()
@@ -648,7 +651,10 @@ def test_forget_here_drops_the_persons_hash_from_memory(bot: Bot) -> None:
     user = program.mentees[0]
     report(bot)
     export(bot)
-    me = person_hash(population_key(bot.ctx.settings.encryption_key), bot.ctx.vault.user_key(user))
+    me = person_hash(
+        population_key(bot.ctx.settings.encryption_key.get_secret_value()),
+        bot.ctx.vault.user_key(user),
+    )
     assert me in parsed_people()
     forget(bot, user)
     assert me not in parsed_people()

@@ -131,7 +131,10 @@ def test_a_forget_while_a_report_is_computed_leaves_no_hash_of_the_person(
     forgetting.join(30)
     assert forgotten_first and not report_done and found == [True]
     assert made, "the report did not finish"
-    me = person_hash(population_key(bot.ctx.settings.encryption_key), bot.ctx.vault.user_key(user))
+    me = person_hash(
+        population_key(bot.ctx.settings.encryption_key.get_secret_value()),
+        bot.ctx.vault.user_key(user),
+    )
     with bot.ctx.db.transaction() as session:
         rows = session.exec(select(ReportRelease)).all()
     assert rows

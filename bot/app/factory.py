@@ -48,8 +48,9 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
     another workspace, organization or app is refused with 403, even if signed.
     """
     settings = ctx.settings
+    secret = settings.signing_secret
     app = App(
-        signing_secret=settings.signing_secret or "",
+        signing_secret=secret.get_secret_value() if secret else "",
         client=ctx.slack.client,
         listener_executor=ctx.background.executor,
         process_before_response=True,
@@ -244,7 +245,8 @@ def _read(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | dict[str, 
     signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return "401 Unauthorized", "invalid_request"
-    if not _signed(ctx.settings.signing_secret or "", body, timestamp, signature):
+    secret = ctx.settings.signing_secret
+    if not _signed(secret.get_secret_value() if secret else "", body, timestamp, signature):
         return "401 Unauthorized", "invalid_request"
     try:
         decoded = body.decode("utf-8")

@@ -173,7 +173,9 @@ def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a serve
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            socket_handler = SocketModeHandler(app, settings.app_token)
+            socket_handler = SocketModeHandler(
+                app, settings.app_token.get_secret_value() if settings.app_token else ""
+            )
             try:
                 socket_handler.connect()
             except (SlackApiError, SlackClientError, OSError) as error:

@@ -48,7 +48,9 @@ class Context:
     ) -> Context:
         """Build the services for ``settings``."""
         db = db or Database.from_url(settings.database_url)
-        slack = slack or SlackGateway.create(settings.bot_token, settings.api_url)
+        slack = slack or SlackGateway.create(
+            settings.bot_token.get_secret_value(), settings.api_url
+        )
         background = Background()
         people = People(
             db, slack, admin_ids=settings.admin_ids, clock=clock, later=background.later
@@ -57,7 +59,7 @@ class Context:
             settings=settings,
             db=db,
             slack=slack,
-            vault=Vault(settings.encryption_key),
+            vault=Vault(settings.encryption_key.get_secret_value()),
             people=people,
             background=background,
             clock=clock,

@@ -131,7 +131,7 @@ def forget(ctx: Context, user_id: str) -> bool:
             .values(channel_id=None, intro_ts=None)
         )
         found = queries.forget_user(session, user_id)
-        key = report.population_key(ctx.settings.encryption_key)
+        key = report.population_key(ctx.settings.encryption_key.get_secret_value())
         report.forget(session, key, ctx.vault.user_key(user_id))
     ctx.people.forget(user_id)  # what this process holds in memory
     if partner:  # the partner's notice was owed in the same unit of work

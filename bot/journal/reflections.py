@@ -142,7 +142,7 @@ def save(ctx: Context, user_id: str, session_id: int, form: ReflectionForm) -> b
                     text=ctx.vault.encrypt(form.learned),
                     month=now.strftime("%Y-%m"),
                     author=report.author_hash(
-                        report.population_key(ctx.settings.encryption_key),
+                        report.population_key(ctx.settings.encryption_key.get_secret_value()),
                         ctx.vault.user_key(user_id),
                     ),
                 )

@@ -1285,7 +1285,7 @@ def _released(
       stored again): then everything is read, computed and decided again, under the
       lock.
     """
-    key = population_key(ctx.settings.encryption_key)
+    key = population_key(ctx.settings.encryption_key.get_secret_value())
     with _store_of(ctx.db.engine).computing:
         with ctx.db.transaction(write=False) as session:
             data = load(session, ctx.vault.user_key, now)
