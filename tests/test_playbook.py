@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 import itertools
+import logging
+import signal
+import subprocess
+import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.journal import playbook as playbook_module
 from bot.journal import reflections
+from bot.journal.playbook import backfill_at_start, backfill_authors
 from bot.reporting.report import FORGOTTEN, author_hash, person_hash, population_key
-from storage.models import BestPractice, MentoringSession
-from tests.harness import Bot, make_pair, make_session
+from storage.models import BestPractice, MentoringSession, Reflection
+from tests.harness import Bot, dispatch_env, make_pair, make_session
+from tests.test_cli_run import free_port, wait_healthy
 from tests.test_report import Program, cohort, enroll, export, forget, playbook
 
 HELD_BACK = "Some learnings are held back until more people have shared theirs"
@@ -55,8 +64,32 @@ def sharers(program: Program, made: list[int]) -> list[tuple[str, int]]:
     ]
 
 
-def document(bot: Bot, text: str = "admin export") -> str:
+def exported(bot: Bot, text: str = "admin export") -> str:
+    """The playbook exported now, at the clock's time."""
     return playbook(export(bot, text))
+
+
+def next_month(now: datetime) -> datetime:
+    """Midnight (UTC) of the first day of the month after ``now``'s."""
+    return (now.replace(day=1) + timedelta(days=32)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def document(bot: Bot, text: str = "admin export") -> str:
+    """The playbook exported once the clock's month is over (the first day of the next
+    month, UTC): what was shared up to now is in it. The clock then goes back."""
+    now = bot.clock.now
+    bot.clock.now = next_month(now)
+    try:
+        return exported(bot, text)
+    finally:
+        bot.clock.now = now
+
+
+def undated(text: str) -> str:
+    """The document without its line of scope and date."""
+    return "\n".join(line for line in text.split("\n") if " · " not in line)
 
 
 def test_a_learning_of_one_pair_is_not_shown_with_its_topic_and_month(bot: Bot) -> None:
@@ -67,7 +100,7 @@ def test_a_learning_of_one_pair_is_not_shown_with_its_topic_and_month(bot: Bot) 
     assert "learning of" not in shown
     assert "## Generative AI" not in shown and "### November 2026" not in shown
     assert HELD_BACK in shown
-    assert "No learnings have been shared yet" not in shown  # there are: held back
+    assert "No learnings from past months yet" not in shown  # there are: held back
 
 
 def test_five_people_in_a_topic_and_month_are_shown_four_are_held_back(bot: Bot) -> None:
@@ -195,3 +228,203 @@ def test_the_author_is_a_keyed_hash_that_forget_replaces(bot: Bot) -> None:
     shown = document(bot)
     assert "### November 2026" in shown and HELD_BACK not in shown
     assert shown.count("\n- learning ") == 6
+
+
+# --- only months that are over ---------------------------------------------------------
+
+
+def test_learnings_appear_once_their_month_is_over(bot: Bot) -> None:
+    """Two exports within a month are the same document: which learning is new, and
+    when it came, cannot be read off them. A month's learnings appear all at once."""
+    program, made = pairs(bot, "board", "B", 4)
+    people = sharers(program, made)
+    for n, (person, pair_id) in enumerate(people[:5]):
+        share(bot, person, pair_id, f"learning {n}")  # 5 people, on 24 November
+    november = exported(bot)
+    assert "\n- " not in november and "### November 2026" not in november
+    assert HELD_BACK not in november  # nothing of a month that is over, not even that
+    assert "No learnings from past months yet." in november
+    assert "Learnings shared this month appear once the month is over." in november
+    assert "by calendar month (UTC)" in november
+
+    share(bot, *people[5], "learning 5")  # one more, the same day
+    assert exported(bot) == november
+    bot.clock.now = datetime(2026, 11, 30, 23, 59, tzinfo=UTC)  # in Berlin already December
+    share(bot, *people[6], "learning 6")
+    last = exported(bot)
+    assert undated(last) == undated(november) and last != november  # only its date moved
+
+    bot.clock.now = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # November is over
+    december = exported(bot)
+    section = december.split("## Generative AI\n\n### November 2026\n\n")[1]
+    assert section.strip().split("\n") == [f"- learning {n}" for n in range(7)]
+    assert HELD_BACK not in december and "No learnings from past months" not in december
+    assert "Learnings shared this month appear once the month is over." in december
+
+    bot.clock.advance(days=9)
+    share(bot, *people[7], "learning 7")  # December's first learning
+    assert undated(exported(bot)) == undated(december)
+
+
+def test_only_months_that_are_over_merge_into_various_months(bot: Bot) -> None:
+    program, made = pairs(bot, "board", "B", 3)
+    people = sharers(program, made)
+    now = bot.clock.now
+    bot.clock.now = datetime(2026, 10, 15, 9, tzinfo=UTC)  # 4 people in October
+    for n, (person, pair_id) in enumerate(people[:4]):
+        share(bot, person, pair_id, f"october {n}")
+    bot.clock.now = now  # and a fifth in November: together 5 people, but not yet
+    share(bot, *people[4], "november 0")
+    shown = exported(bot)
+    assert "### Various months" not in shown and "## Various topics" not in shown
+    assert "\n- " not in shown and HELD_BACK in shown  # October's 4 people
+    shown = document(bot)
+    various = shown.split("### Various months\n\n")[1].strip().split("\n")
+    assert various == ["- november 0"] + [f"- october {n}" for n in range(4)]
+    assert HELD_BACK not in shown
+
+
+def test_only_months_that_are_over_merge_into_various_topics_and_months(bot: Bot) -> None:
+    program, made = pairs(bot, "board", "B", 3)
+    people = sharers(program, made)
+    now = bot.clock.now
+    bot.clock.now = datetime(2026, 10, 15, 9, tzinfo=UTC)  # 3 + 1 people in October
+    for n, (person, pair_id) in enumerate(people[:3]):
+        share(bot, person, pair_id, f"genai {n}")
+    share(bot, *people[3], "security 0", topic="security")
+    bot.clock.now = now  # and a fifth in November
+    share(bot, *people[4], "security 1", topic="security")
+    shown = exported(bot)
+    assert "## Various topics and months" not in shown
+    assert "\n- " not in shown and HELD_BACK in shown
+    shown = document(bot)
+    mixed = shown.split("## Various topics and months\n\n")[1].strip().split("\n")
+    assert mixed == [f"- genai {n}" for n in range(3)] + [f"- security {n}" for n in range(2)]
+    assert HELD_BACK not in shown
+
+
+# --- learnings shared before authors were kept ------------------------------------------
+
+
+def authors_by_text(bot: Bot) -> dict[str, list[str | None]]:
+    with bot.ctx.db.transaction() as session:
+        rows = session.exec(select(BestPractice)).all()
+    found: dict[str, list[str | None]] = {}
+    for row in rows:
+        found.setdefault(bot.ctx.vault.decrypt(row.text), []).append(row.author)
+    return found
+
+
+def as_before_authors_were_kept(bot: Bot) -> None:
+    """Every shared learning without its author, as the bot stored them before it kept
+    authors. Reflections are dated by the wall clock, the month of a learning by the
+    bot's: in the bot both are the same clock, here the simulated one dates both."""
+    with bot.ctx.db.transaction() as session:
+        session.execute(update(BestPractice).values(author=None))
+        session.execute(update(Reflection).values(created_at=bot.clock.now))
+
+
+def mentor_bot(bot: Bot, *command: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *command],
+        env={**dispatch_env(bot), "MENTOR_SCHEDULER": "off", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_learnings_shared_before_authors_were_kept_get_their_author_at_start(bot: Bot) -> None:
+    program, made = pairs(bot, "board", "B", 4)
+    people = sharers(program, made)
+    for n, (person, pair_id) in enumerate(people[:6]):
+        share(bot, person, pair_id, f"old learning {n}")
+    share(bot, *people[0], "old learning 0, again")  # the first person twice
+    leaving, pair_id = people[6]
+    share(bot, leaving, pair_id, "what the leaver learned")
+    share(bot, leaving, pair_id, "the same words")  # and someone else wrote these too
+    share(bot, *people[1], "the same words")
+    as_before_authors_were_kept(bot)
+    forget(bot, leaving)  # their reflections go; their learnings stay, without an author
+    shown = document(bot)
+    assert "old learning" not in shown and HELD_BACK in shown  # nobody behind them
+
+    # `mentor-bot dispatch` gives them their authors at start-up, and says how many.
+    process = mentor_bot(bot, "dispatch")
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 0, errors
+    assert "7 learnings shared before authors were kept have their author" in errors
+    assert "Traceback" not in errors
+
+    key = population_key(bot.ctx.settings.encryption_key.get_secret_value())
+    hashes = [author_hash(key, bot.ctx.vault.user_key(person)) for person, _ in people]
+    assert authors_by_text(bot) == {
+        **{f"old learning {n}": [hashes[n]] for n in range(6)},
+        "old learning 0, again": [hashes[0]],
+        # The leaver's reflections are gone: nobody can be named for their learnings,
+        # and not the other person who wrote the same words either.
+        "what the leaver learned": [None],
+        "the same words": [None, None],
+    }
+    shown = document(bot)
+    section = shown.split("## Generative AI\n\n### November 2026\n\n")[1].strip()
+    # 6 people stand behind the month: shown, with what nobody is named for in it.
+    assert section.split("\n") == sorted(
+        [f"- old learning {n}" for n in range(6)]
+        + ["- old learning 0, again", "- what the leaver learned"]
+        + ["- the same words"] * 2
+    )
+    assert HELD_BACK not in shown
+    assert backfill_authors(bot.ctx) == 0  # what is left stays as it is
+
+    # `mentor-bot run` does the same at its start.
+    with bot.ctx.db.transaction() as session:
+        session.execute(
+            update(BestPractice)
+            .where(BestPractice.author == hashes[0])  # type: ignore[arg-type]
+            .values(author=None)
+        )
+    port = free_port()
+    process = mentor_bot(bot, "run", PORT=str(port))
+    lines, reader = log_of(process)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+    log = "".join(lines)
+    assert process.returncode == 0, log
+    assert "2 learnings shared before authors were kept have their author" in log
+    assert "not backfilled" not in log
+    assert authors_by_text(bot)["old learning 0, again"] == [hashes[0]]
+
+
+def log_of(process: subprocess.Popen[str]) -> tuple[list[str], threading.Thread]:
+    """The lines the process logs, as they come."""
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        lines.extend(process.stderr)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return lines, reader
+
+
+def test_the_backfill_never_stops_the_start(
+    bot: Bot, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cohort_id = cohort(bot, "board")
+    with bot.ctx.db.transaction() as session:
+        session.add(BestPractice(cohort_id=cohort_id, month="2026-10", text="not a token"))
+    assert backfill_authors(bot.ctx) == 0  # a text that does not decrypt is left alone
+
+    def broken(ctx: object) -> None:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(playbook_module, "_attributions", broken)
+    with caplog.at_level(logging.INFO):
+        backfill_at_start(bot.ctx)  # logs, does not raise
+    assert "authors of shared learnings not backfilled" in caplog.text

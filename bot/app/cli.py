@@ -79,6 +79,7 @@ def _dispatch(ctx: object, at: str | None) -> int:
 
     from bot.core.context import Context
     from bot.delivery import outbox
+    from bot.journal import playbook
     from bot.sessions import planning as sessions
     from storage.migrate import upgrade
 
@@ -99,6 +100,7 @@ def _dispatch(ctx: object, at: str | None) -> int:
         check_database(ctx.db.engine)
         check_slack(ctx.slack.client, ctx.settings.api_url)
         upgrade(ctx.db.engine)
+        playbook.backfill_at_start(ctx)
         sessions.plan(ctx, when)
         summary = outbox.dispatch(ctx, when)
     finally:

@@ -17,6 +17,7 @@ from bot.app.factory import MAX_BODY, create_app, create_wsgi
 from bot.app.scheduler import create_scheduler
 from bot.app.startup import StartupError, check_database, check_slack
 from bot.core.context import Context
+from bot.journal.playbook import backfill_at_start
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a serve
     settings = ctx.settings
     check_database(ctx.db.engine)
     upgrade(ctx.db.engine)
+    backfill_at_start(ctx)
     workspace = check_slack(ctx.slack.client, settings.api_url)
     app = create_app(ctx, workspace)
     scheduler = create_scheduler(ctx) if settings.scheduler else None

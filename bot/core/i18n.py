@@ -373,8 +373,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "their sessions, by topic and month. No names, no authors.",
         "playbook.title": "Reverse mentoring playbook",
         "playbook.intro": "Learnings that participants chose to share anonymously after "
-        "their sessions. No names, no authors.",
-        "playbook.empty": "No learnings have been shared yet.",
+        "their sessions, by calendar month (UTC). No names, no authors.",
+        "playbook.this_month": "Learnings shared this month appear once the month is over.",
+        "playbook.empty": "No learnings from past months yet.",
         "playbook.other": "Other learnings",
         "playbook.various_months": "Various months",
         "playbook.various": "Various topics and months",
@@ -719,8 +720,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "haben, nach Thema und Monat. Keine Namen, keine Verfasser:innen.",
         "playbook.title": "Reverse-Mentoring-Playbook",
         "playbook.intro": "Erkenntnisse, die Teilnehmende nach ihren Terminen anonym geteilt "
-        "haben. Keine Namen, keine Verfasser:innen.",
-        "playbook.empty": "Bisher wurden keine Erkenntnisse geteilt.",
+        "haben, nach Kalendermonat (UTC). Keine Namen, keine Verfasser:innen.",
+        "playbook.this_month": "Erkenntnisse aus diesem Monat erscheinen, sobald der Monat "
+        "vorbei ist.",
+        "playbook.empty": "Noch keine Erkenntnisse aus vergangenen Monaten.",
         "playbook.other": "Weitere Erkenntnisse",
         "playbook.various_months": "Verschiedene Monate",
         "playbook.various": "Verschiedene Themen und Monate",

@@ -11,25 +11,41 @@ else it is held back (the document says so, without a number). Within a group th
 learnings are sorted by their text, so their order tells nothing about who wrote them or
 when. Slack mentions and anything that looks like a Slack user ID are taken out, and the
 text cannot break the document's structure.
+
+Only learnings of months that are over (calendar months in UTC) are shown: a learning
+shared in a month appears on the first day of the next, together with every other of that
+month. So two exports within a month are the same document (apart from its date), and
+setting them side by side cannot tell which learning is new or when it came, not even
+which group it joined.
+
+Learnings shared before authors were kept get theirs back where the reflection they were
+shared from says who wrote them (:func:`backfill_authors`, at start-up).
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from babel.dates import format_date
+from cryptography.fernet import InvalidToken
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlmodel import col
 
 from bot.core.context import Context
 from bot.core.i18n import fmt_date, t
+from bot.reporting import report
 from bot.reporting.report import MIN_GROUP
 from bot.sessions.topics import BY_KEY, TOPICS
-from storage.models import BestPractice, Cohort
+from storage.db import unreachable
+from storage.models import BestPractice, Cohort, MentoringSession, Pair, Reflection
+
+logger = logging.getLogger(__name__)
 
 # <@U123>, <!here>, <#C123|name>: Slack's markup for people, groups and channels.
 _SLACK_MARKUP = re.compile(r"<[@!#][^>]*>")
@@ -64,7 +80,7 @@ class Learning:
     Attributes:
         cohort_id: Its cohort (None when the cohort is gone).
         topic: A key of the topic library, or None (no topic, or one no longer offered).
-        month: ``YYYY-MM``, when it was shared.
+        month: ``YYYY-MM``, the calendar month (UTC) it was shared in.
         author: The keyed hash of its author, a forgotten author's placeholder, or None
             for a learning shared before authors were kept.
         text: What is shown (encrypted until :func:`build` decrypts what it shows).
@@ -144,10 +160,21 @@ def arrange(learnings: Iterable[Learning]) -> Arrangement:
     return arrangement
 
 
+def current_month(now: datetime) -> str:
+    """``YYYY-MM`` of the calendar month (UTC) ``now`` is in: the month whose learnings
+    are not shown yet."""
+    return now.astimezone(UTC).strftime("%Y-%m")
+
+
 def build(ctx: Context, cohorts: list[Cohort], lang: str, tz: str | None, *, every: bool) -> str:
     """The playbook for ``cohorts`` (``every``: all cohorts, also learnings whose cohort
-    is gone), in the admin's language."""
+    is gone), in the admin's language, from the learnings of months that are over.
+
+    Everything in the document, also what merges into "various months" or "various
+    topics and months" and whether anything is held back, comes from those months alone.
+    """
     cohort_ids = [cohort.id for cohort in cohorts]
+    now = ctx.clock()
     with ctx.db.transaction(write=False) as session:
         query = sa_select(
             col(BestPractice.cohort_id),
@@ -155,7 +182,7 @@ def build(ctx: Context, cohorts: list[Cohort], lang: str, tz: str | None, *, eve
             col(BestPractice.month),
             col(BestPractice.author),
             col(BestPractice.text),
-        )
+        ).where(col(BestPractice.month) < current_month(now))
         if not every:
             query = query.where(col(BestPractice.cohort_id).in_(cohort_ids))
         rows = session.execute(query).all()
@@ -172,7 +199,7 @@ def build(ctx: Context, cohorts: list[Cohort], lang: str, tz: str | None, *, eve
         for topic, months in arrangement.topics.items()
     }
     arrangement.mixed = shown(arrangement.mixed)
-    return render(arrangement, lang, tz, ctx.clock(), None if every else cohorts)
+    return render(arrangement, lang, tz, now, None if every else cohorts)
 
 
 def render(
@@ -195,6 +222,8 @@ def render(
         f"_{scope} · {t(lang, 'report.as_of', date=fmt_date(now, lang, tz))}_",
         "",
         t(lang, "playbook.intro"),
+        "",
+        t(lang, "playbook.this_month"),
     ]
     order: list[str | None] = [topic.key for topic in TOPICS]
     order.append(None)
@@ -221,3 +250,178 @@ def render(
     if arrangement.held_back:
         lines += ["", f"_{t(lang, 'playbook.held_back')}_"]
     return "\n".join(lines) + "\n"
+
+
+# --- authors of learnings shared before they were kept ----------------------------------
+
+# What a shared learning and the reflection it came from have in common: the cohort (of
+# the pair), the topic (of the session's agenda), the month (of the learning; of the
+# reflection, when it was shared as it was written), the text.
+_Origin = tuple[int, str | None, str, str]
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    """Learnings without an author, all by the person of ``evidence``."""
+
+    rows: list[int]
+    author: str
+    evidence: list[int]  # that person's reflections with the same origin
+
+
+def _opened(ctx: Context, token: str) -> str | None:
+    try:
+        return ctx.vault.decrypt(token)
+    except (InvalidToken, ValueError):
+        return None
+
+
+def _attributions(ctx: Context) -> list[_Attribution]:
+    """Which learnings without an author can be given one, read in one unit of work.
+
+    A shared learning is a copy of its reflection's text, written when the reflection
+    was shared, so it has the origin of a shared reflection: the pair's cohort, the
+    session's topic, the month of the reflection (one that was shared later, in another
+    month, is not found) and the same text. Per origin, each reflection was shared once:
+    when one person alone has more such reflections than learnings already under their
+    hash, and at least as many as there are learnings without an author, those are
+    theirs. Anything else (two people with the same text, more learnings than
+    reflections left, as after a ``/mentor forget``, which deletes the reflections)
+    stays without an author: it may be someone else's.
+    """
+    with ctx.db.transaction(write=False) as session:
+        orphans = session.execute(
+            sa_select(
+                col(BestPractice.id),
+                col(BestPractice.cohort_id),
+                col(BestPractice.topic),
+                col(BestPractice.month),
+                col(BestPractice.text),
+            ).where(col(BestPractice.author).is_(None))
+        ).all()
+        if not orphans:
+            return []
+        wanted = {(c, topic, month) for _, c, topic, month, _ in orphans if c is not None}
+        cohorts = {c for c, _, _ in wanted}
+        months = {month for _, _, month in wanted}
+        shared = session.execute(
+            sa_select(
+                col(Reflection.id),
+                col(Reflection.user_id),
+                col(Reflection.learned),
+                col(Reflection.created_at),
+                col(MentoringSession.agenda_kind),
+                col(MentoringSession.agenda_ref),
+                col(Pair.cohort_id),
+            )
+            .join(MentoringSession, col(MentoringSession.id) == col(Reflection.session_id))
+            .join(Pair, col(Pair.id) == col(MentoringSession.pair_id))
+            .where(col(Reflection.shared).is_(True))
+            .where(col(Reflection.learned).is_not(None))
+            .where(col(Pair.cohort_id).in_(cohorts))
+        ).all()
+        authored = session.execute(
+            sa_select(
+                col(BestPractice.cohort_id),
+                col(BestPractice.topic),
+                col(BestPractice.month),
+                col(BestPractice.author),
+                col(BestPractice.text),
+            )
+            .where(col(BestPractice.author).is_not(None))
+            .where(col(BestPractice.cohort_id).in_(cohorts))
+            .where(col(BestPractice.month).in_(months))
+        ).all()
+
+    without: dict[_Origin, list[int]] = defaultdict(list)
+    for row_id, cohort_id, topic, month, token in orphans:
+        text = _opened(ctx, token) if cohort_id is not None else None
+        if text is not None:
+            without[(cohort_id, topic, month, text)].append(row_id)
+    key = report.population_key(ctx.settings.encryption_key.get_secret_value())
+    hashes: dict[str, str] = {}
+    reflected: dict[_Origin, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for reflection_id, user_id, learned, created_at, kind, ref, cohort_id in shared:
+        place = (cohort_id, ref if kind == "topic" else None, current_month(created_at))
+        if place not in wanted:
+            continue
+        text = _opened(ctx, learned)
+        if text is None or (*place, text) not in without:
+            continue
+        if user_id not in hashes:
+            hashes[user_id] = report.author_hash(key, ctx.vault.user_key(user_id))
+        reflected[(*place, text)][user_id].append(reflection_id)
+    taken: Counter[tuple[_Origin, str]] = Counter()
+    authors = set(hashes.values())
+    for cohort_id, topic, month, author, token in authored:
+        if author in authors and (cohort_id, topic, month) in wanted:
+            text = _opened(ctx, token)
+            if text is not None:
+                taken[((cohort_id, topic, month, text), author)] += 1
+
+    found: list[_Attribution] = []
+    for origin, rows in without.items():
+        left = {
+            user_id: (len(ids) - taken[(origin, hashes[user_id])], ids)
+            for user_id, ids in reflected.get(origin, {}).items()
+        }
+        spare = [(user_id, count, ids) for user_id, (count, ids) in left.items() if count > 0]
+        if len(spare) == 1 and len(rows) <= spare[0][1]:
+            user_id, _, ids = spare[0]
+            found.append(_Attribution(sorted(rows), hashes[user_id], sorted(ids)))
+    return sorted(found, key=lambda attribution: attribution.rows[0])
+
+
+def backfill_authors(ctx: Context) -> int:
+    """Give learnings shared before authors were kept (``author`` None) the keyed hash
+    :mod:`bot.journal.reflections` would have stored, where the reflections they were
+    shared from name one person (see :func:`_attributions`); the rest stay None and count
+    as nobody. Cheap when there is nothing to do: one query.
+
+    Each attribution is written only while that person's reflections still exist, and
+    holds them (``FOR KEY SHARE`` on PostgreSQL, the single writer on SQLite) until it
+    commits: a ``/mentor forget`` deleting them waits, and then replaces the hash like
+    any other of theirs, or went first and left nothing to attribute.
+
+    Returns:
+        How many learnings got their author.
+    """
+    found = _attributions(ctx)
+    if not found:
+        return 0
+    filled = 0
+    with ctx.db.transaction() as session:
+        for attribution in found:
+            still = session.execute(
+                sa_select(col(Reflection.id))
+                .where(col(Reflection.id).in_(attribution.evidence))
+                .where(col(Reflection.shared).is_(True))
+                .with_for_update(read=True, key_share=True)
+            ).all()
+            if len(still) < len(attribution.evidence):
+                continue
+            result = session.execute(
+                update(BestPractice)
+                .where(col(BestPractice.id).in_(attribution.rows))
+                .where(col(BestPractice.author).is_(None))
+                .values(author=attribution.author)
+            )
+            filled += result.rowcount  # type: ignore[attr-defined]
+    return filled
+
+
+def backfill_at_start(ctx: Context) -> None:
+    """:func:`backfill_authors` at start-up (``mentor-bot run`` and ``dispatch``): one log
+    line when it gave any learning its author; a failure is logged and never stops the
+    bot from starting."""
+    try:
+        filled = backfill_authors(ctx)
+    except Exception as error:  # the bot starts anyway; the next start tries again
+        reason = unreachable(error)
+        if reason is not None:
+            logger.warning("authors of shared learnings not backfilled: %s", reason)
+        else:
+            logger.exception("authors of shared learnings not backfilled")
+        return
+    if filled:
+        logger.info("%d learnings shared before authors were kept have their author", filled)
