@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.app.factory import create_app, create_wsgi
+from bot.app.factory import create_app
 from bot.app.server import HttpServer
 from bot.app.startup import check_slack
+from bot.app.wsgi import create_wsgi
 from bot.core.config import Settings
 from bot.core.context import Context
 from bot.core.crypto import generate_key

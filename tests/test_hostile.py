@@ -104,7 +104,7 @@ def test_a_body_larger_than_any_slack_request_is_refused(bot: Bot) -> None:
 
 
 def test_a_body_just_over_the_limit_is_refused_and_one_just_under_is_not(bot: Bot) -> None:
-    from bot.app.factory import MAX_BODY
+    from bot.app.wsgi import MAX_BODY
 
     prefix = b"command=%2Fmentor&user_id=UEN&trigger_id=1.2.x&text="
     under = prefix + b"x" * (MAX_BODY - len(prefix))
@@ -324,8 +324,8 @@ def test_clients_trickling_their_headers_in_cannot_hold_every_connection(bot: Bo
     import socket
     import threading
 
-    from bot.app.factory import create_wsgi
     from bot.app.server import HttpServer
+    from bot.app.wsgi import create_wsgi
 
     server = HttpServer(
         create_wsgi(bot.ctx, None),

@@ -245,8 +245,8 @@ def test_forget_resets_the_home_tab(bot: Bot) -> None:
 
 
 def test_healthz_reports_an_unreachable_database(bot: Bot) -> None:
-    from bot.app.factory import create_wsgi
     from bot.app.server import HttpServer
+    from bot.app.wsgi import create_wsgi
     from storage.db import Database
 
     broken = Database.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none")

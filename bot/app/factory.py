@@ -1,311 +1,44 @@
-"""The Bolt app factory and the WSGI application around it."""
+"""The Bolt app factory."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
-import time
-from collections.abc import Callable, Iterable, Sequence
-from http import HTTPStatus
-from typing import Any
-from urllib.parse import parse_qs
 
-from slack_bolt import App, BoltResponse
-from slack_bolt.context import BoltContext
-from slack_bolt.request import BoltRequest
-from slack_bolt.request.internals import build_context
-from sqlalchemy import text
+from slack_bolt import App
 
+from bot.app import middleware
 from bot.app.startup import Workspace
 from bot.core.context import Context
-from bot.core.i18n import t
-from handlers import edge, register_all
-from storage import queries
-from storage.db import unreachable
-
-logger = logging.getLogger(__name__)
-
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-#: Slack's requests are small (a modal's state is the largest); anything bigger is refused
-#: unread.
-MAX_BODY = 256 * 1024
-#: The answer to a command while the database cannot be reached (the person's language
-#: is stored there too, so both).
-DATABASE_DOWN = t("de", "error.database") + "\n" + t("en", "error.database")
-#: Payloads a person causes once, each with its own trigger_id.
-INTERACTIVE_TYPES = ("block_actions", "view_submission")
+from handlers import register_all
 
 
 def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
-    """Build the Bolt app with every handler registered.
+    """Build the Bolt app with its middleware and every handler registered.
 
-    Over HTTP the edge (:func:`create_wsgi`) has checked every request's signature and
-    shape before the app sees it; in Socket Mode Slack's connection is authenticated.
-    With ``workspace`` (what ``auth.test`` said of the bot token), a request naming
-    another workspace, organization or app is refused with 403, even if signed.
+    Over HTTP the edge (:func:`bot.app.wsgi.create_wsgi`) has checked every request's
+    signature and shape before the app sees it; in Socket Mode Slack's connection is
+    authenticated. With ``workspace`` (what ``auth.test`` said of the bot token), a
+    request naming another workspace, organization or app is refused with 403.
     """
-    settings = ctx.settings
-    secret = settings.signing_secret
+    secret = ctx.settings.signing_secret
     app = App(
         signing_secret=secret.get_secret_value() if secret else "",
         client=ctx.slack.client,
         listener_executor=ctx.background.executor,
         process_before_response=True,
-        # Over HTTP the edge (create_wsgi) checks the signature over the raw bytes and
-        # hands Bolt the payload it read; over Socket Mode Slack's connection is trusted.
+        # Over HTTP the edge checks the signature over the raw bytes and hands Bolt the
+        # payload it read; over Socket Mode Slack's connection is trusted.
         request_verification_enabled=False,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
     )
-
-    @app.error
-    def database_outage(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-        """While the database cannot be reached nothing is acted on: a command gets a
-        one-line answer, an event 200 (nothing the bot does with one is worth Slack
-        turning off its subscriptions), anything else 503 (Slack keeps a modal open with
-        what was typed); the log gets one line. Any other
-        failure is logged with its traceback (Bolt answers 500)."""
-        reason = unreachable(error)
-        if reason is None:
-            logger.error("a request failed", exc_info=error)
-            return None
-        kind = body.get("command") or body.get("type")
-        logger.warning("database unreachable (%s); %s not acted on", reason, kind)
-        if kind == "event_callback":
-            # Slack redelivers an event only a few times and turns off the subscriptions
-            # of an app that keeps failing; the bot's events are cheap to lose.
-            return BoltResponse(status=200, body="")
-        if "command" not in body:
-            return BoltResponse(status=503, body="")
-        answer = {"response_type": "ephemeral", "text": DATABASE_DOWN}
-        return BoltResponse(
-            status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
-        )
-
+    app.error(middleware.database_outage)
     if workspace is not None:
-
-        @app.middleware
-        def only_this_workspace(
-            body: dict[str, Any], context: dict[str, Any], next: Callable[[], None]
-        ) -> BoltResponse | None:
-            why = workspace.foreign(
-                context.get("team_id"), context.get("enterprise_id"), body.get("api_app_id")
-            )
-            if why is not None:
-                logger.warning(
-                    "refused a request from %s (team %.20r, app %.20r)",
-                    why,
-                    context.get("team_id"),
-                    body.get("api_app_id"),
-                )
-                return BoltResponse(status=403, body="")
-            next()
-            return None
-
-    @app.middleware
-    def rate_limited_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """Slack tells an app when it holds back its events (more than 30,000 an hour)."""
-        if body.get("type") == "app_rate_limited":
-            logger.warning("Slack is holding back events for a minute (app_rate_limited)")
-            return BoltResponse(status=200, body="")
-        next()
-        return None
-
-    @app.middleware
-    def provide_services(context: dict[str, Any], next: Callable[[], None]) -> None:
-        context["mentor"] = ctx
-        next()
-
-    @app.middleware
-    def drop_redelivered_events(
-        body: dict[str, Any], next: Callable[[], None]
-    ) -> BoltResponse | None:
-        """Slack redelivers an event it thinks was lost; act on each event_id once."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            with ctx.db.transaction() as session:
-                first = queries.claim_event(session, str(event_id)[:64], ctx.clock())
-            if not first:
-                return BoltResponse(status=200, body="")
-        next()
-        return None
-
-    @app.middleware
-    def act_once_per_request(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """Slack never sends a slash command, a click or a submission twice: each has its
-        own ``trigger_id``. A second request with one already seen is a replay (a signed
-        request captured and sent again within the signature's five minutes); it is
-        acknowledged with nothing and not acted on."""
-        interactive = "command" in body or body.get("type") in INTERACTIVE_TYPES
-        trigger = body.get("trigger_id") if interactive else None
-        if isinstance(trigger, str) and trigger:
-            digest = hashlib.sha256(trigger.encode("utf-8", "replace")).hexdigest()[:40]
-            with ctx.db.transaction() as session:
-                first = queries.claim_event(session, "trigger:" + digest, ctx.clock())
-            if not first:
-                logger.warning(
-                    "a request was replayed (%s from %.32s); acknowledged, not acted on",
-                    body.get("command") or body.get("type"),
-                    body.get("user_id") or _user_of(body),
-                )
-                return BoltResponse(status=200, body="")
-        next()
-        return None
-
+        app.middleware(middleware.only(workspace))
+    app.middleware(middleware.rate_limited_events)
+    app.middleware(middleware.services(ctx))
+    app.middleware(middleware.drop_redelivered_events)
+    app.middleware(middleware.act_once_per_request)
     register_all(app)
     return app
-
-
-def _user_of(body: dict[str, Any]) -> Any:
-    user = body.get("user")
-    return user.get("id") if isinstance(user, dict) else None
-
-
-def _answer(
-    start_response: Callable[..., Any], status: str, body: dict[str, Any]
-) -> Iterable[bytes]:
-    payload = json.dumps(body).encode("utf-8")
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-    )
-    return [payload]
-
-
-def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]:
-    """The WSGI application: ``POST /slack/events`` (when ``app`` is given) and ``GET /healthz``.
-
-    ``/healthz`` answers 200 when the database answers, 503 otherwise.
-    """
-
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == HEALTH_PATH:
-            try:
-                with ctx.db.engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
-            except Exception as error:
-                reason = unreachable(error)
-                if reason is None:
-                    logger.exception("health check: the database failed")
-                else:
-                    logger.warning("health check: database unreachable (%s)", reason)
-                return _answer(
-                    start_response,
-                    "503 Service Unavailable",
-                    {"ok": False, "database": "unreachable"},
-                )
-            return _answer(start_response, "200 OK", {"ok": True})
-        if app is not None and path == EVENTS_PATH:
-            read = _read(ctx, environ)
-            if isinstance(read, tuple):
-                status, code = read
-                logger.warning("refused a request to %s: %s", path, code)
-                return _answer(start_response, status, {"ok": False, "error": code})
-            return _dispatch(app, environ, read, start_response)
-        return _answer(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
-
-    return wsgi
-
-
-#: How old a request's timestamp may be (Slack's rule; older ones are replays).
-MAX_AGE_SECONDS = 300
-
-
-def _signed(secret: str, body: bytes, timestamp: str, signature: str) -> bool:
-    """Slack's request signature check (v0, HMAC-SHA256 over the raw bytes)."""
-    if not secret or abs(time.time() - int(timestamp)) > MAX_AGE_SECONDS:
-        return False
-    base = b"v0:" + timestamp.encode("ascii") + b":" + body
-    expected = "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
-
-
-def _read(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | dict[str, Any]:
-    """The payload of a request to the Slack endpoint, or why it is refused.
-
-    The body is read here (at most :data:`MAX_BODY`). An unsigned or wrongly signed
-    request is refused before its body is looked at; a signed one must be what Slack
-    sends: UTF-8, a JSON object, or a form whose single ``payload`` is a JSON object (or
-    a slash command's fields), in the shape :func:`handlers.edge.problem` checks.
-    """
-    if environ.get("REQUEST_METHOD") != "POST":
-        return "405 Method Not Allowed", "method_not_allowed"
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return "400 Bad Request", "bad_length"
-    if length < 0 or length > MAX_BODY:
-        return "413 Content Too Large", "too_large"
-    body = environ["wsgi.input"].read(length) if length else b""
-    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
-        return "401 Unauthorized", "invalid_request"
-    secret = ctx.settings.signing_secret
-    if not _signed(secret.get_secret_value() if secret else "", body, timestamp, signature):
-        return "401 Unauthorized", "invalid_request"
-    try:
-        decoded = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "400 Bad Request", "not_utf8"
-    try:
-        parsed = _parse(decoded, environ.get("CONTENT_TYPE") or "")
-    except (ValueError, RecursionError):
-        return "400 Bad Request", "invalid_payload"
-    problem = edge.problem(parsed)
-    if problem is not None:
-        return "400 Bad Request", f"invalid_payload ({problem})"
-    try:
-        build_context(BoltContext(), parsed)  # what Bolt reads from every request
-    except Exception:  # a shape no check above foresaw: refused all the same
-        return "400 Bad Request", "invalid_payload (unreadable)"
-    assert isinstance(parsed, dict)
-    return parsed
-
-
-def _parse(decoded: str, content_type: str) -> Any:
-    """A body as Slack means it: JSON (events), a form with one ``payload`` field
-    (interactions), or a form of fields (slash commands, ssl_check).
-
-    Bolt's own reader guesses instead (any form containing the word "payload" is taken
-    for an interaction), so the app gets the payload read here.
-    """
-    if content_type.split(";")[0].strip().lower() == "application/json":
-        return json.loads(decoded)
-    form = parse_qs(decoded, keep_blank_values=True)
-    if any(len(values) > 1 for values in form.values()):
-        raise ValueError("a field given twice")
-    if "payload" in form and "command" not in form:
-        return json.loads(form["payload"][0])
-    return {key: values[0] for key, values in form.items()}
-
-
-def _dispatch(
-    app: App, environ: dict[str, Any], payload: dict[str, Any], start_response: Callable[..., Any]
-) -> Iterable[bytes]:
-    """Hand a checked payload to Bolt (as JSON, which Bolt reads unambiguously) and turn
-    its response into the HTTP answer."""
-    headers: dict[str, str | Sequence[str]] = {
-        key[5:].lower().replace("_", "-"): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_") and isinstance(value, str)
-    }
-    headers["content-type"] = "application/json"
-    request = BoltRequest(
-        body=json.dumps(payload), query=environ.get("QUERY_STRING", ""), headers=headers
-    )
-    response = app.dispatch(request)
-    body = (response.body or "").encode("utf-8")
-    fields = [
-        (name, value)
-        for name, values in response.headers.items()
-        if name.lower() != "content-length"
-        for value in values
-    ]
-    fields.append(("Content-Length", str(len(body))))
-    start_response(f"{response.status} {HTTPStatus(response.status).phrase}", fields)
-    return [body]

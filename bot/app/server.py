@@ -13,9 +13,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from bot.app.factory import MAX_BODY, create_app, create_wsgi
+from bot.app.factory import create_app
 from bot.app.scheduler import create_scheduler
 from bot.app.startup import StartupError, check_database, check_slack
+from bot.app.wsgi import MAX_BODY, create_wsgi
 from bot.core.context import Context
 from bot.journal.playbook import backfill_at_start
 from storage.migrate import upgrade
