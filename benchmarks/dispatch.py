@@ -44,8 +44,8 @@ of the dispatching process (its VmHWM; ``ru_maxrss`` would include this benchmar
 size, see :func:`memory_mb`); from the fake's records, per expected (session, recipient):
 delivered (got the reminder at least once), duplicated (got it more than once), lost (got
 none), plus the number of 429 answers and chat.postMessage calls; which dispatcher was
-measured (git blob id of ``bot/outbox.py``, comparable with ``git rev-parse
-REV:bot/outbox.py``, and the ``workers`` default of ``dispatch`` if it has one).
+measured (git blob id of ``bot/delivery/outbox.py``, comparable with ``git rev-parse
+REV:bot/delivery/outbox.py``, and the ``workers`` default of ``dispatch`` if it has one).
 ``--phases`` also wraps (in the child only, nothing on disk changes) the claim, the
 sender and its steps, the Slack post, slack_sdk's rate-limit sleeps and the finish, and
 prints the time spent in each (summed over the dispatcher's threads).
@@ -112,6 +112,7 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from bot.core.config import database_url_from  # noqa: E402
 from bot.core.crypto import Vault, generate_key  # noqa: E402
 from bot.fakeslack import FakeSlack, RateLimits  # noqa: E402
+from bot.sessions import messages  # noqa: E402
 from bot.sessions import planning as sessions  # noqa: E402
 from bot.sessions.topics import TOPICS  # noqa: E402
 from bot.slack import ids  # noqa: E402
@@ -365,8 +366,8 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
     outbox._claim = timed("claim (lease one row)", outbox._claim)  # type: ignore[assignment]
     for kind, send in list(outbox.SENDERS.items()):
         outbox.SENDERS[kind] = timed(f"sender:{kind} (total)", send)
-    sessions._load = timed("  of which _load (session, pair, people)", sessions._load)
-    sessions._agenda = timed("  of which _agenda (choose, store)", sessions._agenda)
+    messages._load = timed("  of which _load (session, pair, people)", messages._load)
+    messages._agenda = timed("  of which _agenda (choose, store)", messages._agenda)
     ctx.people.get = timed("  of which people.get (cache)", ctx.people.get)
     ctx.slack.post = timed("  of which chat.postMessage incl. retries", ctx.slack.post)
     ctx.slack.pacer.acquire = timed(  # type: ignore[method-assign]
@@ -665,7 +666,7 @@ def main() -> None:
                     p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p
                 )
                 log = Path(tmp) / "dispatcher.log"
-                outbox_sha1 = git_blob_id(ROOT / "bot" / "outbox.py")
+                outbox_sha1 = git_blob_id(ROOT / "bot" / "delivery" / "outbox.py")
                 run = run_dispatcher(args.runner, env, due, tmp, args.timeout, log)
                 calls = fake.calls
                 posts = [c for c in calls if c.method == "chat.postMessage"]
@@ -747,7 +748,7 @@ def main() -> None:
     print(
         f"fake Slack: {limit}, {args.per_channel:g}/s per channel, Retry-After "
         f"{args.retry_after} s; dispatcher: {figures['runner']}"
-        f" (bot/outbox.py blob {outbox_sha1[:12]}, workers={run.get('workers', '?')})"
+        f" (bot/delivery/outbox.py blob {outbox_sha1[:12]}, workers={run.get('workers', '?')})"
     )
     print(
         f"elapsed   {elapsed:9.1f} s   (send window {send_window:.1f} s, "

@@ -110,7 +110,7 @@ FAILURE_HANDLERS: dict[str, Callable[[Session, Notification], None]] = {}
 # The modules whose @sender functions deliver notifications; imported before dispatching.
 SENDER_MODULES = (
     "bot.matching.consent",
-    "bot.sessions.planning",
+    "bot.sessions.messages",
     "bot.announcements.announce",
     "bot.delivery.notices",
     "bot.enrollment.welcome",
