@@ -92,17 +92,19 @@ def services(ctx: Context) -> Middleware:
     return provide_services
 
 
+def _first_time(ctx: Context, key: str) -> bool:
+    """Claim ``key`` in the redelivery guard; False when it was claimed before."""
+    with ctx.db.transaction() as session:
+        return queries.claim_event(session, key, ctx.clock())
+
+
 def drop_redelivered_events(
     body: dict[str, Any], context: dict[str, Any], next: Callable[[], None]
 ) -> BoltResponse | None:
     """Slack redelivers an event it thinks was lost; act on each event_id once."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    if event_id:
-        ctx: Context = context["mentor"]
-        with ctx.db.transaction() as session:
-            first = queries.claim_event(session, str(event_id)[:64], ctx.clock())
-        if not first:
-            return BoltResponse(status=200, body="")
+    if event_id and not _first_time(context["mentor"], str(event_id)[:64]):
+        return BoltResponse(status=200, body="")
     next()
     return None
 
@@ -117,11 +119,8 @@ def act_once_per_request(
     interactive = "command" in body or body.get("type") in INTERACTIVE_TYPES
     trigger = body.get("trigger_id") if interactive else None
     if isinstance(trigger, str) and trigger:
-        ctx: Context = context["mentor"]
         digest = hashlib.sha256(trigger.encode("utf-8", "replace")).hexdigest()[:40]
-        with ctx.db.transaction() as session:
-            first = queries.claim_event(session, "trigger:" + digest, ctx.clock())
-        if not first:
+        if not _first_time(context["mentor"], "trigger:" + digest):
             logger.warning(
                 "a request was replayed (%s from %.32s); acknowledged, not acted on",
                 body.get("command") or body.get("type"),

@@ -83,7 +83,10 @@ MAX_AGE_SECONDS = 300
 
 
 def _signed(secret: str, body: bytes, timestamp: str, signature: str) -> bool:
-    """Slack's request signature check (v0, HMAC-SHA256 over the raw bytes)."""
+    """Slack's request signature check (v0, HMAC-SHA256 over the raw bytes).
+
+    Not slack_sdk's SignatureVerifier: it decodes the body as UTF-8 first, so an
+    unsigned body that is not UTF-8 would fail there instead of getting its 401."""
     if not secret or abs(time.time() - int(timestamp)) > MAX_AGE_SECONDS:
         return False
     base = b"v0:" + timestamp.encode("ascii") + b":" + body
