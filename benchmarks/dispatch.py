@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -340,7 +341,7 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
     """Wrap the dispatcher's steps (in this process only) to time each of them."""
     from slack_sdk.http_retry import builtin_handlers
 
-    from bot.delivery import outbox
+    from bot.delivery import leases, outbox
     from bot.slack import pacing
 
     spent: dict[str, list[float]] = {}
@@ -363,10 +364,13 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
 
         return wrapper
 
-    outbox._claim = timed("claim (lease one row)", outbox._claim)  # type: ignore[assignment]
-    for kind, send in list(outbox.SENDERS.items()):
-        outbox.SENDERS[kind] = timed(f"sender:{kind} (total)", send)
-    messages._load = timed("  of which _load (session, pair, people)", messages._load)
+    leases.claim_batch = timed("claim (lease a batch)", leases.claim_batch)  # type: ignore[assignment]
+    kinds = outbox.of(ctx).kinds
+    for name, kind in list(kinds.items()):
+        kinds[name] = dataclasses.replace(kind, send=timed(f"sender:{name} (total)", kind.send))
+    messages._still_due = timed(  # type: ignore[assignment]
+        "  of which _still_due (session, pair, people now)", messages._still_due
+    )
     messages._agenda = timed("  of which _agenda (choose, store)", messages._agenda)
     ctx.people.get = timed("  of which people.get (cache)", ctx.people.get)
     ctx.slack.post = timed("  of which chat.postMessage incl. retries", ctx.slack.post)
@@ -377,7 +381,7 @@ def _instrument(ctx: Any) -> dict[str, list[float]]:
         handler.prepare_for_next_attempt = timed(  # type: ignore[method-assign]
             f"    of which 429 waits ({handler.__name__})", handler.prepare_for_next_attempt
         )
-    outbox._finish = timed("finish (mark sent)", outbox._finish)  # type: ignore[assignment]
+    leases.finish = timed("finish (mark sent)", leases.finish)  # type: ignore[assignment]
     spent["threads"] = threads  # type: ignore[assignment]
     return spent
 
@@ -386,15 +390,14 @@ def child(at_text: str) -> None:
     """Run one ``outbox.dispatch(ctx, T)`` as ``mentor-bot dispatch`` would; print JSON."""
     import logging
 
+    from bot.app.kinds import build_outbox
     from bot.core.config import load_settings, read_environment
     from bot.core.context import Context
     from bot.delivery import outbox
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     at = datetime.fromisoformat(at_text)
-    ctx = Context.create(load_settings(read_environment(env_file=None)))
-    for module in outbox.SENDER_MODULES:  # what dispatch() does first, outside the timing
-        __import__(module)
+    ctx = Context.create(load_settings(read_environment(env_file=None)), outbox=build_outbox())
     spent = _instrument(ctx) if os.environ.get("BENCH_PHASES") == "1" else None
     workers = inspect.signature(outbox.dispatch).parameters.get("workers")
     rss_before = memory_mb()["VmRSS"]

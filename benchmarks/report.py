@@ -856,6 +856,7 @@ def child(config: dict[str, Any]) -> None:
     """Run the rounds in this (fresh) process; print a line per round, then JSON."""
     import logging
 
+    from bot.app.kinds import build_outbox
     from bot.core.config import Settings
     from bot.core.context import Context
     from bot.journal import playbook
@@ -873,7 +874,7 @@ def child(config: dict[str, Any]) -> None:
         encryption_key=os.environ["REPORT_BENCH_KEY"],
         scheduler=False,
     )
-    ctx = Context.create(settings, clock=clock)
+    ctx = Context.create(settings, outbox=build_outbox(), clock=clock)
     slack_calls: list[str] = []
 
     def refuse(api_method: str, *args: Any, **kwargs: Any) -> Any:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app.factory import create_app
+from bot.app.kinds import build_outbox
 from bot.app.server import HttpServer
 from bot.app.startup import check_slack
 from bot.app.wsgi import create_wsgi
@@ -92,7 +93,7 @@ def running_bot(
             scheduler=False,
         )
         clock = Clock()
-        ctx = Context.create(settings, db=database, clock=clock)
+        ctx = Context.create(settings, outbox=build_outbox(), db=database, clock=clock)
         app = create_app(ctx, check_slack(ctx.slack.client, fake.api_url))
         server = HttpServer(create_wsgi(ctx, app), host="127.0.0.1", port=0, threads=8).start()
         url = f"http://127.0.0.1:{server.port}"

@@ -122,6 +122,7 @@ def test_keygen_prints_a_usable_key() -> None:
 def test_settings_and_context_never_show_a_secret() -> None:
     # What a log line, a traceback or a validation error prints of the settings or the
     # context, for settings read from variables and for settings built directly.
+    from bot.app.kinds import build_outbox
     from bot.core.context import Context
 
     secrets = {
@@ -139,7 +140,7 @@ def test_settings_and_context_never_show_a_secret() -> None:
         "encryption_key": KEY,
     }
     for settings in (load_settings(secrets), Settings(**direct)):
-        context = Context.create(settings)
+        context = Context.create(settings, outbox=build_outbox())
         try:
             for shown in (repr(settings), str(settings), repr(context), f"{settings}"):
                 for secret in hidden:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.delivery import outbox
+from bot.delivery import leases, outbox
 from bot.slack import ids
 from storage.models import Notification, Pair
 from tests.harness import ADMIN, Bot, make_pair
@@ -71,15 +71,15 @@ def test_a_lease_taken_over_cannot_mark_the_row(bot: Bot) -> None:
     enroll(bot, ("UEN", "mentor"))
     with bot.ctx.db.transaction() as session:
         outbox.enqueue(session, key="t:1", kind="waiting", due_at=bot.clock.now, user_id="UEN")
-    claimed = outbox._claim(bot.ctx, bot.clock.now)
+    claimed = leases.claim_one(bot.ctx, bot.clock.now)
     assert claimed is not None
     row, stale_token = claimed
-    assert outbox._claim(bot.ctx, bot.clock.now) is None  # leased: nobody else takes it
+    assert leases.claim_one(bot.ctx, bot.clock.now) is None  # leased: nobody else takes it
     bot.clock.advance(minutes=16)  # the first dispatcher died; its lease ran out
-    again = outbox._claim(bot.ctx, bot.clock.now)
+    again = leases.claim_one(bot.ctx, bot.clock.now)
     assert again is not None and again[1] != stale_token
-    assert not outbox._finish(bot.ctx, row, stale_token, {"status": "sent"})
-    assert outbox._finish(bot.ctx, again[0], again[1], {"status": "cancelled"})
+    assert not leases.finish(bot.ctx, row, stale_token, {"status": "sent"})
+    assert leases.finish(bot.ctx, again[0], again[1], {"status": "cancelled"})
     assert [n.status for n in notifications(bot) if n.key == "t:1"] == ["cancelled"]
 
 
@@ -204,13 +204,13 @@ def test_batches_are_leased_to_one_dispatcher_and_can_be_handed_back(bot: Bot) -
             outbox.enqueue(
                 session, key=f"t:{n}", kind="waiting", due_at=bot.clock.now, user_id="UEN"
             )
-    first, token = outbox._claim_batch(bot.ctx, bot.clock.now, 3)
-    second, _ = outbox._claim_batch(bot.ctx, bot.clock.now, 3)
+    first, token = leases.claim_batch(bot.ctx, bot.clock.now, 3)
+    second, _ = leases.claim_batch(bot.ctx, bot.clock.now, 3)
     assert len(first) == 3 and len(second) == 2
     assert not {r.id for r in first} & {r.id for r in second}
-    assert outbox._claim_batch(bot.ctx, bot.clock.now, 3)[0] == []
-    outbox._release(bot.ctx, first, token)  # handed back: due again at once, no attempt used
-    again, _ = outbox._claim_batch(bot.ctx, bot.clock.now, 5)
+    assert leases.claim_batch(bot.ctx, bot.clock.now, 3)[0] == []
+    leases.release(bot.ctx, first, token)  # handed back: due again at once, no attempt used
+    again, _ = leases.claim_batch(bot.ctx, bot.clock.now, 5)
     assert sorted(r.id for r in again) == sorted(r.id for r in first)
     assert {n.attempts for n in notifications(bot) if n.id in {r.id for r in first}} == {1}
 

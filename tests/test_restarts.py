@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from bot.delivery import outbox
+from bot.delivery import leases, outbox
 from bot.fakeslack.records import RateLimits
 from bot.slack import ids
 from storage.db import Database
@@ -84,7 +84,7 @@ def test_dispatchers_killed_at_random_moments_lose_nothing_and_repeat_nothing(
             kills.append(round(delay, 2))
             assert "Traceback" not in errors, (seed, errors)
         # The restart, a minute later (when the leases of the killed processes ran out).
-        bot.clock.now = datetime.now(UTC) + outbox.LEASE + timedelta(seconds=1)
+        bot.clock.now = datetime.now(UTC) + leases.LEASE + timedelta(seconds=1)
         restart = subprocess.run(
             command, env=dispatch_env(bot), capture_output=True, text=True, timeout=120
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -300,13 +301,21 @@ def test_a_batch_of_reminders_shows_each_pair_one_agenda(bot: Bot) -> None:
 def test_reminders_go_out_when_preparing_their_batch_fails(bot: Bot, monkeypatch: Any) -> None:
     activate(bot)
 
-    def broken(*_: object) -> None:
-        raise RuntimeError("database hiccup")
+    kinds = outbox.of(bot.ctx).kinds
+    prepare = kinds["reminder"].prepare
+    hiccups = []
 
-    monkeypatch.setitem(outbox.PREPARERS, "reminder", broken)
+    def broken(ctx: Any, rows: list[Any], now: Any) -> Any:
+        if not hiccups:  # the batch's preparation hits a database hiccup
+            hiccups.append(len(rows))
+            raise RuntimeError("database hiccup")
+        return prepare(ctx, rows, now)
+
+    monkeypatch.setitem(kinds, "reminder", dataclasses.replace(kinds["reminder"], prepare=broken))
     first = sessions_of(bot)[0]
     bot.clock.now = first.starts_at - timedelta(hours=24)
     assert outbox.dispatch(bot.ctx).by_kind == {"reminder": 2}
+    assert len(hiccups) == 1  # a batch failed to prepare; its reminders were prepared alone
     assert len(messages(bot, "UEN", ids.SESSION_SKIP)) == 1
     assert len(messages(bot, "UDE", ids.SESSION_SKIP)) == 1
 

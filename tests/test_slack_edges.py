@@ -250,7 +250,9 @@ def test_healthz_reports_an_unreachable_database(bot: Bot) -> None:
     from storage.db import Database
 
     broken = Database.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    ctx = bot.ctx.__class__.create(bot.ctx.settings, db=broken, slack=bot.ctx.slack)
+    ctx = bot.ctx.__class__.create(
+        bot.ctx.settings, outbox=bot.ctx.outbox, db=broken, slack=bot.ctx.slack
+    )
     server = HttpServer(create_wsgi(ctx, None), host="127.0.0.1", port=0).start()
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10)  # noqa: S310

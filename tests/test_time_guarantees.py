@@ -6,6 +6,7 @@ operator) would notice, on the real bot, databases and outbox, with Slack's stan
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,7 @@ import holidays
 import pytest
 from sqlmodel import col, select
 
-from bot.delivery import outbox
+from bot.delivery import leases, outbox
 from bot.enrollment import service as enrollment
 from bot.journal import goals, reflections
 from bot.journal.reflections import ReflectionForm
@@ -354,14 +355,17 @@ def test_a_pause_during_a_batch_stops_the_reminders_still_in_it(
     monday_pair(bot, "UM2", "UE2")
     first = min(s.starts_at for s in sessions_of(bot))
     bot.clock.now = first - timedelta(hours=24)
-    prepare = outbox.PREPARERS["reminder"]
+    kinds = outbox.of(bot.ctx).kinds
+    prepare = kinds["reminder"].prepare
 
     def then_pause(ctx: Any, rows: list[Notification], now: datetime) -> Any:
         done = prepare(ctx, rows, now)
         enrollment.pause(bot.ctx, "UE2", 2)  # after the batch was loaded
         return done
 
-    monkeypatch.setitem(outbox.PREPARERS, "reminder", then_pause)
+    monkeypatch.setitem(
+        kinds, "reminder", dataclasses.replace(kinds["reminder"], prepare=then_pause)
+    )
     outbox.dispatch(bot.ctx, workers=1)
     assert len(reminders(bot, "UE1")) == 1 and len(reminders(bot, "UM1")) == 1
     assert reminders(bot, "UE2") == [] and reminders(bot, "UM2") == []
@@ -412,7 +416,7 @@ def test_the_work_of_a_dead_dispatcher_is_taken_over_within_a_minute(bot: Bot) -
     monday_pair(bot)
     first = sessions_of(bot)[0]
     bot.clock.now = first.starts_at - timedelta(hours=24)
-    rows, _ = outbox._claim_batch(bot.ctx, bot.clock.now)  # then it was killed
+    rows, _ = leases.claim_batch(bot.ctx, bot.clock.now)  # then it was killed
     assert len(rows) == 2
     bot.clock.advance(seconds=30)
     assert outbox.dispatch(bot.ctx).sent == 0  # still leased
@@ -426,17 +430,17 @@ def test_a_working_dispatcher_keeps_its_lease(bot: Bot) -> None:
     monday_pair(bot)
     first = sessions_of(bot)[0]
     bot.clock.now = first.starts_at - timedelta(hours=24)
-    rows, token = outbox._claim_batch(bot.ctx, bot.clock.now)
-    leases = outbox._Leases(bot.ctx)
-    leases.hold(token, rows[0].claimed_until or bot.clock.now)
+    rows, token = leases.claim_batch(bot.ctx, bot.clock.now)
+    held = leases.Leases(bot.ctx)
+    held.hold(token, rows[0].claimed_until or bot.clock.now)
     for _ in range(5):  # five minutes of work, renewed as it goes
-        bot.clock.advance(seconds=outbox.RENEW_EVERY)
-        leases.renew()
-    assert leases.left(token) > outbox.SEND_ALLOWANCE
-    assert outbox._claim_batch(bot.ctx, bot.clock.now)[0] == []  # nobody else takes them
-    leases.drop(token)
+        bot.clock.advance(seconds=leases.RENEW_EVERY)
+        held.renew()
+    assert held.left(token) > leases.SEND_ALLOWANCE
+    assert leases.claim_batch(bot.ctx, bot.clock.now)[0] == []  # nobody else takes them
+    held.drop(token)
     bot.clock.advance(seconds=61)
-    assert len(outbox._claim_batch(bot.ctx, bot.clock.now)[0]) == 2
+    assert len(leases.claim_batch(bot.ctx, bot.clock.now)[0]) == 2
 
 
 # --- 10. long texts -----

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot.core.context import Context
-from bot.delivery import outbox
+from bot.delivery import leases, outbox
 from bot.enrollment import service as enrollment
 from bot.matching import consent as pairing
 from bot.sessions import planning as sessions
@@ -228,13 +228,14 @@ def _crash_and_restart(bot: Bot, seconds: int) -> None:
     Slack before it could write the outcome. The new process starts ``seconds`` later.
     """
     old = bot.ctx
-    rows, _token = outbox._claim_batch(old, bot.clock.now)
+    rows, _token = leases.claim_batch(old, bot.clock.now)
     if rows and seconds % 2 and rows[0].kind not in GROUP_KINDS:
         row = rows[0]
-        with old.slack.tagged(outbox.reference(row)), contextlib.suppress(Exception):
-            outbox.SENDERS[row.kind](old, row, bot.clock.now)
+        with old.slack.tagged(leases.reference(row)), contextlib.suppress(Exception):
+            kind = outbox.of(old).kinds[row.kind]
+            kind.send(old, row, bot.clock.now, kind.prepare(old, [row], bot.clock.now))
         hypothesis.event("a dispatcher died after Slack had a message")
-    bot.ctx = Context.create(old.settings, db=old.db, clock=bot.clock)
+    bot.ctx = Context.create(old.settings, outbox=old.outbox, db=old.db, clock=bot.clock)
     bot.clock.advance(seconds=seconds)
     _pass(bot)
 

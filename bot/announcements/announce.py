@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -172,6 +170,7 @@ def _owe(session: Session, row: Announcement, now: datetime) -> Started:
             "kind": STATUS_KIND,
             "due_at": now - timedelta(seconds=1),  # claimed before the recipients
             "user_id": row.author_id,
+            "args": None,
         }
     ]
     rows += [
@@ -181,15 +180,39 @@ def _owe(session: Session, row: Announcement, now: datetime) -> Started:
             "kind": KIND,
             "due_at": now,
             "user_id": None,
+            "args": {"channel": c},
         }
         for c in channels
     ]
     rows += [
-        {**base, "key": f"announce:{row.id}:dm:{u}", "kind": KIND, "due_at": now, "user_id": u}
+        {
+            **base,
+            "key": f"announce:{row.id}:dm:{u}",
+            "kind": KIND,
+            "due_at": now,
+            "user_id": u,
+            "args": None,
+        }
         for u in members
     ]
     outbox.enqueue_many(session, rows)
     return Started(row.id, len(members), channels)
+
+
+def _recent_twin(session: Session, digest: str, now: datetime) -> Announcement | None:
+    """The latest announcement of the same text to the same audience within the
+    duplicate window that went out (or is going out)."""
+    return session.exec(
+        select(Announcement)
+        .where(Announcement.digest == digest)
+        .where(col(Announcement.created_at) >= now - DUPLICATE_WINDOW)
+        .where(
+            col(Announcement.status).in_(
+                [AnnouncementStatus.SENDING.value, AnnouncementStatus.DONE.value]
+            )
+        )
+        .order_by(col(Announcement.created_at).desc())
+    ).first()
 
 
 def _serialize(session: Session, digest: str) -> None:
@@ -218,17 +241,7 @@ def start(
                 if again is not None:
                     return Repeated(again)
             _serialize(session, digest)
-            earlier = session.exec(
-                select(Announcement)
-                .where(Announcement.digest == digest)
-                .where(col(Announcement.created_at) >= now - DUPLICATE_WINDOW)
-                .where(
-                    col(Announcement.status).in_(
-                        [AnnouncementStatus.SENDING.value, AnnouncementStatus.DONE.value]
-                    )
-                )
-                .order_by(col(Announcement.created_at).desc())
-            ).first()
+            earlier = _recent_twin(session, digest, now)
             members, channels = _audience(
                 session, request.cohort.id if request.cohort else None, now
             )
@@ -300,69 +313,55 @@ def cancel(ctx: Context, announcement_id: int, user_id: str) -> bool:
 
 # --- sending ---------------------------------------------------------------------------
 
-# The announcements of the batch this thread is sending (id -> text, author's language).
-_batch = threading.local()
+
+@dataclass(frozen=True)
+class AnnouncementBatch:
+    """What :func:`prepare` loaded for a batch: its announcements by id, and which of its
+    recipients no longer take part (left, or forgot everything)."""
+
+    announcements: dict[int, Announcement]
+    gone: frozenset[str]
 
 
-def _forget_batch() -> None:
-    _batch.loaded = {}
-
-
-@outbox.preparer(KIND)
-def _preload(ctx: Context, rows: list[Notification], now: datetime) -> Callable[[], None]:
+def prepare(ctx: Context, rows: list[Notification], now: datetime) -> AnnouncementBatch:
     """Load the batch's announcements, and which recipients still take part, at once."""
-    _forget_batch()
     wanted = {row.announcement_id for row in rows if row.announcement_id is not None}
     users = {row.user_id for row in rows if row.user_id}
     with ctx.db.transaction(write=False) as session:
         loaded = {
             a.id: a
             for a in session.exec(select(Announcement).where(col(Announcement.id).in_(wanted)))
+            if a.id is not None
         }
-        gone = set(
-            session.exec(
-                select(Participant.user_id)
-                .where(col(Participant.user_id).in_(users))
-                .where(Participant.status == ParticipantStatus.LEFT.value)
+        present = {
+            user_id: status
+            for user_id, status in session.exec(
+                select(Participant.user_id, Participant.status).where(
+                    col(Participant.user_id).in_(users)
+                )
             )
-        )
-        present = set(
-            session.exec(select(Participant.user_id).where(col(Participant.user_id).in_(users)))
-        )
-    _batch.loaded = {"announcements": loaded, "gone": gone | (users - present)}
-    return _forget_batch
+        }
+    gone = {
+        u
+        for u in users
+        if present.get(u, ParticipantStatus.LEFT.value) == ParticipantStatus.LEFT.value
+    }
+    return AnnouncementBatch(loaded, frozenset(gone))
 
 
-def _announcement(ctx: Context, row: Notification) -> Announcement | None:
-    cached = getattr(_batch, "loaded", {}).get("announcements", {})
-    if row.announcement_id in cached:
-        found: Announcement | None = cached[row.announcement_id]
-        return found
-    with ctx.db.transaction(write=False) as session:
-        return session.get(Announcement, row.announcement_id) if row.announcement_id else None
-
-
-def _left(ctx: Context, user_id: str) -> bool:
-    loaded = getattr(_batch, "loaded", {})
-    if "gone" in loaded:
-        return user_id in loaded["gone"]
-    with ctx.db.transaction(write=False) as session:
-        participant = queries.participant_of(session, user_id)
-    return participant is None or participant.status == ParticipantStatus.LEFT.value
-
-
-@outbox.sender(KIND)
-def send_announcement(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+def send_announcement(
+    ctx: Context, row: Notification, now: datetime, batch: AnnouncementBatch
+) -> outbox.Outcome:
     """The announcement, in the cohort channel or a member's DM (header in their language)."""
-    announcement = _announcement(ctx, row)
+    announcement = batch.announcements.get(row.announcement_id or 0)
     if announcement is None:
         return outbox.Skipped()
     if row.user_id is None:
-        channel = row.key.rsplit(":", 1)[-1]
+        channel = str((row.args or {})["channel"])
         text, blocks = build_announcement(announcement.author_lang, announcement.text)
         ctx.slack.post(channel, text, blocks)
         return outbox.Sent()
-    if _left(ctx, row.user_id):  # left (or forgot everything) since it was announced
+    if row.user_id in batch.gone:  # left (or forgot everything) since it was announced
         return outbox.Skipped()
     person = ctx.people.get(row.user_id, patient=True)
     text, blocks = build_announcement(person.lang, announcement.text)
@@ -375,13 +374,13 @@ def progress(session: Session, announcement: Announcement) -> Progress:
     counts: Counter[tuple[bool, str]] = Counter()
     failed: Counter[str] = Counter()
     channels_sent, channels_failed = [], {}
-    for key, user_id, status, error in session.exec(
-        select(Notification.key, Notification.user_id, Notification.status, Notification.error)
+    for args, user_id, status, error in session.exec(
+        select(Notification.args, Notification.user_id, Notification.status, Notification.error)
         .where(Notification.announcement_id == announcement.id)
         .where(Notification.kind == KIND)
     ):
         if user_id is None:
-            channel = key.rsplit(":", 1)[-1]
+            channel = str((args or {})["channel"])
             if status == NotificationStatus.SENT.value:
                 channels_sent.append(channel)
             elif status == NotificationStatus.FAILED.value:
@@ -406,7 +405,6 @@ def progress(session: Session, announcement: Announcement) -> Progress:
     )
 
 
-@outbox.sender(STATUS_KIND)
 def send_status(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Post the author the progress message that later updates edit."""
     if row.user_id is None or row.announcement_id is None:
@@ -454,63 +452,12 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
     limits) while ``throttle``, and for certain, with the final count, once everyone was
     handled."""
     now = utcnow()
-    # First a cheap look without the write lock: most calls find nothing to do.
-    with ctx.db.transaction(write=False) as session:
-        announcement = session.get(Announcement, announcement_id)
-        if announcement is None or announcement.status != AnnouncementStatus.SENDING.value:
-            return
-        if announcement.progress_ts is None or announcement.progress_channel is None:
-            return  # the progress message is not out yet; it is posted with fresh counts
-        recent = announcement.progress_at is not None and now - announcement.progress_at < (
-            PROGRESS_EVERY
-        )
-        if throttle and recent and _pending(session, announcement_id) > 0:
-            return
-    with ctx.db.transaction() as session:
-        announcement = session.get(Announcement, announcement_id)
-        if announcement is None or announcement.status != AnnouncementStatus.SENDING.value:
-            return
-        state = progress(session, announcement)
-        handled = state.members - state.pending
-        guard = update(Announcement).where(col(Announcement.id) == announcement.id)
-        if state.done:
-            # The final count goes out as an outbox row of its own, so a Slack error
-            # delays it but does not lose it.
-            done = session.execute(
-                guard.where(col(Announcement.status) == AnnouncementStatus.SENDING.value)
-                .values(status=AnnouncementStatus.DONE.value, progress_at=now)
-                .returning(col(Announcement.id))
-            ).first()
-            if done is not None:
-                outbox.enqueue(
-                    session,
-                    key=f"announce:{announcement.id}:final",
-                    kind=FINAL_KIND,
-                    due_at=ctx.clock(),
-                    user_id=announcement.author_id,
-                    announcement_id=announcement.id,
-                )
-            return
-        else:
-            last = announcement.progress_at
-            if handled == announcement.progress_handled:
-                return
-            if throttle and last is not None and now - last < PROGRESS_EVERY:
-                return
-            guard = guard.where(
-                col(Announcement.progress_at).is_(None)
-                if last is None
-                else col(Announcement.progress_at) == last
-            ).values(progress_at=now, progress_handled=handled)
-        if session.execute(guard.returning(col(Announcement.id))).first() is None:
-            return  # another worker is updating it
-        channel, ts, lang = (
-            announcement.progress_channel or "",
-            announcement.progress_ts or "",
-            announcement.author_lang,
-        )
-    if not channel or not ts:  # the author used /mentor forget meanwhile
+    if not _worth_a_look(ctx, announcement_id, now, throttle):
         return
+    claimed = _take_update(ctx, announcement_id, now, throttle)
+    if claimed is None:
+        return
+    channel, ts, lang, state = claimed
     text, blocks = build_announce_progress(lang, state)
     try:
         ctx.slack.update(channel, ts, text, blocks)
@@ -529,6 +476,75 @@ def update_progress(ctx: Context, announcement_id: int, *, throttle: bool = True
         _show_final(ctx, announcement_id)
 
 
+def _worth_a_look(ctx: Context, announcement_id: int, now: datetime, throttle: bool) -> bool:
+    """A cheap look without the write lock: most calls find nothing to do."""
+    with ctx.db.transaction(write=False) as session:
+        announcement = session.get(Announcement, announcement_id)
+        if announcement is None or announcement.status != AnnouncementStatus.SENDING.value:
+            return False
+        if announcement.progress_ts is None or announcement.progress_channel is None:
+            return False  # the progress message is not out yet; it is posted with fresh counts
+        recent = announcement.progress_at is not None and now - announcement.progress_at < (
+            PROGRESS_EVERY
+        )
+        return not (throttle and recent and _pending(session, announcement_id) > 0)
+
+
+def _take_update(
+    ctx: Context, announcement_id: int, now: datetime, throttle: bool
+) -> tuple[str, str, str, Progress] | None:
+    """Claim the next edit of the progress message (channel, ts, language, counts), or
+    None: nothing changed, the throttle holds, another worker is at it, or everyone was
+    handled (then the final count is owed as an outbox row of its own, so a Slack error
+    delays it but does not lose it)."""
+    with ctx.db.transaction() as session:
+        announcement = session.get(Announcement, announcement_id)
+        if announcement is None or announcement.status != AnnouncementStatus.SENDING.value:
+            return None
+        state = progress(session, announcement)
+        guard = update(Announcement).where(col(Announcement.id) == announcement.id)
+        if state.done:
+            _owe_final(ctx, session, announcement, now)
+            return None
+        handled, last = state.members - state.pending, announcement.progress_at
+        if handled == announcement.progress_handled:
+            return None
+        if throttle and last is not None and now - last < PROGRESS_EVERY:
+            return None
+        guard = guard.where(
+            col(Announcement.progress_at).is_(None)
+            if last is None
+            else col(Announcement.progress_at) == last
+        ).values(progress_at=now, progress_handled=handled)
+        if session.execute(guard.returning(col(Announcement.id))).first() is None:
+            return None  # another worker is updating it
+        channel, ts = announcement.progress_channel or "", announcement.progress_ts or ""
+        lang = announcement.author_lang
+    if not channel or not ts:  # the author used /mentor forget meanwhile
+        return None
+    return channel, ts, lang, state
+
+
+def _owe_final(ctx: Context, session: Session, announcement: Announcement, now: datetime) -> None:
+    """Everyone was handled: the announcement is done, and its final count owed (once)."""
+    done = session.execute(
+        update(Announcement)
+        .where(col(Announcement.id) == announcement.id)
+        .where(col(Announcement.status) == AnnouncementStatus.SENDING.value)
+        .values(status=AnnouncementStatus.DONE.value, progress_at=now)
+        .returning(col(Announcement.id))
+    ).first()
+    if done is not None:
+        outbox.enqueue(
+            session,
+            key=f"announce:{announcement.id}:final",
+            kind=FINAL_KIND,
+            due_at=ctx.clock(),
+            user_id=announcement.author_id,
+            announcement_id=announcement.id,
+        )
+
+
 def _show_final(ctx: Context, announcement_id: int) -> bool:
     """Edit the author's progress message into the final count; False if there is none."""
     with ctx.db.transaction(write=False) as session:
@@ -543,7 +559,6 @@ def _show_final(ctx: Context, announcement_id: int) -> bool:
     return True
 
 
-@outbox.sender(FINAL_KIND)
 def send_final(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """The final count: delivered, and what failed by reason (counts only)."""
     if row.announcement_id is None or not _show_final(ctx, row.announcement_id):
@@ -556,7 +571,7 @@ def _after_recipient(ctx: Context, row: Notification) -> None:
         update_progress(ctx, row.announcement_id)
 
 
-def _after_pass(ctx: Context) -> None:
+def after_pass(ctx: Context) -> None:
     """At the end of a dispatch pass, show what the throttle held back."""
     with ctx.db.transaction(write=False) as session:
         sending = list(
@@ -571,6 +586,7 @@ def _after_pass(ctx: Context) -> None:
             update_progress(ctx, announcement_id, throttle=False)
 
 
-outbox.AFTERWARDS[KIND] = _after_recipient
-outbox.AFTERWARDS[STATUS_KIND] = _after_recipient
-outbox.AFTER_PASS.append(_after_pass)
+ANNOUNCEMENT = outbox.Kind(KIND, prepare, send_announcement, afterwards=_after_recipient)
+STATUS = outbox.Kind.per_row(STATUS_KIND, send_status, afterwards=_after_recipient)
+FINAL = outbox.Kind.per_row(FINAL_KIND, send_final)
+KINDS = (ANNOUNCEMENT, STATUS, FINAL)

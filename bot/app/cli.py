@@ -58,13 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database schema is at revision {current_revision(engine)}")
             return 0
         settings = load_settings(env)
+        from bot.app.kinds import build_outbox
         from bot.core.context import Context
 
         if args.command == "dispatch":
-            return _dispatch(Context.create(settings), args.at)
+            return _dispatch(Context.create(settings, outbox=build_outbox()), args.at)
         from bot.app.server import run
 
-        run(Context.create(settings))
+        run(Context.create(settings, outbox=build_outbox()))
         return 0
     except ConfigError as error:
         print(f"mentor-bot: {error}", file=sys.stderr)

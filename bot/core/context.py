@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from bot.core.background import Background
 from bot.core.config import Settings
@@ -13,6 +14,14 @@ from bot.core.people import People
 from bot.slack.gateway import SlackGateway
 from storage.db import Database
 from storage.types import utcnow
+
+
+class Dispatcher(Protocol):
+    """What services ask of the outbox (:class:`bot.delivery.outbox.Outbox`, built with
+    every kind of message by the app at start-up)."""
+
+    def kick(self, ctx: Context) -> None:
+        """Send what is due now, in the background."""
 
 
 @dataclass
@@ -26,6 +35,7 @@ class Context:
         vault: Encryption and keyed hashes.
         people: Locale, time zone and admin rights of Slack users, cached.
         background: Runs work after Slack has been answered.
+        outbox: Sends every message a person is owed (see :mod:`bot.delivery.outbox`).
         clock: Returns the current aware UTC time (replaceable in tests and demos).
     """
 
@@ -35,6 +45,7 @@ class Context:
     vault: Vault
     people: People
     background: Background
+    outbox: Dispatcher
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
@@ -42,6 +53,7 @@ class Context:
         cls,
         settings: Settings,
         *,
+        outbox: Dispatcher,
         db: Database | None = None,
         slack: SlackGateway | None = None,
         clock: Callable[[], datetime] = utcnow,
@@ -62,6 +74,7 @@ class Context:
             vault=Vault(settings.encryption_key.get_secret_value()),
             people=people,
             background=background,
+            outbox=outbox,
             clock=clock,
         )
 

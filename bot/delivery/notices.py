@@ -62,7 +62,6 @@ def owe(
     )
 
 
-@outbox.sender("notice")
 def send_notice(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Render the notice in the recipient's language and zone, and DM it."""
     args = row.args or {}
@@ -83,3 +82,6 @@ def send_notice(ctx: Context, row: Notification, now: datetime) -> outbox.Outcom
         values["user"] = partner
     ctx.slack.post_dm(row.user_id, t(person.lang, str(args["text"]), **values))
     return outbox.Sent()
+
+
+NOTICE = outbox.Kind.per_row("notice", send_notice)

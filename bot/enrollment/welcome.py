@@ -22,7 +22,6 @@ from storage.models import Notification, ParticipantStatus
 logger = logging.getLogger(__name__)
 
 
-@outbox.sender("enrolled")
 def send_enrolled(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """DM the confirmation of the enrollment as it stands, then refresh the home tab."""
     args = row.args or {}
@@ -47,3 +46,6 @@ def send_enrolled(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
     except Exception:
         logger.exception("home tab of %s not refreshed after joining", row.user_id)
     return outbox.Sent()
+
+
+ENROLLED = outbox.Kind.per_row("enrolled", send_enrolled)

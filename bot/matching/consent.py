@@ -282,7 +282,6 @@ def _load(ctx: Context, pair_id: int | None) -> tuple[Pair, Participant, Partici
         return pair, mentor, mentee
 
 
-@outbox.sender("intro")
 def send_intro(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """The intro in a group DM of the two and the bot, with accept/decline buttons."""
     loaded = _load(ctx, row.pair_id)
@@ -330,10 +329,6 @@ def _cancel_unintroduced(session: Session, row: Notification) -> None:
         )
 
 
-outbox.FAILURE_HANDLERS["intro"] = _cancel_unintroduced
-
-
-@outbox.sender("waiting")
 def send_waiting(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Tell a person left over that they are on the waiting list, and why."""
     user_id = row.user_id
@@ -359,7 +354,6 @@ def _close_intro(ctx: Context, pair: Pair, key: str) -> None:
         )
 
 
-@outbox.sender("pair_active")
 def send_active(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Both said yes: replace the intro's buttons with the good news, for both."""
     with ctx.db.transaction(write=False) as session:
@@ -375,7 +369,6 @@ def send_active(ctx: Context, row: Notification, now: datetime) -> outbox.Outcom
     return outbox.Sent()
 
 
-@outbox.sender("pair_closed")
 def send_closed(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """A decline: the intro loses its buttons and says only that it is closed."""
     with ctx.db.transaction(write=False) as session:
@@ -386,7 +379,6 @@ def send_closed(ctx: Context, row: Notification, now: datetime) -> outbox.Outcom
     return outbox.Sent()
 
 
-@outbox.sender("pair_declined")
 def send_declined(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """Each person, privately: back in the pool, a new match will come (no reason given)."""
     if row.user_id is None:
@@ -395,3 +387,13 @@ def send_declined(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
         row.user_id, t(ctx.people.get(row.user_id, patient=True).lang, "pair.declined")
     )
     return outbox.Sent()
+
+
+INTRO = outbox.Kind.per_row("intro", send_intro, on_failure=_cancel_unintroduced)
+KINDS = (
+    INTRO,
+    outbox.Kind.per_row("waiting", send_waiting),
+    outbox.Kind.per_row("pair_active", send_active),
+    outbox.Kind.per_row("pair_closed", send_closed),
+    outbox.Kind.per_row("pair_declined", send_declined),
+)

@@ -1,17 +1,17 @@
 """What a session owes its people, sent through the outbox: the reminder with its agenda
-before it, the reflection prompt after it, and the goal check-in; a batch's sessions,
-pairs and people are loaded together (:func:`_preload`)."""
+before it, the reflection prompt after it, and the goal check-in. A batch's recipients
+are looked up, and the agendas of its reminders chosen, together (:func:`prepare`); each
+sender then decides from the state at send time."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.core.context import Context
 from bot.core.i18n import fmt_datetime, t
@@ -40,25 +40,35 @@ logger = logging.getLogger(__name__)
 Loaded = tuple[MentoringSession, Pair, Participant, Participant]
 
 
-# What :func:`_preload` loaded for the batch this thread is sending (session id -> ...).
-_batch = threading.local()
+@dataclass(frozen=True)
+class SessionBatch:
+    """What :func:`prepare` found for a batch: its recipients, by user id."""
+
+    people: dict[str, Person]
 
 
-def _forget_batch() -> None:
-    _batch.loaded = {}
-    _batch.people = {}
+def prepare(ctx: Context, rows: list[Notification], now: datetime) -> SessionBatch:
+    """Look up a batch's recipients at once, and choose in one transaction the agenda of
+    every session a reminder in the batch is about that has none yet."""
+    reminded = {row.session_id for row in rows if row.kind == "reminder" and row.session_id}
+    if reminded:
+        undecided = _load(ctx, reminded)
+        if undecided:
+            _choose_agendas(ctx, undecided)
+    recipients = {row.user_id for row in rows if row.user_id}
+    return SessionBatch(ctx.people.get_many(recipients, patient=True))
 
 
-@outbox.preparer("reminder", "reflect", "checkin")
-def _preload(ctx: Context, rows: list[Notification], now: datetime) -> Callable[[], None]:
-    """Load a batch's sessions, pairs and people in three queries, and choose the agenda
-    of every session a reminder in the batch is about in one transaction."""
-    _forget_batch()
-    wanted = {row.session_id for row in rows if row.session_id is not None}
-    loaded: dict[int, Loaded] = {}
+def _load(ctx: Context, session_ids: set[int]) -> list[Loaded]:
+    """The sessions among ``session_ids`` without an agenda, with their pairs and people
+    (three queries)."""
     with ctx.db.transaction(write=False) as session:
         meetings = list(
-            session.exec(select(MentoringSession).where(col(MentoringSession.id).in_(wanted)))
+            session.exec(
+                select(MentoringSession)
+                .where(col(MentoringSession.id).in_(session_ids))
+                .where(col(MentoringSession.agenda_kind).is_(None))
+            )
         )
         pair_ids = {meeting.pair_id for meeting in meetings}
         pairs = {p.id: p for p in session.exec(select(Pair).where(col(Pair.id).in_(pair_ids)))}
@@ -67,38 +77,20 @@ def _preload(ctx: Context, rows: list[Notification], now: datetime) -> Callable[
             p.user_id: p
             for p in session.exec(select(Participant).where(col(Participant.user_id).in_(users)))
         }
+    loaded = []
     for meeting in meetings:
         pair = pairs.get(meeting.pair_id)
-        if pair is None or meeting.id is None:
-            continue
-        mentor = people.get(pair.mentor_id or "")
-        mentee = people.get(pair.mentee_id or "")
-        if mentor is not None and mentee is not None:
-            loaded[meeting.id] = (meeting, pair, mentor, mentee)
-    undecided = {
-        row.session_id: loaded[row.session_id]
-        for row in rows
-        if row.kind == "reminder"
-        and row.session_id in loaded
-        and not loaded[row.session_id][0].agenda_kind
-    }
-    if undecided:
-        _choose_agendas(ctx, list(undecided.values()))
-    recipients = {row.user_id for row in rows if row.user_id}
-    _batch.people = ctx.people.get_many(recipients, patient=True)
-    _batch.loaded = loaded
-    return _forget_batch
+        mentor = people.get(pair.mentor_id or "") if pair else None
+        mentee = people.get(pair.mentee_id or "") if pair else None
+        if pair is not None and mentor is not None and mentee is not None:
+            loaded.append((meeting, pair, mentor, mentee))
+    return loaded
 
 
-def _recipient(ctx: Context, user_id: str) -> Person:
-    """The recipient as :func:`_preload` found them, else looked up now."""
-    known: dict[str, Person] = getattr(_batch, "people", {})
-    return known.get(user_id) or ctx.people.get(user_id, patient=True)
-
-
-def _choose_agendas(ctx: Context, items: list[Loaded]) -> None:
-    """:func:`_agenda` for many sessions at once; stores each choice on its session."""
-    chosen: dict[int, agenda.AgendaItem] = {}
+def _choose_agendas(ctx: Context, items: list[Loaded]) -> dict[int, agenda.AgendaItem]:
+    """Choose the agenda of sessions that have none, in one transaction; the first choice
+    stored decides (another dispatcher may have stored one first). Returns the stored
+    agenda of each session that has one now."""
     with ctx.db.transaction() as session:
         goals: dict[str, list[str]] = defaultdict(list)
         for goal in session.exec(
@@ -108,24 +100,14 @@ def _choose_agendas(ctx: Context, items: list[Loaded]) -> None:
             .order_by(col(Goal.id))
         ):
             goals[goal.user_id].append(str(goal.id))
-        history: dict[int, list[tuple[int, int, agenda.AgendaItem]]] = defaultdict(list)
-        for earlier in session.exec(
-            select(MentoringSession)
-            .where(col(MentoringSession.pair_id).in_({pair.id for _, pair, _, _ in items}))
-            .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
-            .where(col(MentoringSession.agenda_kind).in_(agenda.KINDS))
-            .order_by(col(MentoringSession.number))
-        ):
-            before = agenda.AgendaItem(earlier.agenda_kind or "", earlier.agenda_ref or "")
-            history[earlier.pair_id].append((earlier.number, earlier.id or 0, before))
+        history = _agenda_history(session, {pair.id or 0 for _, pair, _, _ in items})
         for meeting, pair, mentor, mentee in sorted(items, key=lambda i: i[0].number):
-            used = [past for number, _, past in history[pair.id or 0] if number < meeting.number]
+            used = [past for number, past in history[pair.id or 0] if number < meeting.number]
             shared = [topic for topic in mentee.topics if topic in set(mentor.topics)]
             item = agenda.next_item(goals=goals[mentee.user_id], topics=shared, used=used)
             if item is None or meeting.id is None:
                 continue
-            chosen[meeting.id] = item
-            history[pair.id or 0].append((meeting.number, meeting.id, item))
+            history[pair.id or 0].append((meeting.number, item))
             history[pair.id or 0].sort(key=lambda entry: entry[0])
             session.execute(
                 update(MentoringSession)
@@ -133,72 +115,74 @@ def _choose_agendas(ctx: Context, items: list[Loaded]) -> None:
                 .where(col(MentoringSession.agenda_kind).is_(None))
                 .values(agenda_kind=item.kind, agenda_ref=item.ref)
             )
-        # Another dispatcher may have stored a choice first: whatever is stored decides.
         stored = session.exec(
             select(
                 MentoringSession.id, MentoringSession.agenda_kind, MentoringSession.agenda_ref
-            ).where(col(MentoringSession.id).in_(list(chosen)))
+            ).where(col(MentoringSession.id).in_([meeting.id for meeting, _, _, _ in items]))
         ).all()
-    by_id = {meeting.id: meeting for meeting, _, _, _ in items}
-    for meeting_id, kind, ref in stored:
-        decided = by_id.get(meeting_id)
-        if decided is not None and kind:
-            decided.agenda_kind, decided.agenda_ref = kind, ref
+    return {
+        meeting_id: agenda.AgendaItem(kind, ref or "")
+        for meeting_id, kind, ref in stored
+        if meeting_id is not None and kind
+    }
 
 
-def _load(ctx: Context, row: Notification) -> Loaded | None:
-    preloaded: dict[int, Loaded] = getattr(_batch, "loaded", {})
-    if row.session_id is not None and row.session_id in preloaded:
-        return preloaded[row.session_id]
-    with ctx.db.transaction(write=False) as session:
-        meeting = session.get(MentoringSession, row.session_id) if row.session_id else None
-        pair = session.get(Pair, meeting.pair_id) if meeting else None
-        if meeting is None or pair is None or not pair.mentor_id or not pair.mentee_id:
-            return None
-        mentor = queries.participant_of(session, pair.mentor_id)
-        mentee = queries.participant_of(session, pair.mentee_id)
-        if mentor is None or mentee is None:
-            return None
-        return meeting, pair, mentor, mentee
+def _agenda_history(
+    session: Session, pair_ids: set[int]
+) -> dict[int, list[tuple[int, agenda.AgendaItem]]]:
+    """The agenda items of the pairs' scheduled sessions, by pair, in session order."""
+    history: dict[int, list[tuple[int, agenda.AgendaItem]]] = defaultdict(list)
+    for earlier in session.exec(
+        select(MentoringSession)
+        .where(col(MentoringSession.pair_id).in_(pair_ids))
+        .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
+        .where(col(MentoringSession.agenda_kind).in_(agenda.KINDS))
+        .order_by(col(MentoringSession.number))
+    ):
+        before = agenda.AgendaItem(earlier.agenda_kind or "", earlier.agenda_ref or "")
+        history[earlier.pair_id].append((earlier.number, before))
+    return history
 
 
-def _still_due(
-    ctx: Context, row: Notification
-) -> tuple[MentoringSession, Pair, Participant, Participant] | None:
+def _agenda(ctx: Context, loaded: Loaded) -> agenda.AgendaItem | None:
+    """The session's agenda item, chosen once (by :func:`prepare`, or now if the session
+    got none there)."""
+    meeting = loaded[0]
+    if meeting.agenda_kind:
+        return agenda.AgendaItem(meeting.agenda_kind, meeting.agenda_ref or "")
+    return _choose_agendas(ctx, [loaded]).get(meeting.id or 0)
+
+
+def _still_due(ctx: Context, row: Notification) -> Loaded | None:
     """The session, pair and people, when a message about the session still applies: the
     session is on, the pair active, and neither person left or paused at its time.
 
     Decided from the state at send time, not from what the batch loaded when it began
     (a pause or a leave during a slow batch stops what is still to be sent).
     """
-    loaded = _load(ctx, row)
-    if loaded is None or row.user_id is None or row.session_id is None:
+    if row.user_id is None or row.session_id is None:
         return None
-    meeting, pair, mentor, mentee = loaded
     with ctx.db.transaction(write=False) as session:
         still = session.exec(select(Notification.status).where(Notification.id == row.id)).first()
-        now_meeting = session.get(MentoringSession, row.session_id)
-        now_pair = session.get(Pair, meeting.pair_id)
-        now_mentor = queries.participant_of(session, mentor.user_id)
-        now_mentee = queries.participant_of(session, mentee.user_id)
+        meeting = session.get(MentoringSession, row.session_id)
+        pair = session.get(Pair, meeting.pair_id) if meeting else None
+        mentor = mentee = None
+        if pair is not None and pair.mentor_id and pair.mentee_id:
+            mentor = queries.participant_of(session, pair.mentor_id)
+            mentee = queries.participant_of(session, pair.mentee_id)
     if still != NotificationStatus.PENDING.value:  # cancelled by a move, skip or pause
         return None
-    if now_meeting is None or now_pair is None or now_mentor is None or now_mentee is None:
+    if meeting is None or pair is None or mentor is None or mentee is None:
         return None
-    if (
-        now_meeting.status != SessionStatus.SCHEDULED.value
-        or now_pair.status != PairStatus.ACTIVE.value
-    ):
+    if meeting.status != SessionStatus.SCHEDULED.value or pair.status != PairStatus.ACTIVE.value:
         return None
-    if away_at(now_mentor, now_meeting.starts_at) or away_at(now_mentee, now_meeting.starts_at):
+    if away_at(mentor, meeting.starts_at) or away_at(mentee, meeting.starts_at):
         return None
-    if not now_meeting.agenda_kind and meeting.agenda_kind:  # chosen by this batch
-        now_meeting.agenda_kind, now_meeting.agenda_ref = meeting.agenda_kind, meeting.agenda_ref
-    return now_meeting, now_pair, now_mentor, now_mentee
+    return meeting, pair, mentor, mentee
 
 
-@outbox.still_wanted("reminder", "reflect", "checkin")
-def _still_wanted(ctx: Context, row: Notification) -> bool:
+def still_wanted(ctx: Context, row: Notification) -> bool:
+    """Whether a session's message still applies after its send waited on rate limits."""
     return _still_due(ctx, row) is not None
 
 
@@ -225,52 +209,6 @@ def _stale_prompt(ctx: Context, row: Notification, now: datetime) -> bool:
     return newer is not None
 
 
-def _agenda(
-    ctx: Context, meeting: MentoringSession, pair: Pair, mentor: Participant, mentee: Participant
-) -> agenda.AgendaItem | None:
-    """The session's agenda item, chosen once (the first reminder sent decides)."""
-    if meeting.agenda_kind:
-        return agenda.AgendaItem(meeting.agenda_kind, meeting.agenda_ref or "")
-    with ctx.db.transaction() as session:
-        goals = [
-            str(g.id)
-            for g in session.exec(
-                select(Goal)
-                .where(Goal.user_id == mentee.user_id)
-                .where(col(Goal.done).is_(False))
-                .order_by(col(Goal.id))
-            )
-        ]
-        shared = [topic for topic in mentee.topics if topic in set(mentor.topics)]
-        used = [
-            agenda.AgendaItem(s.agenda_kind, s.agenda_ref or "")
-            for s in session.exec(
-                select(MentoringSession)
-                .where(MentoringSession.pair_id == pair.id)
-                .where(col(MentoringSession.number) < meeting.number)
-                .where(MentoringSession.status == SessionStatus.SCHEDULED.value)
-                .order_by(col(MentoringSession.number))
-            )
-            if s.agenda_kind in agenda.KINDS
-        ]
-        item = agenda.next_item(goals=goals, topics=shared, used=used)
-        if item is None:
-            return None
-        session.execute(
-            update(MentoringSession)
-            .where(col(MentoringSession.id) == meeting.id)
-            .where(col(MentoringSession.agenda_kind).is_(None))
-            .values(agenda_kind=item.kind, agenda_ref=item.ref)
-        )
-        # Both reminders may get here at once; whichever stored first decided.
-        kind, ref = session.exec(
-            select(MentoringSession.agenda_kind, MentoringSession.agenda_ref).where(
-                MentoringSession.id == meeting.id
-            )
-        ).one()
-        return agenda.AgendaItem(kind, ref or "") if kind else item
-
-
 def _agenda_line(
     ctx: Context, item: agenda.AgendaItem | None, lang: str, *, recipient: str, mentee_id: str
 ) -> str:
@@ -287,8 +225,9 @@ def _agenda_line(
     return t(lang, "reminder.agenda_goal_own", goal=escape(text))
 
 
-@outbox.sender("reminder")
-def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+def send_reminder(
+    ctx: Context, row: Notification, now: datetime, batch: SessionBatch
+) -> outbox.Outcome:
     """24 hours before: the time in the recipient's zone, the agenda, prompts, skip."""
     loaded = _still_due(ctx, row)
     if loaded is None or row.user_id is None:
@@ -296,8 +235,8 @@ def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
     meeting, pair, mentor, mentee = loaded
     if now >= meeting.starts_at:
         return outbox.Skipped(NotificationStatus.MISSED.value)
-    item = _agenda(ctx, meeting, pair, mentor, mentee)
-    person = _recipient(ctx, row.user_id)
+    item = _agenda(ctx, loaded)
+    person = batch.people[row.user_id]
     partner = mentee.user_id if row.user_id == mentor.user_id else mentor.user_id
     prompts = (
         agenda.prompts_for(item, person.lang, session_number=meeting.number, count=3)
@@ -319,30 +258,38 @@ def send_reminder(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
     return outbox.Sent()
 
 
-@outbox.sender("reflect")
-def send_reflection_prompt(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
-    """One hour after the end: privately, the button that opens the reflection modal."""
+def _prompt_due(ctx: Context, row: Notification, now: datetime) -> Loaded | outbox.Skipped:
+    """A prompt after a session: what it is about, or why it is not sent."""
     loaded = _still_due(ctx, row)
-    if loaded is None or row.user_id is None:
+    if loaded is None:
         return outbox.Skipped()
     if _stale_prompt(ctx, row, now):
         return outbox.Skipped(NotificationStatus.MISSED.value)
-    meeting, pair, mentor, mentee = loaded
-    person = _recipient(ctx, row.user_id)
-    text, blocks = build_reflection_prompt(person.lang, meeting.id or 0)
+    return loaded
+
+
+def send_reflection_prompt(
+    ctx: Context, row: Notification, now: datetime, batch: SessionBatch
+) -> outbox.Outcome:
+    """One hour after the end: privately, the button that opens the reflection modal."""
+    loaded = _prompt_due(ctx, row, now)
+    if isinstance(loaded, outbox.Skipped):
+        return loaded
+    assert row.user_id is not None  # a session's messages go to a person (_still_due)
+    meeting = loaded[0]
+    text, blocks = build_reflection_prompt(batch.people[row.user_id].lang, meeting.id or 0)
     ctx.slack.post_dm(row.user_id, text, blocks)
     return outbox.Sent()
 
 
-@outbox.sender("checkin")
-def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
+def send_checkin(
+    ctx: Context, row: Notification, now: datetime, batch: SessionBatch
+) -> outbox.Outcome:
     """Every third session: the mentee's private goal check-in (when they have goals)."""
-    loaded = _still_due(ctx, row)
-    if loaded is None or row.user_id is None:
-        return outbox.Skipped()
-    if _stale_prompt(ctx, row, now):
-        return outbox.Skipped(NotificationStatus.MISSED.value)
-    meeting, pair, mentor, mentee = loaded
+    loaded = _prompt_due(ctx, row, now)
+    if isinstance(loaded, outbox.Skipped):
+        return loaded
+    assert row.user_id is not None  # a session's messages go to a person (_still_due)
     with ctx.db.transaction(write=False) as session:
         has_goals = (
             session.exec(
@@ -352,7 +299,12 @@ def send_checkin(ctx: Context, row: Notification, now: datetime) -> outbox.Outco
         )
     if not has_goals:
         return outbox.Skipped()
-    person = _recipient(ctx, row.user_id)
-    text, blocks = build_checkin_prompt(person.lang)
+    text, blocks = build_checkin_prompt(batch.people[row.user_id].lang)
     ctx.slack.post_dm(row.user_id, text, blocks)
     return outbox.Sent()
+
+
+REMINDER = outbox.Kind("reminder", prepare, send_reminder, still_wanted)
+REFLECT = outbox.Kind("reflect", prepare, send_reflection_prompt, still_wanted)
+CHECKIN = outbox.Kind("checkin", prepare, send_checkin, still_wanted)
+KINDS = (REMINDER, REFLECT, CHECKIN)
