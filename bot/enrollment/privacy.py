@@ -16,7 +16,7 @@ from bot.enrollment.service import end_open_pair
 from bot.journal import goals, reflections
 from bot.reporting import report
 from storage import queries
-from storage.models import Cohort, Notification, Pair
+from storage.models import Cohort, Notification, Pair, Participant, SlackUser
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -47,49 +47,52 @@ def collect(ctx: Context, user_id: str) -> dict[str, Any]:
             pair.cohort_id: (c.name if (c := session.get(Cohort, pair.cohort_id)) else None)
             for pair in pairs
         }
-    data: dict[str, Any] = {
+    return {
         "reflections": reflections.mine(ctx, user_id),
         "learning_goals": goals.mine(ctx, user_id),
         "exported_at": ctx.clock().isoformat(),
         "slack_user_id": user_id,
-        "slack_profile_cache": None,
-        "enrollment": None,
-        "pairs": [],
+        "slack_profile_cache": _profile(profile) if profile is not None else None,
+        "enrollment": _enrollment(participant, cohort) if participant is not None else None,
+        "pairs": [_pair(pair, user_id, cohort_names.get(pair.cohort_id)) for pair in pairs],
         "messages_to_you": messages,
     }
-    if profile is not None:
-        data["slack_profile_cache"] = {
-            "locale": profile.locale,
-            "time_zone": profile.tz,
-            "workspace_admin": profile.is_workspace_admin,
-            "fetched_at": _iso(profile.fetched_at),
-        }
-    if participant is not None:
-        data["enrollment"] = {
-            "role": participant.role,
-            "cohort": cohort.name if cohort else None,
-            "topics": participant.topics,
-            "department": participant.department,
-            "preferred_weekdays": participant.weekdays,
-            "preferred_time": participant.time_window,
-            "status": participant.status,
-            "paused_until": _iso(participant.paused_until),
-            "on_waiting_list_since": _iso(participant.waiting_since),
-            "joined_at": _iso(participant.joined_at),
-            "updated_at": _iso(participant.updated_at),
-        }
-    for pair in pairs:
-        data["pairs"].append(
-            {
-                "cohort": cohort_names.get(pair.cohort_id),
-                "your_role": "mentor" if pair.mentor_id == user_id else "mentee",
-                "partner_user_id": queries.partner_id(pair, user_id),
-                "status": pair.status,
-                "proposed_at": _iso(pair.created_at),
-                "ended_at": _iso(pair.ended_at),
-            }
-        )
-    return data
+
+
+def _profile(profile: SlackUser) -> dict[str, Any]:
+    return {
+        "locale": profile.locale,
+        "time_zone": profile.tz,
+        "workspace_admin": profile.is_workspace_admin,
+        "fetched_at": _iso(profile.fetched_at),
+    }
+
+
+def _enrollment(participant: Participant, cohort: Cohort | None) -> dict[str, Any]:
+    return {
+        "role": participant.role,
+        "cohort": cohort.name if cohort else None,
+        "topics": participant.topics,
+        "department": participant.department,
+        "preferred_weekdays": participant.weekdays,
+        "preferred_time": participant.time_window,
+        "status": participant.status,
+        "paused_until": _iso(participant.paused_until),
+        "on_waiting_list_since": _iso(participant.waiting_since),
+        "joined_at": _iso(participant.joined_at),
+        "updated_at": _iso(participant.updated_at),
+    }
+
+
+def _pair(pair: Pair, user_id: str, cohort: str | None) -> dict[str, Any]:
+    return {
+        "cohort": cohort,
+        "your_role": "mentor" if pair.mentor_id == user_id else "mentee",
+        "partner_user_id": queries.partner_id(pair, user_id),
+        "status": pair.status,
+        "proposed_at": _iso(pair.created_at),
+        "ended_at": _iso(pair.ended_at),
+    }
 
 
 def export(ctx: Context, user_id: str, lang: str) -> None:
