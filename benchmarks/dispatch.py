@@ -32,7 +32,7 @@ The dispatcher runs in a separate process so that its peak RSS is its own (the f
 every call and message in memory, in this process):
 
 * default (``--runner function``): a child Python process that loads the settings from
-  the environment as ``mentor-bot`` does, builds ``Context.create(settings)`` and times
+  the environment as ``mentor-bot`` does, builds its context with the app's outbox and times
   exactly one ``outbox.dispatch(ctx, T)`` call (what ``mentor-bot dispatch --at T`` does
   after its ``db upgrade`` and ``sessions.plan``);
 * ``--runner cli``: ``python -m bot dispatch --at T`` as a subprocess; elapsed is then the

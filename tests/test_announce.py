@@ -258,3 +258,28 @@ def test_an_install_without_chat_write_public_tells_the_admin_to_invite_the_bot(
     assert len(announcements(bot, "U2")) == 1  # the members still get their DM
     text = progress(bot).all_text
     assert "Not posted in <#C0OPEN>: the bot is not in the channel (invite it with" in text
+
+
+def test_a_channel_post_owed_by_an_earlier_release_still_reaches_its_channel(bot: Bot) -> None:
+    """During a rolling upgrade an instance of the release before named the channel only
+    in the row's key; the post still goes there, and the progress counts it."""
+    make_board(bot)
+    with bot.ctx.db.transaction() as session:
+        row = Announcement(text="Hello board", digest="0" * 64, author_id=ADMIN)
+        session.add(row)
+        session.flush()
+        outbox.enqueue(
+            session,
+            key=f"announce:{row.id}:channel:C0BOARD",
+            kind="announcement",
+            due_at=bot.clock.now,
+            announcement_id=row.id,
+        )
+        announcement = row
+    assert outbox.dispatch(bot.ctx).sent == 1
+    [post] = [m for m in bot.fake.messages("C0BOARD") if HEADER_EN in m.all_text]
+    assert "Hello board" in post.all_text
+    from bot.announcements.announce import progress
+
+    with bot.ctx.db.transaction(write=False) as session:
+        assert progress(session, announcement).channels_sent == ["C0BOARD"]

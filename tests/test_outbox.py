@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import select
 
@@ -71,12 +72,12 @@ def test_a_lease_taken_over_cannot_mark_the_row(bot: Bot) -> None:
     enroll(bot, ("UEN", "mentor"))
     with bot.ctx.db.transaction() as session:
         outbox.enqueue(session, key="t:1", kind="waiting", due_at=bot.clock.now, user_id="UEN")
-    claimed = leases.claim_one(bot.ctx, bot.clock.now)
+    claimed = _claim_one(bot.ctx, bot.clock.now)
     assert claimed is not None
     row, stale_token = claimed
-    assert leases.claim_one(bot.ctx, bot.clock.now) is None  # leased: nobody else takes it
+    assert _claim_one(bot.ctx, bot.clock.now) is None  # leased: nobody else takes it
     bot.clock.advance(minutes=16)  # the first dispatcher died; its lease ran out
-    again = leases.claim_one(bot.ctx, bot.clock.now)
+    again = _claim_one(bot.ctx, bot.clock.now)
     assert again is not None and again[1] != stale_token
     assert not leases.finish(bot.ctx, row, stale_token, {"status": "sent"})
     assert leases.finish(bot.ctx, again[0], again[1], {"status": "cancelled"})
@@ -251,3 +252,9 @@ def test_a_post_slack_refused_is_posted_again_without_looking(bot: Bot) -> None:
     assert outbox.dispatch(bot.ctx).sent == 1
     assert len(bot.fake.messages_for("UEN")) == 1
     assert bot.fake.calls_to("conversations.history") == []
+
+
+def _claim_one(ctx: Any, now: datetime) -> tuple[Notification, str] | None:
+    """Lease the next due row alone, as a dispatcher's claim does; None when none is due."""
+    rows, token = leases.claim_batch(ctx, now, 1)
+    return (rows[0], token) if rows else None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, text, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -163,39 +164,35 @@ def _owe(session: Session, row: Announcement, now: datetime) -> Started:
     members, channels = _audience(session, row.cohort_id, now)
     assert row.id is not None
     base = {"pair_id": None, "session_id": None, "announcement_id": row.id}
-    rows: list[dict[str, object]] = [
-        {
-            **base,
-            "key": f"announce:{row.id}:status",
-            "kind": STATUS_KIND,
-            "due_at": now - timedelta(seconds=1),  # claimed before the recipients
-            "user_id": row.author_id,
-            "args": None,
-        }
-    ]
-    rows += [
-        {
-            **base,
-            "key": f"announce:{row.id}:channel:{c}",
-            "kind": KIND,
-            "due_at": now,
-            "user_id": None,
-            "args": {"channel": c},
-        }
-        for c in channels
-    ]
-    rows += [
-        {
-            **base,
-            "key": f"announce:{row.id}:dm:{u}",
-            "kind": KIND,
-            "due_at": now,
-            "user_id": u,
-            "args": None,
-        }
-        for u in members
-    ]
-    outbox.enqueue_many(session, rows)
+    status: dict[str, object] = {
+        **base,
+        "key": f"announce:{row.id}:status",
+        "kind": STATUS_KIND,
+        "due_at": now - timedelta(seconds=1),  # claimed before the recipients
+        "user_id": row.author_id,
+    }
+    outbox.enqueue_many(session, [status])
+    outbox.enqueue_many(
+        session,
+        [
+            {
+                **base,
+                "key": f"announce:{row.id}:channel:{c}",
+                "kind": KIND,
+                "due_at": now,
+                "user_id": None,
+                "args": {"channel": c},
+            }
+            for c in channels
+        ],
+    )
+    outbox.enqueue_many(
+        session,
+        [
+            {**base, "key": f"announce:{row.id}:dm:{u}", "kind": KIND, "due_at": now, "user_id": u}
+            for u in members
+        ],
+    )
     return Started(row.id, len(members), channels)
 
 
@@ -357,7 +354,7 @@ def send_announcement(
     if announcement is None:
         return outbox.Skipped()
     if row.user_id is None:
-        channel = str((row.args or {})["channel"])
+        channel = _channel(row.args, row.key)
         text, blocks = build_announcement(announcement.author_lang, announcement.text)
         ctx.slack.post(channel, text, blocks)
         return outbox.Sent()
@@ -369,18 +366,35 @@ def send_announcement(
     return outbox.Sent()
 
 
+def _channel(args: dict[str, object] | None, key: str) -> str:
+    """The channel a channel row of an announcement posts to.
+
+    Rows an instance of an earlier release owed (during a rolling upgrade, after
+    migration 0009 ran) name it only at the end of their key.
+    """
+    channel = (args or {}).get("channel")
+    return str(channel) if channel else key.rsplit(":", 1)[-1]
+
+
 def progress(session: Session, announcement: Announcement) -> Progress:
     """Count an announcement's recipients by outcome."""
     counts: Counter[tuple[bool, str]] = Counter()
     failed: Counter[str] = Counter()
     channels_sent, channels_failed = [], {}
-    for args, user_id, status, error in session.exec(
-        select(Notification.args, Notification.user_id, Notification.status, Notification.error)
-        .where(Notification.announcement_id == announcement.id)
-        .where(Notification.kind == KIND)
+    # (five columns: more than sqlmodel's select is typed for)
+    for key, args, user_id, status, error in session.execute(
+        sql_select(
+            col(Notification.key),
+            col(Notification.args),
+            col(Notification.user_id),
+            col(Notification.status),
+            col(Notification.error),
+        )
+        .where(col(Notification.announcement_id) == announcement.id)
+        .where(col(Notification.kind) == KIND)
     ):
         if user_id is None:
-            channel = str((args or {})["channel"])
+            channel = _channel(args, key)
             if status == NotificationStatus.SENT.value:
                 channels_sent.append(channel)
             elif status == NotificationStatus.FAILED.value:

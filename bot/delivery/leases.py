@@ -83,15 +83,9 @@ def claim_batch(ctx: Context, now: datetime, limit: int = BATCH) -> tuple[list[N
             row.claimed_until, row.claim_token = clock + LEASE, token
             row.attempts += 1
             # In the copies, ``in_flight`` is as it was before this claim: True means a
-            # dispatcher that died may have delivered the row (see _deliver).
+            # dispatcher that died may have delivered the row (see outbox._Batch._try).
             row.in_flight = row.id in in_doubt
         return rows, token
-
-
-def claim_one(ctx: Context, now: datetime) -> tuple[Notification, str] | None:
-    """Lease the next due row alone; None when nothing is due."""
-    rows, token = claim_batch(ctx, now, 1)
-    return (rows[0], token) if rows else None
 
 
 def mark_in_flight(session: Session, row_id: int | None, token: str) -> None:

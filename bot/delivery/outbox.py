@@ -102,8 +102,9 @@ class Kind(Generic[B]):
     Attributes:
         name: The ``kind`` of its rows.
         prepare: Loads in a few queries, for a batch's rows of every kind that shares this
-            function, what their senders need; what it returns is handed to ``send``. It
-            decides nothing (each sender checks the state at send time); when it fails,
+            very function (the same object), what their senders need; what it returns is
+            handed to ``send``. It decides nothing (each sender checks the state at send
+            time), so it may load for rows that turn out not to be sent; when it fails,
             each row is prepared alone just before it is sent.
         send: Delivers one row.
         still_wanted: Asked again when a send had to wait on rate limits, before it goes
@@ -264,7 +265,7 @@ class Outbox:
                         return summary
                     held.hold(token, rows[0].claimed_until or ctx.clock())
                     try:
-                        _Batch(self, ctx, rows, token, when, summary, held).send()
+                        _Batch(self, ctx, rows, token, when, summary, held).run()
                     except _GiveUp:
                         return summary
                     finally:
@@ -297,7 +298,7 @@ class _Batch:
     held: Leases
     prepared: dict[object, object] = field(default_factory=dict)
 
-    def send(self) -> None:
+    def run(self) -> None:
         """Send the rows in order; hand back what is left when the lease runs short.
 
         Raises:
@@ -355,13 +356,13 @@ class _Batch:
         if row.attempts > MAX_ATTEMPTS:  # claimed again and again, never finished (crashes)
             self._fail(row, "too many attempts", following)
             return
-        result, doubt = self._send(kind, row)
+        result, doubt = self._try(kind, row)
         if isinstance(result, Exception):
             self._handle(result, row, following, doubt=doubt)
         else:
             self._record(row, result, following)
 
-    def _send(self, kind: Kind[Any], row: Notification) -> tuple[Outcome | Exception, bool]:
+    def _try(self, kind: Kind[Any], row: Notification) -> tuple[Outcome | Exception, bool]:
         """Send the row within what is left of its lease: its outcome, or what went wrong,
         and whether a message of this try may have reached Slack.
 

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.select(_notification.c.id, _notification.c.key)
         .where(_notification.c.kind == "announcement")
         .where(_notification.c.user_id.is_(None))
+        .where(_notification.c.args.is_(None))
     ).all()
     for row_id, key in rows:
         connection.execute(
