@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.announcements import announce
 from bot.announcements.views import announce_count
+from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.core.i18n import t, zone
 from bot.core.people import Person
@@ -23,7 +24,7 @@ from bot.sessions import planning as sessions
 from bot.sessions.views import build_move_modal
 from bot.slack import ids
 from handlers.commands import open_modal, open_reflection
-from handlers.common import failed, services
+from handlers.common import services
 from handlers.edge import row_id
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def forget_and_tell(ctx: Context, user_id: str, response_url: str | None) -> Non
         found = privacy.forget(ctx, user_id)
         text = t(person.lang, "forget.done" if found else "forget.nothing")
     except Exception:
-        failed(logger, "forget")
+        log_failure(logger, "forget")
         text = t(person.lang, "error.internal")
         found = False
     if response_url:

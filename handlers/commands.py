@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.announcements import announce
 from bot.announcements.views import announce_count, build_announce_held, describe_audience
+from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.core.i18n import fmt_date, t
 from bot.core.people import Person
@@ -38,7 +39,7 @@ from bot.reporting import report
 from bot.reporting.views import build_report
 from bot.slack import ids
 from bot.slack.text import escape, truncate
-from handlers.common import failed, services, slack_error_text
+from handlers.common import services, slack_error_text
 from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
@@ -86,13 +87,9 @@ def handle_mentor(ack: Ack, command: dict[str, Any], context: BoltContext, logge
             return
         subcommand(call)
     except Exception as error:
-        reason = unreachable(error)
-        if reason is None:
-            logger.exception("/mentor %s failed", name)
-        else:
-            logger.warning("/mentor %s: database unreachable (%s)", name, reason)
+        log_failure(logger, "/mentor %s", name)
         if ack.response is None:
-            key = "error.internal" if reason is None else "error.database"
+            key = "error.internal" if unreachable(error) is None else "error.database"
             ack(text=t(lang, key), response_type="ephemeral")
 
 
@@ -253,7 +250,7 @@ def send_export(ctx: Context, person: Person, response_url: str) -> None:
         logger.warning("export upload failed: %s", error)
         text = slack_error_text(person.lang, error)
     except Exception:
-        failed(logger, "export")
+        log_failure(logger, "export")
         text = t(person.lang, "error.internal")
     ctx.slack.respond(response_url, text)
 
@@ -372,7 +369,7 @@ def run_matching(ctx: Context, lang: str, targets: list[Any], response_url: str)
         try:
             report = pairing.match_cohort(ctx, cohort)
         except Exception:
-            failed(logger, "matching cohort %s", cohort.id)
+            log_failure(logger, "matching cohort %s", cohort.id)
             lines.append(t(lang, "match.failed", cohort=escape(cohort.name)))
             continue
         lines.append(
@@ -424,7 +421,7 @@ def send_report(
         logger.warning("admin report failed: %s", error)
         ctx.slack.respond(response_url, slack_error_text(person.lang, error))
     except Exception:
-        failed(logger, "admin report")
+        log_failure(logger, "admin report")
         ctx.slack.respond(response_url, t(person.lang, "error.internal"))
 
 
@@ -464,7 +461,7 @@ def send_admin_export(
         logger.warning("admin export upload failed: %s", error)
         ctx.slack.respond(response_url, slack_error_text(lang, error))
     except Exception:
-        failed(logger, "admin export")
+        log_failure(logger, "admin export")
         ctx.slack.respond(response_url, t(lang, "error.internal"))
 
 

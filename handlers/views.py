@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.core.background import log_failure
 from bot.core.i18n import fmt_datetime, t, zone
 from bot.delivery import outbox
 from bot.enrollment import service as enrollment
@@ -19,7 +20,7 @@ from bot.journal.reflections import ReflectionError, ReflectionForm
 from bot.sessions import planning as sessions
 from bot.slack import ids
 from bot.slack.text import clean
-from handlers.common import failed, services
+from handlers.common import services
 from handlers.edge import row_id
 
 DIGITS = re.compile(r"^[0-9]{1,18}$")
@@ -87,7 +88,7 @@ def handle_join(
         )
         return
     except Exception:
-        failed(logger, "join")
+        log_failure(logger, "join")
         ack(response_action="errors", errors={ids.ROLE: t(lang, "error.internal")})
         return
     ack()
@@ -134,7 +135,7 @@ def handle_reflection(
         )
         return
     except Exception:
-        failed(logger, "saving a reflection")
+        log_failure(logger, "saving a reflection")
         ack(response_action="errors", errors={ids.HAPPENED: t(lang, "error.internal")})
         return
     ack()
@@ -170,7 +171,7 @@ def handle_goals(
         ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, key, max=goals.GOAL_MAX)})
         return
     except Exception:
-        failed(logger, "saving goals")
+        log_failure(logger, "saving goals")
         ack(response_action="errors", errors={ids.GOAL_SLOTS[0]: t(lang, "error.internal")})
         return
     ack()

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from bot.sessions import schedule
+from bot.sessions import countries
+from bot.sessions.countries import country_of, is_public_holiday
 from bot.sessions.schedule import (
     MIN_NOTICE,
     SESSION_MINUTES,
@@ -18,8 +19,6 @@ from bot.sessions.schedule import (
     Person,
     Slot,
     choose_slot,
-    country_of,
-    is_public_holiday,
     local_start,
     nth_weekday,
     occurrences,
@@ -581,17 +580,17 @@ def test_country_of_unknown(tz: str | None) -> None:
 
 @pytest.fixture
 def fresh_country_cache() -> Iterator[None]:
-    schedule._zone_countries.cache_clear()
-    schedule._country_of.cache_clear()
+    countries._zone_countries.cache_clear()
+    countries._country_of.cache_clear()
     yield
-    schedule._zone_countries.cache_clear()
-    schedule._country_of.cache_clear()
+    countries._zone_countries.cache_clear()
+    countries._country_of.cache_clear()
 
 
 def test_country_of_without_tz_files_uses_the_builtin_table(
     monkeypatch: pytest.MonkeyPatch, fresh_country_cache: None
 ) -> None:
-    monkeypatch.setattr(schedule, "_tz_file", lambda name: None)
+    monkeypatch.setattr(countries, "_tz_file", lambda name: None)
     for tz, code in [("Europe/Berlin", "DE"), ("Europe/Vienna", "AT"), ("Asia/Tokyo", "JP")]:
         assert country_of(tz) == code
     assert country_of("America/Chicago") == "US"
@@ -599,13 +598,13 @@ def test_country_of_without_tz_files_uses_the_builtin_table(
 
 
 def test_builtin_table_agrees_with_zone_tab() -> None:
-    text = schedule._tz_file("zone.tab")
+    text = countries._tz_file("zone.tab")
     if text is None:
         pytest.skip("no zone.tab on this system")
-    table = schedule.parse_zone_tab(text)
+    table = countries.parse_zone_tab(text)
     disagreements = {
         tz: (code, table[tz])
-        for tz, code in schedule._BUILTIN_COUNTRIES.items()
+        for tz, code in countries._BUILTIN_COUNTRIES.items()
         if tz in table and table[tz] != code
     }
     assert disagreements == {}
@@ -617,4 +616,4 @@ def test_parse_zone1970_tab_takes_the_first_country() -> None:
         "CH,DE,LI\t+4723+00832\tEurope/Zurich\tBusingen\n"
         "AT\t+4813+01620\tEurope/Vienna\n"
     )
-    assert schedule.parse_zone_tab(text) == {"Europe/Zurich": "CH", "Europe/Vienna": "AT"}
+    assert countries.parse_zone_tab(text) == {"Europe/Zurich": "CH", "Europe/Vienna": "AT"}

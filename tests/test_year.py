@@ -30,8 +30,8 @@ from bot.core.context import Context
 from bot.delivery import leases, outbox
 from bot.enrollment import service as enrollment
 from bot.matching import consent as pairing
+from bot.sessions import countries, schedule
 from bot.sessions import planning as sessions
-from bot.sessions import schedule
 from bot.slack import ids
 from storage import queries
 from storage.db import Database, make_engine
@@ -293,7 +293,7 @@ def _check(
             if pair.slot_time and pair.slot_weekday is not None and pair.slot_tz
             else None
         )
-        country = schedule.country_of(pair.slot_tz)
+        country = countries.country_of(pair.slot_tz)
         members = [u for u in (pair.mentor_id, pair.mentee_id) if u]
         for meeting in planned:
             assert slot is not None and meeting.series_date
@@ -301,7 +301,7 @@ def _check(
                 local = meeting.starts_at.astimezone(schedule.zone(slot.tz))
                 expected = schedule.local_start(local.date(), slot.local_time, slot.tz)
                 assert meeting.starts_at == expected
-                assert not schedule.is_public_holiday(local.date(), country)
+                assert not countries.is_public_holiday(local.date(), country)
                 series_day = date.fromisoformat(meeting.series_date)
                 assert schedule.on_weekday(local.date(), slot.weekday) == series_day
             if meeting.status == "scheduled":  # no session while either person is paused

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.delivery import outbox
 from bot.sessions import planning as sessions
 from storage import queries
-from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +42,16 @@ def dispatch_due(ctx: Context) -> None:
 
 
 def _guarded(job: Callable[[Context], None]) -> Callable[[Context], None]:
-    """A job that logs one line, not a traceback, while the database cannot be reached;
-    its work waits for the next run."""
+    """A job whose failure is logged (:func:`bot.core.background.log_failure`): one line,
+    not a traceback, while the database or Slack cannot be reached; its work waits for
+    the next run."""
 
     @functools.wraps(job)
     def run(ctx: Context) -> None:
         try:
             job(ctx)
-        except Exception as error:
-            reason = unreachable(error)
-            if reason is None:
-                raise
-            logger.warning(
-                "%s: database unreachable (%s); next run will retry", job.__name__, reason
-            )
+        except Exception:
+            log_failure(logger, "job %s", job.__name__)
 
     return run
 

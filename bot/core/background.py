@@ -31,23 +31,40 @@ def _code(error: SlackApiError) -> object:
     return error.response.get("error") if error.response is not None else None
 
 
-def _log_failure(name: str) -> None:
-    """Log the exception being handled: one line when Slack refused or could not be
-    reached (an answer, not a bug), with the traceback otherwise."""
-    error = sys.exc_info()[1]
-    if isinstance(error, SlackApiError) and _code(error) not in OUR_MISTAKES:
-        response = error.response
+def outage(error: BaseException) -> str | None:
+    """Why some work could not be done, in a few words, when that is no bug: Slack
+    refused (for another reason than how the bot asked, :data:`OUR_MISTAKES`), or Slack
+    or the database could not be reached. None for a bug."""
+    if isinstance(error, SlackApiError):
         code = _code(error)
-        url = getattr(response, "api_url", "") if response is not None else ""
+        if code in OUR_MISTAKES:
+            return None
+        url = getattr(error.response, "api_url", "") if error.response is not None else ""
         method = str(url).rsplit("/", 1)[-1] or "?"
-        logger.warning("background task %s: Slack answered %s to %s", name, code, method)
-    elif error is not None and (reason := unreachable(error)) is not None:
-        logger.warning("background task %s: database unreachable (%s)", name, reason)
-    elif isinstance(error, SlackClientError | OSError):
+        return f"Slack answered {code} to {method}"
+    reason = unreachable(error)
+    if reason is not None:
+        return f"database unreachable ({reason})"
+    if isinstance(error, SlackClientError | OSError):
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        logger.warning("background task %s: Slack unreachable (%.200s)", name, first)
+        return f"Slack unreachable ({first[:200]})"
+    return None
+
+
+def log_failure(log: logging.Logger, what: str, *args: object) -> None:
+    """Log the exception being handled, as the failure of ``what`` (a %-format filled
+    with ``args``): one warning line when it was an :func:`outage` (an answer, not a
+    bug: ``"<what>: database unreachable (…)"``), with the traceback otherwise
+    (``"<what> failed"``).
+
+    The one place that decides this for background tasks, handlers and scheduler jobs.
+    """
+    error = sys.exc_info()[1]
+    reason = outage(error) if error is not None else None
+    if reason is None:
+        log.exception(what + " failed", *args)
     else:
-        logger.exception("background task %s failed", name)
+        log.warning(what + ": %s", *args, reason)
 
 
 # Threads for handlers and follow-up work (Bolt's own default is 5, too few for bursts).
@@ -72,7 +89,7 @@ class Background:
             try:
                 function(*args)
             except Exception:
-                _log_failure(getattr(function, "__name__", "?"))
+                log_failure(logger, "background task %s", getattr(function, "__name__", "?"))
             finally:
                 with self._idle:
                     self._pending -= 1
@@ -97,7 +114,7 @@ class Background:
                 try:
                     function(*args)
                 except Exception:
-                    _log_failure(key)
+                    log_failure(logger, "background task %s", key)
                 with self._idle:
                     settled = key not in self._again
                     self._again.discard(key)

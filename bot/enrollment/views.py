@@ -12,7 +12,7 @@ from bot.sessions.topics import TOPICS, labels
 from bot.slack import ids
 from bot.slack.blocks import Blocks, input_block, mrkdwn, option, plain, section
 from bot.slack.text import escape
-from storage.models import Cohort, ParticipantStatus
+from storage.models import Cohort, Participant, ParticipantStatus
 
 
 def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
@@ -52,65 +52,19 @@ def build_admin_usage(lang: str) -> str:
 def build_join_modal(lang: str, options: JoinOptions) -> dict[str, Any]:
     """The enrollment modal (callback_id ``join``), pre-filled on a second visit."""
     current = options.current
-    roles = [
-        option(t(lang, "join.role.mentor"), "mentor", t(lang, "join.role.mentor_hint")),
-        option(t(lang, "join.role.mentee"), "mentee", t(lang, "join.role.mentee_hint")),
-    ]
-    role_element: dict[str, Any] = {
-        "type": "radio_buttons",
-        "action_id": ids.ROLE,
-        "options": roles,
-    }
-    topic_options = [option(topic.label(lang), topic.key) for topic in TOPICS]
-    topics_element: dict[str, Any] = {
-        "type": "multi_static_select",
-        "action_id": ids.TOPICS,
-        "placeholder": plain(t(lang, "join.topics_placeholder")),
-        "options": topic_options,
-    }
-    department_element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ids.DEPARTMENT,
-        "max_length": DEPARTMENT_MAX,
-    }
-    day_names = get_day_names("wide", locale=lang)
-    weekday_options = [option(str(day_names[day]), str(day)) for day in WEEKDAYS]
-    weekdays_element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": ids.WEEKDAYS,
-        "options": weekday_options,
-    }
-    window_options = [option(t(lang, f"window.{w}"), w) for w in TIME_WINDOWS]
-    window_element: dict[str, Any] = {
-        "type": "radio_buttons",
-        "action_id": ids.TIME_WINDOW,
-        "options": window_options,
-        "initial_option": window_options[0],
-    }
-    if current is not None:
-        role_element["initial_option"] = next(o for o in roles if o["value"] == current.role)
-        chosen = [o for o in topic_options if o["value"] in current.topics]
-        if chosen:
-            topics_element["initial_options"] = chosen
-        if current.department:
-            department_element["initial_value"] = current.department
-        days = [o for o in weekday_options if int(o["value"]) in current.weekdays]
-        if days:
-            weekdays_element["initial_options"] = days
-        window_element["initial_option"] = next(
-            (o for o in window_options if o["value"] == current.time_window), window_options[0]
-        )
-
     blocks: Blocks = [
         {"type": "section", "text": mrkdwn(t(lang, "join.intro"))},
-        input_block(ids.ROLE, t(lang, "join.role"), role_element),
+        input_block(ids.ROLE, t(lang, "join.role"), _role_element(lang, current)),
         input_block(
-            ids.TOPICS, t(lang, "join.topics"), topics_element, hint=t(lang, "join.topics_hint")
+            ids.TOPICS,
+            t(lang, "join.topics"),
+            _topics_element(lang, current),
+            hint=t(lang, "join.topics_hint"),
         ),
         input_block(
             ids.DEPARTMENT,
             t(lang, "join.department"),
-            department_element,
+            _department_element(current),
             optional=True,
             hint=t(lang, "join.department_hint"),
         ),
@@ -118,8 +72,10 @@ def build_join_modal(lang: str, options: JoinOptions) -> dict[str, Any]:
     if len(options.cohorts) > 1:
         blocks.append(input_block(ids.COHORT, t(lang, "join.cohort"), _cohort_select(options)))
     blocks += [
-        input_block(ids.WEEKDAYS, t(lang, "join.weekdays"), weekdays_element, optional=True),
-        input_block(ids.TIME_WINDOW, t(lang, "join.time_window"), window_element),
+        input_block(
+            ids.WEEKDAYS, t(lang, "join.weekdays"), _weekdays_element(lang, current), optional=True
+        ),
+        input_block(ids.TIME_WINDOW, t(lang, "join.time_window"), _window_element(lang, current)),
     ]
     submit = "join.submit_update" if current is not None else "join.submit"
     return {
@@ -129,6 +85,73 @@ def build_join_modal(lang: str, options: JoinOptions) -> dict[str, Any]:
         "submit": plain(t(lang, submit), 24),
         "close": plain(t(lang, "join.close"), 24),
         "blocks": blocks,
+    }
+
+
+def _role_element(lang: str, current: Participant | None) -> dict[str, Any]:
+    roles = [
+        option(t(lang, "join.role.mentor"), "mentor", t(lang, "join.role.mentor_hint")),
+        option(t(lang, "join.role.mentee"), "mentee", t(lang, "join.role.mentee_hint")),
+    ]
+    element: dict[str, Any] = {"type": "radio_buttons", "action_id": ids.ROLE, "options": roles}
+    if current is not None:
+        element["initial_option"] = next(o for o in roles if o["value"] == current.role)
+    return element
+
+
+def _topics_element(lang: str, current: Participant | None) -> dict[str, Any]:
+    topic_options = [option(topic.label(lang), topic.key) for topic in TOPICS]
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": ids.TOPICS,
+        "placeholder": plain(t(lang, "join.topics_placeholder")),
+        "options": topic_options,
+    }
+    interests = current.topics if current is not None else []
+    chosen = [o for o in topic_options if o["value"] in interests]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def _department_element(current: Participant | None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.DEPARTMENT,
+        "max_length": DEPARTMENT_MAX,
+    }
+    if current is not None and current.department:
+        element["initial_value"] = current.department
+    return element
+
+
+def _weekdays_element(lang: str, current: Participant | None) -> dict[str, Any]:
+    day_names = get_day_names("wide", locale=lang)
+    weekday_options = [option(str(day_names[day]), str(day)) for day in WEEKDAYS]
+    element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": ids.WEEKDAYS,
+        "options": weekday_options,
+    }
+    preferred = current.weekdays if current is not None else []
+    days = [o for o in weekday_options if int(o["value"]) in preferred]
+    if days:
+        element["initial_options"] = days
+    return element
+
+
+def _window_element(lang: str, current: Participant | None) -> dict[str, Any]:
+    window_options = [option(t(lang, f"window.{w}"), w) for w in TIME_WINDOWS]
+    chosen = (
+        next((o for o in window_options if o["value"] == current.time_window), window_options[0])
+        if current is not None
+        else window_options[0]
+    )
+    return {
+        "type": "radio_buttons",
+        "action_id": ids.TIME_WINDOW,
+        "options": window_options,
+        "initial_option": chosen,
     }
 
 

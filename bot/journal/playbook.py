@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from babel.dates import format_date
 from cryptography.fernet import InvalidToken
@@ -289,6 +290,39 @@ def _attributions(ctx: Context) -> list[_Attribution]:
     reflections left, as after a ``/mentor forget``, which deletes the reflections)
     stays without an author: it may be someone else's.
     """
+    rows = _read_origins(ctx)
+    if rows is None:
+        return []
+    orphans, shared, authored = rows
+    wanted = {(c, topic, month) for _, c, topic, month, _ in orphans if c is not None}
+    without = _without_author(ctx, orphans)
+    key = report.population_key(ctx.settings.encryption_key.get_secret_value())
+    hashes: dict[str, str] = {}
+    reflected: dict[_Origin, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for reflection_id, user_id, learned, created_at, kind, ref, cohort_id in shared:
+        place = (cohort_id, ref if kind == "topic" else None, current_month(created_at))
+        if place not in wanted:
+            continue
+        text = _opened(ctx, learned)
+        if text is None or (*place, text) not in without:
+            continue
+        if user_id not in hashes:
+            hashes[user_id] = report.author_hash(key, ctx.vault.user_key(user_id))
+        reflected[(*place, text)][user_id].append(reflection_id)
+    taken = _taken(ctx, authored, wanted, set(hashes.values()))
+    found: list[_Attribution] = []
+    for origin, learnings in without.items():
+        sole = _sole_author(reflected.get(origin, {}), taken, origin, hashes)
+        if sole is not None and len(learnings) <= sole[1]:
+            user_id, _, ids = sole
+            found.append(_Attribution(sorted(learnings), hashes[user_id], sorted(ids)))
+    return sorted(found, key=lambda attribution: attribution.rows[0])
+
+
+def _read_origins(ctx: Context) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """The learnings without an author; the shared reflections of their cohorts; the
+    learnings of those cohorts and months that have an author. None when every learning
+    has one (one query)."""
     with ctx.db.transaction(write=False) as session:
         orphans = session.execute(
             sa_select(
@@ -300,10 +334,9 @@ def _attributions(ctx: Context) -> list[_Attribution]:
             ).where(col(BestPractice.author).is_(None))
         ).all()
         if not orphans:
-            return []
-        wanted = {(c, topic, month) for _, c, topic, month, _ in orphans if c is not None}
-        cohorts = {c for c, _, _ in wanted}
-        months = {month for _, _, month in wanted}
+            return None
+        cohorts = {c for _, c, _, _, _ in orphans if c is not None}
+        months = {month for _, c, _, month, _ in orphans if c is not None}
         shared = session.execute(
             sa_select(
                 col(Reflection.id),
@@ -332,44 +365,47 @@ def _attributions(ctx: Context) -> list[_Attribution]:
             .where(col(BestPractice.cohort_id).in_(cohorts))
             .where(col(BestPractice.month).in_(months))
         ).all()
+    return list(orphans), list(shared), list(authored)
 
+
+def _without_author(ctx: Context, orphans: list[Any]) -> dict[_Origin, list[int]]:
+    """The ids of the learnings without an author, by origin (a cohort's only)."""
     without: dict[_Origin, list[int]] = defaultdict(list)
     for row_id, cohort_id, topic, month, token in orphans:
         text = _opened(ctx, token) if cohort_id is not None else None
         if text is not None:
             without[(cohort_id, topic, month, text)].append(row_id)
-    key = report.population_key(ctx.settings.encryption_key.get_secret_value())
-    hashes: dict[str, str] = {}
-    reflected: dict[_Origin, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for reflection_id, user_id, learned, created_at, kind, ref, cohort_id in shared:
-        place = (cohort_id, ref if kind == "topic" else None, current_month(created_at))
-        if place not in wanted:
-            continue
-        text = _opened(ctx, learned)
-        if text is None or (*place, text) not in without:
-            continue
-        if user_id not in hashes:
-            hashes[user_id] = report.author_hash(key, ctx.vault.user_key(user_id))
-        reflected[(*place, text)][user_id].append(reflection_id)
+    return without
+
+
+def _taken(
+    ctx: Context, authored: list[Any], wanted: set[tuple[int, str | None, str]], authors: set[str]
+) -> Counter[tuple[_Origin, str]]:
+    """How many learnings of each origin are already under each of these authors."""
     taken: Counter[tuple[_Origin, str]] = Counter()
-    authors = set(hashes.values())
     for cohort_id, topic, month, author, token in authored:
         if author in authors and (cohort_id, topic, month) in wanted:
             text = _opened(ctx, token)
             if text is not None:
                 taken[((cohort_id, topic, month, text), author)] += 1
+    return taken
 
-    found: list[_Attribution] = []
-    for origin, rows in without.items():
-        left = {
-            user_id: (len(ids) - taken[(origin, hashes[user_id])], ids)
-            for user_id, ids in reflected.get(origin, {}).items()
-        }
-        spare = [(user_id, count, ids) for user_id, (count, ids) in left.items() if count > 0]
-        if len(spare) == 1 and len(rows) <= spare[0][1]:
-            user_id, _, ids = spare[0]
-            found.append(_Attribution(sorted(rows), hashes[user_id], sorted(ids)))
-    return sorted(found, key=lambda attribution: attribution.rows[0])
+
+def _sole_author(
+    reflected: dict[str, list[int]],
+    taken: Counter[tuple[_Origin, str]],
+    origin: _Origin,
+    hashes: dict[str, str],
+) -> tuple[str, int, list[int]] | None:
+    """The one person with shared reflections of this origin left over (more than their
+    learnings already counted): their ID, how many are left, the reflections. None when
+    nobody or more than one person has any left."""
+    left = {
+        user_id: (len(ids) - taken[(origin, hashes[user_id])], ids)
+        for user_id, ids in reflected.items()
+    }
+    spare = [(user_id, count, ids) for user_id, (count, ids) in left.items() if count > 0]
+    return spare[0] if len(spare) == 1 else None
 
 
 def backfill_authors(ctx: Context) -> int:

@@ -81,78 +81,108 @@ def match_cohort(ctx: Context, cohort: Cohort) -> MatchReport:
     """Propose pairs among the cohort's active, unpaired participants."""
     now = ctx.clock()
     with ctx.db.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MATCH_LOCK + (cohort.id or 0)}
-            )
+        _lock_cohort(session, cohort)
         pool = _pool(session, cohort, now)
-        zones = {
-            row.user_id: row.tz
-            for row in session.exec(
-                select(SlackUser).where(col(SlackUser.user_id).in_([p.user_id for p in pool]))
-            )
-        }
-        past = {
-            frozenset((mentor_key, mentee_key))
-            for mentor_key, mentee_key in session.exec(
-                select(Pair.mentor_key, Pair.mentee_key).where(
-                    col(Pair.status) != PairStatus.CANCELLED.value
-                )
-            )
-        }
-        candidates = [
-            matching.Candidate(
-                id=p.user_id,
-                history_key=ctx.vault.user_key(p.user_id),
-                role=p.role,
-                topics=frozenset(p.topics),
-                department=p.department,
-                utc_offset_minutes=_offset_minutes(zones.get(p.user_id), now),
-                weekdays=frozenset(p.weekdays),
-                time_window=p.time_window,
-            )
-            for p in pool
-        ]
-        result = matching.match(candidates, past)
+        result = matching.match(_candidates(ctx, session, pool, now), _past_pairs(session))
         by_id = {p.user_id: p for p in pool}
         for proposed in result.pairs:
-            pair = Pair(
-                cohort_id=cohort.id or 0,
-                mentor_id=proposed.mentor_id,
-                mentee_id=proposed.mentee_id,
-                mentor_key=ctx.vault.user_key(proposed.mentor_id),
-                mentee_key=ctx.vault.user_key(proposed.mentee_id),
-                status=PairStatus.PROPOSED.value,
-                created_at=now,
-            )
-            session.add(pair)
-            session.flush()
-            outbox.enqueue(
-                session, key=f"intro:{pair.id}", kind="intro", due_at=now, pair_id=pair.id
-            )
-            for user_id in (proposed.mentor_id, proposed.mentee_id):
-                by_id[user_id].waiting_since = None
-                session.add(by_id[user_id])
+            _propose(ctx, session, cohort, proposed, by_id, now)
         for user_id in result.unmatched:
-            participant = by_id[user_id]
-            if participant.waiting_since is None:
-                participant.waiting_since = now
-                session.add(participant)
-                # waiting_since is the guard against telling twice; the key only needs
-                # to be unique per notice.
-                outbox.enqueue(
-                    session,
-                    key=f"waiting:{uuid.uuid4().hex}",
-                    kind="waiting",
-                    due_at=now,
-                    user_id=user_id,
-                )
+            _put_on_waiting_list(session, by_id[user_id], now)
     outbox.kick(ctx)
     return MatchReport(
         cohort=cohort.name,
         proposed=len(result.pairs),
         waiting=len(result.unmatched),
         total_overlap=result.total_overlap,
+    )
+
+
+def _lock_cohort(session: Session, cohort: Cohort) -> None:
+    """One matching run per cohort at a time (PostgreSQL; SQLite has one writer anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MATCH_LOCK + (cohort.id or 0)}
+        )
+
+
+def _past_pairs(session: Session) -> set[frozenset[str]]:
+    """The history keys of every pair there was (a cancelled one never existed)."""
+    return {
+        frozenset((mentor_key, mentee_key))
+        for mentor_key, mentee_key in session.exec(
+            select(Pair.mentor_key, Pair.mentee_key).where(
+                col(Pair.status) != PairStatus.CANCELLED.value
+            )
+        )
+    }
+
+
+def _candidates(
+    ctx: Context, session: Session, pool: list[Participant], now: datetime
+) -> list[matching.Candidate]:
+    """The pool as the pure matcher sees it, with each person's UTC offset now."""
+    zones = {
+        row.user_id: row.tz
+        for row in session.exec(
+            select(SlackUser).where(col(SlackUser.user_id).in_([p.user_id for p in pool]))
+        )
+    }
+    return [
+        matching.Candidate(
+            id=p.user_id,
+            history_key=ctx.vault.user_key(p.user_id),
+            role=p.role,
+            topics=frozenset(p.topics),
+            department=p.department,
+            utc_offset_minutes=_offset_minutes(zones.get(p.user_id), now),
+            weekdays=frozenset(p.weekdays),
+            time_window=p.time_window,
+        )
+        for p in pool
+    ]
+
+
+def _propose(
+    ctx: Context,
+    session: Session,
+    cohort: Cohort,
+    proposed: matching.ProposedPair,
+    by_id: dict[str, Participant],
+    now: datetime,
+) -> None:
+    """Insert a proposed pair, owe it an intro, and take both off the waiting list."""
+    pair = Pair(
+        cohort_id=cohort.id or 0,
+        mentor_id=proposed.mentor_id,
+        mentee_id=proposed.mentee_id,
+        mentor_key=ctx.vault.user_key(proposed.mentor_id),
+        mentee_key=ctx.vault.user_key(proposed.mentee_id),
+        status=PairStatus.PROPOSED.value,
+        created_at=now,
+    )
+    session.add(pair)
+    session.flush()
+    outbox.enqueue(session, key=f"intro:{pair.id}", kind="intro", due_at=now, pair_id=pair.id)
+    for user_id in (proposed.mentor_id, proposed.mentee_id):
+        by_id[user_id].waiting_since = None
+        session.add(by_id[user_id])
+
+
+def _put_on_waiting_list(session: Session, participant: Participant, now: datetime) -> None:
+    """Owe someone left over a waiting-list note, unless they are already waiting."""
+    if participant.waiting_since is not None:
+        return
+    participant.waiting_since = now
+    session.add(participant)
+    # waiting_since is the guard against telling twice; the key only needs to be unique
+    # per notice.
+    outbox.enqueue(
+        session,
+        key=f"waiting:{uuid.uuid4().hex}",
+        kind="waiting",
+        due_at=now,
+        user_id=participant.user_id,
     )
 
 
@@ -198,60 +228,73 @@ def answer(ctx: Context, pair_id: int, user_id: str, *, accept: bool) -> str:
             return "not_yours"
         if pair.status != PairStatus.PROPOSED.value:
             return "already" if pair.status == PairStatus.ACTIVE.value and accept else "closed"
-        if not accept:
-            if not queries.end_pair(
-                session,
-                pair_id,
-                now,
-                status=PairStatus.DECLINED.value,
-                from_states=(PairStatus.PROPOSED.value,),
-            ):
-                return "closed"
-            outbox.enqueue(
-                session, key=f"closed:{pair_id}", kind="pair_closed", due_at=now, pair_id=pair_id
-            )
-            for person in (pair.mentor_id, pair.mentee_id):
-                outbox.enqueue(
-                    session,
-                    key=f"declined:{pair_id}:{person}",
-                    kind="pair_declined",
-                    due_at=now,
-                    pair_id=pair_id,
-                    user_id=person,
-                )
-            outcome = "declined"
-        else:
-            flag = "mentor_accepted" if user_id == pair.mentor_id else "mentee_accepted"
-            if getattr(pair, flag):
-                return "already"
-            changed = session.execute(
-                update(Pair)
-                .where(col(Pair.id) == pair_id)
-                .where(col(Pair.status) == PairStatus.PROPOSED.value)
-                .where(getattr(Pair, flag).is_(False))
-                .values({flag: True})
-                .returning(col(Pair.id))
-            ).first()
-            session.refresh(pair)
-            if changed is None:
-                return "already" if pair.status != PairStatus.DECLINED.value else "closed"
-            if not (pair.mentor_accepted and pair.mentee_accepted):
-                outcome = "accepted"
-            else:
-                pair.status = PairStatus.ACTIVE.value
-                pair.activated_at = now
-                session.add(pair)
-                sessions.plan_pair(session, pair, now)
-                outbox.enqueue(
-                    session,
-                    key=f"active:{pair_id}",
-                    kind="pair_active",
-                    due_at=now,
-                    pair_id=pair_id,
-                )
-                outcome = "active"
-    outbox.kick(ctx)
+        outcome = _accept(session, pair, user_id, now) if accept else _decline(session, pair, now)
+    if outcome not in ("already", "closed"):  # nothing was changed, nothing is owed
+        outbox.kick(ctx)
     return outcome
+
+
+def _decline(session: Session, pair: Pair, now: datetime) -> str:
+    """End a pair that is still proposed; the intro closes and each person hears it alone.
+
+    Returns:
+        ``declined``, or ``closed`` when the pair was no longer proposed.
+    """
+    pair_id = pair.id or 0
+    if not queries.end_pair(
+        session,
+        pair_id,
+        now,
+        status=PairStatus.DECLINED.value,
+        from_states=(PairStatus.PROPOSED.value,),
+    ):
+        return "closed"
+    outbox.enqueue(
+        session, key=f"closed:{pair_id}", kind="pair_closed", due_at=now, pair_id=pair_id
+    )
+    for person in (pair.mentor_id, pair.mentee_id):
+        outbox.enqueue(
+            session,
+            key=f"declined:{pair_id}:{person}",
+            kind="pair_declined",
+            due_at=now,
+            pair_id=pair_id,
+            user_id=person,
+        )
+    return "declined"
+
+
+def _accept(session: Session, pair: Pair, user_id: str, now: datetime) -> str:
+    """One person's yes, set only while the pair is still proposed; the second yes makes
+    it active and plans its sessions.
+
+    Returns:
+        ``accepted``, ``active``, ``already`` or ``closed``.
+    """
+    flag = "mentor_accepted" if user_id == pair.mentor_id else "mentee_accepted"
+    if getattr(pair, flag):
+        return "already"
+    changed = session.execute(
+        update(Pair)
+        .where(col(Pair.id) == pair.id)
+        .where(col(Pair.status) == PairStatus.PROPOSED.value)
+        .where(getattr(Pair, flag).is_(False))
+        .values({flag: True})
+        .returning(col(Pair.id))
+    ).first()
+    session.refresh(pair)
+    if changed is None:
+        return "already" if pair.status != PairStatus.DECLINED.value else "closed"
+    if not (pair.mentor_accepted and pair.mentee_accepted):
+        return "accepted"
+    pair.status = PairStatus.ACTIVE.value
+    pair.activated_at = now
+    session.add(pair)
+    sessions.plan_pair(session, pair, now)
+    outbox.enqueue(
+        session, key=f"active:{pair.id}", kind="pair_active", due_at=now, pair_id=pair.id
+    )
+    return "active"
 
 
 # --- senders --------------------------------------------------------------------------

@@ -344,42 +344,12 @@ def _solve(
     mentee_list: Sequence[Candidate],
     past_pairs: Collection[frozenset[str]],
 ) -> list[ProposedPair]:
-    topic_keys = sorted({t for person in (*mentor_list, *mentee_list) for t in person.topics})
-    topic_index = {topic: column for column, topic in enumerate(topic_keys)}
-    # Exact: 0/1 entries, sums of at most len(topic_keys) ones.
-    overlap = _topics_matrix(mentor_list, topic_index) @ _topics_matrix(mentee_list, topic_index).T
-    valid = overlap > 0
-
-    codes: dict[str, int] = {}
-    dm = _department_codes(mentor_list, codes)[:, None]
-    de = _department_codes(mentee_list, codes)[None, :]
-    valid &= (dm != de) | (dm < 0)
-
-    rows, cols = _forbidden_past(mentor_list, mentee_list, past_pairs)
-    valid[rows, cols] = False
-
-    # Only people with at least one valid partner enter the solver (smaller, same optimum).
-    keep_rows = np.flatnonzero(valid.any(axis=1))
-    keep_cols = np.flatnonzero(valid.any(axis=0))
-    if keep_rows.size == 0:
+    mentors, mentees, overlap, valid = _valid_cells(mentor_list, mentee_list, past_pairs)
+    if not mentors:
         return []
-    mentors = [mentor_list[i] for i in keep_rows.tolist()]
-    mentees = [mentee_list[j] for j in keep_cols.tolist()]
-    if keep_rows.size < len(mentor_list) or keep_cols.size < len(mentee_list):
-        overlap = overlap[np.ix_(keep_rows, keep_cols)]
-        valid = valid[np.ix_(keep_rows, keep_cols)]
     slot = _slot_points(_Slots.of(mentors), _Slots.of(mentees))
-
-    most_pairs = min(len(mentors), len(mentees))
-    big_m = SLOT_QUANTUM * most_pairs + 1
-    if most_pairs * (float(overlap.max()) * big_m + SLOT_QUANTUM) >= _EXACT_LIMIT:
-        raise ValueError("pool too large for exact float64 weights")
-    # weight = overlap * big_m + slot on valid cells, 0 elsewhere; integers, exact in float64.
-    weight = overlap.astype(np.float64)
+    weight = _weights(overlap, slot, valid)
     del overlap
-    weight *= big_m
-    weight += slot
-    weight[~valid] = 0.0
     # Imported here: scipy.optimize takes about 0.3 s to import, which every start of
     # ``mentor-bot dispatch`` would pay though only a matching round needs it.
     from scipy.optimize import linear_sum_assignment
@@ -401,3 +371,57 @@ def _solve(
             )
         )
     return pairs
+
+
+def _valid_cells(
+    mentor_list: Sequence[Candidate],
+    mentee_list: Sequence[Candidate],
+    past_pairs: Collection[frozenset[str]],
+) -> tuple[list[Candidate], list[Candidate], FloatArray, npt.NDArray[np.bool_]]:
+    """The mentors and mentees with at least one valid partner (a shared topic, another
+    department, not a past pair), their topic overlap and which cells are valid.
+
+    Only they enter the solver: a smaller matrix, the same optimum. No mentor is left
+    when no cell is valid."""
+    topic_keys = sorted({t for person in (*mentor_list, *mentee_list) for t in person.topics})
+    topic_index = {topic: column for column, topic in enumerate(topic_keys)}
+    # Exact: 0/1 entries, sums of at most len(topic_keys) ones.
+    overlap = _topics_matrix(mentor_list, topic_index) @ _topics_matrix(mentee_list, topic_index).T
+    valid = overlap > 0
+
+    codes: dict[str, int] = {}
+    dm = _department_codes(mentor_list, codes)[:, None]
+    de = _department_codes(mentee_list, codes)[None, :]
+    valid &= (dm != de) | (dm < 0)
+
+    rows, cols = _forbidden_past(mentor_list, mentee_list, past_pairs)
+    valid[rows, cols] = False
+
+    keep_rows = np.flatnonzero(valid.any(axis=1))
+    keep_cols = np.flatnonzero(valid.any(axis=0))
+    mentors = [mentor_list[i] for i in keep_rows.tolist()]
+    mentees = [mentee_list[j] for j in keep_cols.tolist()]
+    if mentors and (keep_rows.size < len(mentor_list) or keep_cols.size < len(mentee_list)):
+        overlap = overlap[np.ix_(keep_rows, keep_cols)]
+        valid = valid[np.ix_(keep_rows, keep_cols)]
+    return mentors, mentees, overlap, valid
+
+
+def _weights(
+    overlap: FloatArray, slot: npt.NDArray[np.int16], valid: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]:
+    """overlap * big_m + slot on valid cells, 0 elsewhere: integers, exact in float64, so
+    the topic overlap comes strictly first and the slot fit second.
+
+    Raises:
+        ValueError: The weights would not be exact in float64.
+    """
+    most_pairs = min(overlap.shape)
+    big_m = SLOT_QUANTUM * most_pairs + 1
+    if most_pairs * (float(overlap.max()) * big_m + SLOT_QUANTUM) >= _EXACT_LIMIT:
+        raise ValueError("pool too large for exact float64 weights")
+    weight = overlap.astype(np.float64)
+    weight *= big_m
+    weight += slot
+    weight[~valid] = 0.0
+    return weight

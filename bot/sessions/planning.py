@@ -16,6 +16,7 @@ at the session's time (the rhythm then simply resumes with the next slot).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, update
@@ -86,14 +87,7 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
     Returns:
         How many sessions were added.
     """
-    if pair.id is None:
-        return 0
-    locked = session.exec(
-        select(Pair)
-        .where(Pair.id == pair.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    locked = _locked(session, pair)
     if locked is None:
         return 0
     pair = locked
@@ -115,31 +109,75 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
     need = HORIZON - sum(1 for s in live if s.starts_at > now)
     if need <= 0 or _away_for_good(mentor) or _away_for_good(mentee):
         return 0
-    if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
-        slot = schedule.choose_slot(
-            _person(mentor, _tz(session, mentor.user_id)),
-            _person(mentee, _tz(session, mentee.user_id)),
-        )
-        pair.slot_tz, pair.slot_weekday = slot.tz, slot.weekday
-        pair.slot_time = slot.local_time.strftime("%H:%M")
-    else:
-        slot = schedule.Slot(
-            weekday=pair.slot_weekday,
-            local_time=time.fromisoformat(pair.slot_time),
-            tz=pair.slot_tz,
-        )
+    slot = _stored_slot(pair) or _choose_slot(session, pair, mentor, mentee)
     earliest = now + (schedule.MIN_NOTICE if not existing else REMIND_BEFORE)
     if pair.slot_anchor:
         anchor = schedule.on_weekday(date.fromisoformat(pair.slot_anchor), slot.weekday)
     else:
         anchor = schedule.first_date(slot, earliest)
     since = max((_series_day(s, slot) for s in live), default=None)
+    starts = schedule.series(slot, cohort.cadence, anchor=anchor, since=since, earliest=earliest)
     number = max((s.number for s in existing), default=0)
+    added = _add_sessions(session, pair, (mentor, mentee), starts, after=number, need=need)
+    if pair.slot_anchor != anchor.isoformat():
+        pair.slot_anchor = anchor.isoformat()
+    session.add(pair)
+    return added
+
+
+def _locked(session: Session, pair: Pair) -> Pair | None:
+    """The pair's row, locked and read afresh; None when it is not (or no longer) stored."""
+    if pair.id is None:
+        return None
+    return session.exec(
+        select(Pair)
+        .where(Pair.id == pair.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _stored_slot(pair: Pair) -> schedule.Slot | None:
+    """The slot stored on the pair; None before it has one."""
+    if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
+        return None
+    return schedule.Slot(
+        weekday=pair.slot_weekday, local_time=time.fromisoformat(pair.slot_time), tz=pair.slot_tz
+    )
+
+
+def _choose_slot(
+    session: Session, pair: Pair, mentor: Participant, mentee: Participant
+) -> schedule.Slot:
+    """Choose the pair's slot from both people's preferences and zones, and store it."""
+    slot = schedule.choose_slot(
+        _person(mentor, _tz(session, mentor.user_id)),
+        _person(mentee, _tz(session, mentee.user_id)),
+    )
+    pair.slot_tz, pair.slot_weekday = slot.tz, slot.weekday
+    pair.slot_time = slot.local_time.strftime("%H:%M")
+    return slot
+
+
+def _add_sessions(
+    session: Session,
+    pair: Pair,
+    people: tuple[Participant, Participant],
+    starts: Iterator[tuple[date, datetime]],
+    *,
+    after: int,
+    need: int,
+) -> int:
+    """Add up to ``need`` sessions from the series' ``starts`` (numbered on from
+    ``after``), skipping any at which either person is paused, each with what it owes.
+
+    Returns:
+        How many sessions were added.
+    """
+    number = after
     added = 0
-    for day, starts_at in schedule.series(
-        slot, cohort.cadence, anchor=anchor, since=since, earliest=earliest
-    ):
-        if away_at(mentor, starts_at) or away_at(mentee, starts_at):
+    for day, starts_at in starts:
+        if any(away_at(person, starts_at) for person in people):
             continue  # a pause with an end: the rhythm resumes after it
         number += 1
         meeting = MentoringSession(
@@ -151,9 +189,6 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
         added += 1
         if added == need:
             break
-    if pair.slot_anchor != anchor.isoformat():
-        pair.slot_anchor = anchor.isoformat()
-    session.add(pair)
     return added
 
 
@@ -391,49 +426,56 @@ def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> st
         following = _next_regular(session, pair, meeting)
         if following is not None and new_start + timedelta(minutes=meeting.minutes) > following:
             raise MoveError("move.error.far", following)
-        if new_start == meeting.starts_at:
-            return queries.partner_id(pair, user_id)
-        meeting.starts_at = new_start
-        meeting.sequence += 1
-        session.add(meeting)
-        ends = new_start + timedelta(minutes=meeting.minutes)
-        pending = session.exec(
-            select(Notification)
-            .where(Notification.session_id == session_id)
-            .where(Notification.status == NotificationStatus.PENDING.value)
-            .where(col(Notification.kind).in_(SESSION_KINDS))
-        ).all()
-        for row in pending:
-            if row.kind == "reminder":
-                row.status = NotificationStatus.CANCELLED.value
-            else:
-                row.due_at = ends + REFLECT_AFTER_END
-            session.add(row)
-        partner = queries.partner_id(pair, user_id)
-        for person in (pair.mentor_id, pair.mentee_id):
-            if person is None:
-                continue
-            outbox.enqueue(
-                session,
-                key=f"reminder:{session_id}:{person}:m{meeting.sequence}",
-                kind="reminder",
-                due_at=max(now, new_start - REMIND_BEFORE),
-                pair_id=pair.id,
-                user_id=person,
-                session_id=session_id,
-            )
-            notices.owe(
-                session,
-                key=f"moved:{session_id}:m{meeting.sequence}:{person}",
-                user_id=person,
-                text="move.done" if person == user_id else "move.partner",
-                when=new_start,
-                now=now,
-                pair_id=pair.id,
-                session_id=session_id,
-                mention_partner=person != user_id,
-            )
-        return partner
+        if new_start != meeting.starts_at:
+            meeting.starts_at = new_start
+            meeting.sequence += 1
+            session.add(meeting)
+            _move_messages(session, pair, meeting, user_id, now)
+        return queries.partner_id(pair, user_id)
+
+
+def _move_messages(
+    session: Session, pair: Pair, meeting: MentoringSession, mover: str, now: datetime
+) -> None:
+    """What a moved session owes: prompts and check-in after its new end, a new reminder
+    each (keyed by the move's ``sequence``; the old one is cancelled), and a notice to the
+    mover and to the partner."""
+    ends = meeting.starts_at + timedelta(minutes=meeting.minutes)
+    pending = session.exec(
+        select(Notification)
+        .where(Notification.session_id == meeting.id)
+        .where(Notification.status == NotificationStatus.PENDING.value)
+        .where(col(Notification.kind).in_(SESSION_KINDS))
+    ).all()
+    for row in pending:
+        if row.kind == "reminder":
+            row.status = NotificationStatus.CANCELLED.value
+        else:
+            row.due_at = ends + REFLECT_AFTER_END
+        session.add(row)
+    for person in (pair.mentor_id, pair.mentee_id):
+        if person is None:
+            continue
+        outbox.enqueue(
+            session,
+            key=f"reminder:{meeting.id}:{person}:m{meeting.sequence}",
+            kind="reminder",
+            due_at=max(now, meeting.starts_at - REMIND_BEFORE),
+            pair_id=pair.id,
+            user_id=person,
+            session_id=meeting.id,
+        )
+        notices.owe(
+            session,
+            key=f"moved:{meeting.id}:m{meeting.sequence}:{person}",
+            user_id=person,
+            text="move.done" if person == mover else "move.partner",
+            when=meeting.starts_at,
+            now=now,
+            pair_id=pair.id,
+            session_id=meeting.id,
+            mention_partner=person != mover,
+        )
 
 
 def _next_regular(session: Session, pair: Pair, meeting: MentoringSession) -> datetime | None:
@@ -449,12 +491,10 @@ def _next_regular(session: Session, pair: Pair, meeting: MentoringSession) -> da
     ).first()
     if following is not None:
         return following
-    if pair.slot_tz is None or pair.slot_weekday is None or pair.slot_time is None:
+    slot = _stored_slot(pair)
+    if slot is None:
         return None
     cohort = session.get(Cohort, pair.cohort_id)
-    slot = schedule.Slot(
-        weekday=pair.slot_weekday, local_time=time.fromisoformat(pair.slot_time), tz=pair.slot_tz
-    )
     day = _series_day(meeting, slot)
     anchor = date.fromisoformat(pair.slot_anchor) if pair.slot_anchor else day
     for _, start in schedule.series(
