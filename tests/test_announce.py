@@ -279,7 +279,7 @@ def test_a_channel_post_owed_by_an_earlier_release_still_reaches_its_channel(bot
     assert outbox.dispatch(bot.ctx).sent == 1
     [post] = [m for m in bot.fake.messages("C0BOARD") if HEADER_EN in m.all_text]
     assert "Hello board" in post.all_text
-    from bot.announcements.announce import progress
+    from bot.announcements.sending import progress
 
     with bot.ctx.db.transaction(write=False) as session:
         assert progress(session, announcement).channels_sent == ["C0BOARD"]

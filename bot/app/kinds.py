@@ -6,7 +6,7 @@ added here.
 
 from __future__ import annotations
 
-from bot.announcements import announce
+from bot.announcements import sending as announcements
 from bot.delivery import notices
 from bot.delivery.outbox import Outbox
 from bot.enrollment import welcome
@@ -22,7 +22,7 @@ def build_outbox() -> Outbox:
             *consent.KINDS,
             *messages.KINDS,
             notices.NOTICE,
-            *announce.KINDS,
+            *announcements.KINDS,
         ],
-        after_pass=[announce.after_pass],
+        after_pass=[announcements.after_pass],
     )
