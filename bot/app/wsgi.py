@@ -14,9 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App
-from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
-from slack_bolt.request.internals import build_context
 from sqlalchemy import text
 
 from bot.core.context import Context
@@ -72,7 +70,7 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
                 status, code = read
                 logger.warning("refused a request to %s: %s", path, code)
                 return _answer(start_response, status, {"ok": False, "error": code})
-            return _dispatch(app, environ, read, start_response)
+            return _dispatch(app, read, start_response)
         return _answer(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi
@@ -94,8 +92,8 @@ def _signed(secret: str, body: bytes, timestamp: str, signature: str) -> bool:
     return hmac.compare_digest(expected, signature)
 
 
-def _read(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | dict[str, Any]:
-    """The payload of a request to the Slack endpoint, or why it is refused.
+def _read(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | BoltRequest:
+    """The request to the Slack endpoint as Bolt gets it, or why it is refused.
 
     The body is read here (at most :data:`MAX_BODY`). An unsigned or wrongly signed
     request is refused before its body is looked at; a signed one must be what Slack
@@ -129,12 +127,10 @@ def _read(ctx: Context, environ: dict[str, Any]) -> tuple[str, str] | dict[str, 
     problem = edge.problem(parsed)
     if problem is not None:
         return "400 Bad Request", f"invalid_payload ({problem})"
-    try:
-        build_context(BoltContext(), parsed)  # what Bolt reads from every request
+    try:  # Bolt reads its context from the payload here, once
+        return _bolt_request(environ, parsed)
     except Exception:  # a shape no check above foresaw: refused all the same
         return "400 Bad Request", "invalid_payload (unreadable)"
-    assert isinstance(parsed, dict)
-    return parsed
 
 
 def _parse(decoded: str, content_type: str) -> Any:
@@ -154,20 +150,23 @@ def _parse(decoded: str, content_type: str) -> Any:
     return {key: values[0] for key, values in form.items()}
 
 
-def _dispatch(
-    app: App, environ: dict[str, Any], payload: dict[str, Any], start_response: Callable[..., Any]
-) -> Iterable[bytes]:
-    """Hand a checked payload to Bolt (as JSON, which Bolt reads unambiguously) and turn
-    its response into the HTTP answer."""
+def _bolt_request(environ: dict[str, Any], payload: dict[str, Any]) -> BoltRequest:
+    """A checked payload as Bolt's request (as JSON, which Bolt reads unambiguously)."""
     headers: dict[str, str | Sequence[str]] = {
         key[5:].lower().replace("_", "-"): value
         for key, value in environ.items()
         if key.startswith("HTTP_") and isinstance(value, str)
     }
     headers["content-type"] = "application/json"
-    request = BoltRequest(
+    return BoltRequest(
         body=json.dumps(payload), query=environ.get("QUERY_STRING", ""), headers=headers
     )
+
+
+def _dispatch(
+    app: App, request: BoltRequest, start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """Hand a checked request to Bolt and turn its response into the HTTP answer."""
     response = app.dispatch(request)
     body = (response.body or "").encode("utf-8")
     fields = [
