@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import string
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
+from bot.announcements.progress import Progress
+from bot.announcements.views import build_announce_held, build_announce_progress
 from bot.core import i18n
 from bot.core.crypto import Vault, generate_key
 from bot.core.i18n import fmt_date, lang_of, t, tn
@@ -233,3 +237,37 @@ def test_vault_round_trip_and_keyed_hash() -> None:
     assert vault.user_key("U1") != vault.user_key("U2")
     assert Vault(generate_key()).user_key("U1") != vault.user_key("U1")
     assert len(vault.user_key("U1")) == 64
+
+
+def _progress(members: int, sent: int, failed: int = 0) -> Progress:
+    return Progress(
+        audience="board",
+        members=members,
+        sent=sent,
+        skipped=0,
+        pending=0,
+        failed=Counter({"account_inactive": failed} if failed else {}),
+        channels_sent=[],
+        channels_failed={},
+    )
+
+
+def test_announcement_texts_agree_with_their_counts() -> None:
+    assert build_announce_held("en", 1, 1)[0].startswith(
+        "You sent this same announcement 1 second ago"
+    )
+    assert "vor 30 Sekunden geschickt" in build_announce_held("de", 1, 30)[0]
+    # "fewer than 5" counts as many
+    done = build_announce_progress("en", _progress(members=3, sent=2, failed=1))[0]
+    assert done.endswith("all but fewer than 5 of fewer than 5 active members.")
+    done = build_announce_progress("de", _progress(members=20, sent=10, failed=10))[0]
+    assert done.endswith("zugestellt an 10 von 20 aktiven Mitgliedern.")
+    failed = build_announce_progress("en", _progress(members=8, sent=7, failed=1))[1]
+    assert "Slack answered" not in str(failed) and "the account is deactivated" in str(failed)
+
+
+def test_a_failure_reason_slack_does_not_document_is_its_code() -> None:
+    progress = replace(_progress(members=10, sent=0), failed=Counter({"made_up<&>": 10}))
+    assert "Slack answered `made_up&lt;&amp;&gt;`" in str(
+        build_announce_progress("en", progress)[1]
+    )
