@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.announcements import announce
-from bot.announcements.views import announce_count
+from bot.announcements.views import announce_count, announce_n
 from bot.core.background import log_failure
 from bot.core.context import Context
-from bot.core.i18n import t, zone
+from bot.core.i18n import t, tn, zone
 from bot.core.people import Person
 from bot.delivery import outbox
 from bot.enrollment import privacy
@@ -199,7 +199,12 @@ def decide_announcement(
     elif send:
         started = announce.confirm(ctx, announcement_id, user_id)
         text = (
-            t(lang, "announce.confirmed", members=announce_count(lang, started.members))
+            tn(
+                lang,
+                "announce.confirmed",
+                announce_n(started.members),
+                members=announce_count(lang, started.members),
+            )
             if started is not None
             else t(lang, "announce.decided")
         )

@@ -18,10 +18,15 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.announcements import announce
-from bot.announcements.views import announce_count, build_announce_held, describe_audience
+from bot.announcements.views import (
+    announce_count,
+    announce_n,
+    build_announce_held,
+    describe_audience,
+)
 from bot.core.background import log_failure
 from bot.core.context import Context
-from bot.core.i18n import fmt_date, t
+from bot.core.i18n import fmt_date, t, tn
 from bot.core.people import Person
 from bot.enrollment import cohorts, privacy
 from bot.enrollment import service as enrollment
@@ -307,9 +312,10 @@ def admin_announce(call: Invocation) -> None:
     else:
         channels = ", ".join(f"<#{c}>" for c in outcome.channels)
         call.answer(
-            t(
+            tn(
                 lang,
                 "announce.started",
+                announce_n(outcome.members),
                 members=announce_count(lang, outcome.members),
                 audience=describe_audience(lang, request.cohort.name if request.cohort else None),
                 channels=t(lang, "announce.started_channels", channels=channels)
@@ -377,8 +383,8 @@ def run_matching(ctx: Context, lang: str, targets: list[Any], response_url: str)
                 lang,
                 "match.report",
                 cohort=escape(report.cohort),
-                proposed=report.proposed,
-                waiting=report.waiting,
+                pairs=tn(lang, "match.report.pairs", report.proposed, count=report.proposed),
+                people=tn(lang, "match.report.people", report.waiting, count=report.waiting),
             )
         )
     ctx.slack.respond(response_url, "\n".join(lines))

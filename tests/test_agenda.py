@@ -6,17 +6,19 @@ from collections.abc import Sequence
 
 import pytest
 
+from bot.core import i18n
 from bot.sessions.agenda import AgendaItem, next_item, prompts_for, round_order, times_used
 from bot.sessions.topics import (
     BY_KEY,
-    GOAL_PROMPTS_DE,
-    GOAL_PROMPTS_EN,
     PROMPT_MAX_CHARS,
     TOPICS,
     Topic,
     goal_prompts,
     labels,
 )
+
+GOAL_PROMPTS_EN = goal_prompts("en")
+GOAL_PROMPTS_DE = goal_prompts("de")
 
 KEYS = (
     "genai",
@@ -66,7 +68,7 @@ def test_library_keys_and_labels_unchanged() -> None:
         "Digital customer experience",
         "Data and analytics",
     ]
-    assert Topic("x", "X", "Y").prompts("en") == ()  # the old three-field form still works
+    assert Topic("x").prompts("en") == ()  # a topic the catalogs do not know has none
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -75,7 +77,8 @@ def test_every_topic_has_prompts_in_both_languages(key: str) -> None:
     en, de = t.prompts("en"), t.prompts("de")
     assert len(en) >= 3 and len(de) >= 3
     assert len(en) == len(de) == 5  # prompts_for's docstring relies on five
-    assert en == t.prompts_en and de == t.prompts_de
+    assert en == tuple(i18n.t("en", f"topic.{key}.prompt.{n}") for n in range(1, 6))
+    assert de == tuple(i18n.t("de", f"topic.{key}.prompt.{n}") for n in range(1, 6))
     assert t.prompts("fr") == en
     assert not set(en) & set(de)
     for prompt in en + de:
@@ -98,7 +101,7 @@ def test_goal_prompts() -> None:
 
 def test_german_prompts_are_informal() -> None:
     formal = (" Sie ", " Ihnen ", " Ihrem ", " Ihren ")
-    for prompt in [p for t in TOPICS for p in t.prompts_de] + list(GOAL_PROMPTS_DE):
+    for prompt in [p for t in TOPICS for p in t.prompts("de")] + list(GOAL_PROMPTS_DE):
         assert not any(word in f" {prompt} " for word in formal), prompt
 
 
@@ -207,8 +210,8 @@ def test_agenda_item_is_a_plain_value() -> None:
 def test_topic_prompts_in_the_language() -> None:
     en = prompts_for(topic("genai"), "en", session_number=0)
     de = prompts_for(topic("genai"), "de", session_number=0)
-    assert en == list(BY_KEY["genai"].prompts_en[:3])
-    assert de == list(BY_KEY["genai"].prompts_de[:3])
+    assert en == list(BY_KEY["genai"].prompts("en")[:3])
+    assert de == list(BY_KEY["genai"].prompts("de")[:3])
     for lang in ("fr", "", "EN", "de-CH"):
         assert prompts_for(topic("genai"), lang, session_number=0) == en
 
@@ -223,8 +226,8 @@ def test_count() -> None:
     assert len(prompts_for(topic("cx"), "en", session_number=3, count=2)) == 2
     assert len(prompts_for(topic("cx"), "en", session_number=3)) == 3
     assert prompts_for(topic("cx"), "en", session_number=3, count=99) == [
-        *BY_KEY["cx"].prompts_en[3:],
-        *BY_KEY["cx"].prompts_en[:3],
+        *BY_KEY["cx"].prompts("en")[3:],
+        *BY_KEY["cx"].prompts("en")[:3],
     ]
     with pytest.raises(ValueError, match="count"):
         prompts_for(topic("cx"), "en", session_number=3, count=0)
@@ -232,7 +235,7 @@ def test_count() -> None:
 
 
 def test_prompts_wrap_around() -> None:
-    pool = BY_KEY["data"].prompts_de
+    pool = BY_KEY["data"].prompts("de")
     assert prompts_for(topic("data"), "de", session_number=4) == [pool[4], pool[0], pool[1]]
     assert prompts_for(topic("data"), "de", session_number=4 + len(pool)) == [
         pool[4],

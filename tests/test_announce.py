@@ -77,7 +77,7 @@ def test_a_cohort_of_300_gets_it_once_each_under_rate_limits(bot: Bot) -> None:
     # However fast this machine sends, some calls are answered 429 with Retry-After.
     bot.fake.fail_next("chat.postMessage", status=429, times=2, channel="UM0150")
     answer = bot.reply(ADMIN, "admin announce board Kick-off *Monday* at 10:00.\nSee you there!")
-    assert "300 active member(s) of *board*" in answer and "<#C0BOARD>" in answer
+    assert "300 active members of *board*" in answer and "<#C0BOARD>" in answer
     settle(bot)
     for member in members:
         [dm] = announcements(bot, member)
@@ -174,7 +174,7 @@ def test_failures_are_counted_by_reason_and_name_nobody(bot: Bot) -> None:
     settle(bot)
     assert len(announcements(bot, "U5")) == 1
     text = progress(bot).all_text
-    assert "delivered to all but fewer than 5 of 8 active member(s)" in text
+    assert "delivered to all but fewer than 5 of 8 active members" in text
     assert "fewer than 5 not delivered: the account is deactivated." in text
     assert "Not posted in <#C0GONE>: the bot is not in the channel" in text
     assert not USER_ID.search(text)

@@ -53,7 +53,7 @@ def test_admin_match_proposes_pairs_and_introduces_them(bot: Bot) -> None:
     assert bot.ctx.background.wait_idle()
 
     assert admin_match(bot).startswith("Matching *general* now")
-    assert "2 pairs proposed, 1 people on the waiting list" in report(bot)
+    assert "2 pairs proposed, 1 person on the waiting list" in report(bot)
     assert "UEN" not in report(bot) and "U2" not in report(bot)  # figures, no names
 
     proposed = {(p.mentor_id, p.mentee_id) for p in pairs(bot)}
@@ -138,7 +138,7 @@ def test_matching_twice_proposes_nobody_twice_and_tells_waiting_people_once(bot:
     ]
     assert len(waiting) == 1
     assert len([m for m in bot.fake.messages_for(waiting[0]) if "waiting list" in m.text]) == 1
-    assert "0 pairs proposed, 1 people on the waiting list" in report(bot)
+    assert "0 pairs proposed, 1 person on the waiting list" in report(bot)
 
 
 def test_only_admins_match_and_unknown_cohorts_are_named(bot: Bot) -> None:
@@ -284,7 +284,7 @@ def test_paused_and_departed_people_are_not_matched(bot: Bot) -> None:
     bot.reply("U3", "leave")
     admin_match(bot)
     assert pairs(bot) == []
-    assert "0 pairs proposed, 1 people on the waiting list" in report(bot)
+    assert "0 pairs proposed, 1 person on the waiting list" in report(bot)
     bot.clock.advance(weeks=2, hours=1)  # U2's pause is over
     admin_match(bot)
     assert [(p.mentor_id, p.mentee_id) for p in pairs(bot)] == [("UEN", "U2")]

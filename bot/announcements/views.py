@@ -7,7 +7,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 
 from bot.announcements.progress import Progress
-from bot.core.i18n import t
+from bot.core.i18n import known, t, tn
 from bot.slack import ids
 from bot.slack.blocks import Blocks, mrkdwn, plain, section
 from bot.slack.text import escape
@@ -26,7 +26,7 @@ def build_announcement(lang: str, text: str) -> tuple[str, Blocks]:
 
 def build_announce_held(lang: str, announcement_id: int, seconds_ago: int) -> tuple[str, Blocks]:
     """The question before the same announcement goes out twice within a minute."""
-    question = t(lang, "announce.held", seconds=seconds_ago)
+    question = tn(lang, "announce.held", seconds_ago, seconds=seconds_ago)
     buttons = {
         "type": "actions",
         "elements": [
@@ -53,6 +53,12 @@ def announce_count(lang: str, value: int) -> str:
     return t(lang, "report.fewer") if 0 < value < 5 else format_decimal(value, locale=lang)
 
 
+def announce_n(value: int) -> int:
+    """The number a text's plural agrees with when it shows :func:`announce_count`: "fewer
+    than 5" is plural."""
+    return 5 if 0 < value < 5 else value
+
+
 def build_announce_progress(lang: str, state: Progress) -> tuple[str, Blocks]:
     """The author's progress message (a :class:`Progress`): "sent 120 of
     480" while sending, then the final count and what failed, by reason. Counts only, and
@@ -69,17 +75,19 @@ def build_announce_progress(lang: str, state: Progress) -> tuple[str, Blocks]:
     if missing == 0:
         first = t(lang, "announce.done_all", audience=audience, total=total)
     elif missing < 5 or state.sent < 5:
-        first = t(
+        first = tn(
             lang,
             "announce.done_most",
+            announce_n(state.members),
             audience=audience,
             missing=announce_count(lang, missing),
             total=total,
         )
     else:
-        first = t(
+        first = tn(
             lang,
             "announce.done",
+            announce_n(state.members),
             audience=audience,
             sent=announce_count(lang, state.sent),
             total=total,
@@ -109,10 +117,10 @@ def build_announce_progress(lang: str, state: Progress) -> tuple[str, Blocks]:
 
 
 def _reason(lang: str, error: str) -> str:
-    try:
-        return t(lang, f"announce.reason.{error}")
-    except KeyError:
-        return t(lang, "announce.reason.other", code=escape(error[:40]))
+    key = f"announce.reason.{error}"
+    if known(key):
+        return t(lang, key)
+    return t(lang, "announce.reason.other", code=escape(error[:40]))
 
 
 def describe_audience(lang: str, name: str | None) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.context import Context
-from bot.core.i18n import fmt_datetime, t
+from bot.core.i18n import fmt_datetime, t, tn
 from bot.delivery import outbox
 from storage import queries
 from storage.models import Notification, Pair
@@ -80,7 +80,13 @@ def send_notice(ctx: Context, row: Notification, now: datetime) -> outbox.Outcom
         if not partner:  # the partner used /mentor forget meanwhile: nobody to name
             return outbox.Skipped()
         values["user"] = partner
-    ctx.slack.post_dm(row.user_id, t(person.lang, str(args["text"]), **values))
+    key = str(args["text"])
+    text = (
+        tn(person.lang, key, int(args["count"]), **values)
+        if "count" in args
+        else t(person.lang, key, **values)
+    )
+    ctx.slack.post_dm(row.user_id, text)
     return outbox.Sent()
 
 

@@ -308,9 +308,7 @@ def _members(pair: Pair) -> list[str] | None:
 
 def _langs(ctx: Context, user_ids: list[str]) -> list[str]:
     """The languages of a group, in a stable order, without repeats."""
-    return sorted(
-        {ctx.people.get(uid, patient=True).lang for uid in user_ids}, key=("de", "en").index
-    )
+    return sorted({ctx.people.get(uid, patient=True).lang for uid in user_ids})
 
 
 def _load(ctx: Context, pair_id: int | None) -> tuple[Pair, Participant, Participant] | None:
