@@ -24,6 +24,7 @@ from bot.reporting.releases import ReleaseStore, forget, read_all
 from storage.db import Database, make_engine
 from storage.migrate import alembic_config, upgrade
 from storage.models import ReportRelease
+from tests.conftest import postgres_schema_url, require_postgres
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 PEOPLE = [f"p{i:02d}" for i in range(40)]
@@ -100,6 +101,12 @@ def test_forget_renames_a_person_along_a_chain_of_changes(db: Database) -> None:
 # --- releases stored whole before migration 0009 --------------------------------------
 
 
+INSERT_OLD = (
+    "INSERT INTO report_release (metric, scope, period, value, people, contributions, "
+    "released_at) VALUES (:metric, :scope, :period, :value, :people, "
+)
+
+
 def old_rows(rng: random.Random) -> list[dict[str, object]]:
     """Releases as revision 0008 stored them: chains of figures that change a little,
     now and then a lot, each row with every contribution."""
@@ -123,30 +130,36 @@ def old_rows(rng: random.Random) -> list[dict[str, object]]:
                         "value": float(len(people)),
                         "people": len(people),
                         "contributions": json.dumps(entries),
-                        "released_at": f"{clock:%Y-%m-%d %H:%M:%S.%f}",
+                        "released_at": f"{clock:%Y-%m-%d %H:%M:%S.%f}",  # UTC
                     }
                 )
     return rows
 
 
-@pytest.fixture
-def old_database(tmp_path: Path) -> Iterator[tuple[Database, list[dict[str, object]]]]:
-    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Database, list[dict[str, object]]]]:
+    """A database at revision 0008 with releases stored whole, as then."""
+    schemas: Iterator[str] | None = None
+    url = f"sqlite:///{tmp_path}/old.db"
+    values = ":contributions, :released_at"
+    if request.param == "postgresql":
+        require_postgres()
+        schemas = postgres_schema_url()
+        url = next(schemas)
+        values = "CAST(:contributions AS json), CAST(:released_at AS timestamptz)"
+    engine = make_engine(url)
     upgrade(engine, "0008")
     rows = old_rows(random.Random(5))
     with engine.begin() as connection:
         for row in rows:
-            connection.execute(
-                text(
-                    "INSERT INTO report_release (metric, scope, period, value, people, "
-                    "contributions, released_at) VALUES (:metric, :scope, :period, :value, "
-                    ":people, :contributions, :released_at)"
-                ),
-                row,
-            )
+            connection.execute(text(INSERT_OLD + values + ")"), row)
     database = Database(engine)
     yield database, rows
     database.dispose()
+    if schemas is not None:
+        next(schemas, None)  # drops the schema
 
 
 def verdicts(db: Database, rng: random.Random) -> list[tuple[bool, str | None]]:
@@ -212,6 +225,6 @@ def test_the_migration_down_stores_every_release_whole_again(
         back = connection.execute(
             text("SELECT contributions FROM report_release ORDER BY id")
         ).scalars()
-        assert [json.loads(value) for value in back] == [
+        assert [json.loads(v) if isinstance(v, str) else v for v in back] == [
             json.loads(str(row["contributions"])) for row in rows
         ]
