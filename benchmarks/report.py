@@ -41,7 +41,8 @@ SQLite a round takes about 4-5 s, so the default of 20 rounds takes about 2 minu
 ``--rounds 100`` a little under 10 (raise ``--timeout`` for more).
 
 Figures, per round: seconds of the report, of the export (CSV and playbook), and of both
-(the round); ``report_release`` rows after it and the MB of their contributions' JSON; how
+(the round); ``report_release`` rows after it and the MB of their entries' JSON (``added``
+and ``removed``: a release is stored as what changed since its previous one); how
 many figures were held back by overlap control ("unchanged since" or "not shown"); the
 child's peak RSS (VmHWM) so far. Then first, median and last round times, the growth
 (least-squares slope of the round time per round, per 1,000 releases and per MB stored,
@@ -920,7 +921,13 @@ def child(config: dict[str, Any]) -> None:
             profiler.disable()
         with engine.connect() as connection:
             releases, stored = connection.execute(
-                select(func.count(), func.sum(func.length(cast(RELEASE.c.contributions, Text))))
+                select(
+                    func.count(),
+                    func.sum(
+                        func.length(cast(RELEASE.c.added, Text))
+                        + func.length(cast(RELEASE.c.removed, Text))
+                    ),
+                )
             ).one()
         in_report, not_shown, unchanged = _held_back(made, csv_bytes)
         figures = {
@@ -970,8 +977,9 @@ def child(config: dict[str, Any]) -> None:
     peak = memory_mb()["VmHWM"]  # of the rounds, not of the counting below
     with engine.connect() as connection:
         entries = 0
-        for (value,) in connection.execute(select(RELEASE.c.contributions)):
-            entries += len(json.loads(value) if isinstance(value, str) else value)
+        for row in connection.execute(select(RELEASE.c.added, RELEASE.c.removed)):
+            for value in row:  # the entries stored: a release's changes since its base
+                entries += len(json.loads(value) if isinstance(value, str) else value)
         tables = {
             table.name: int(
                 connection.execute(select(func.count()).select_from(table)).scalar_one()

@@ -335,12 +335,16 @@ class BestPractice(SQLModel, table=True):
 class ReportRelease(SQLModel, table=True):
     """One figure an admin report or export showed, kept to check later ones against.
 
-    ``contributions`` holds what each person added to the figure (a membership, a side of
-    a pair or session, a reflection, a rating, a goal), as ``[person, contribution]``
-    pairs of keyed hashes (a subkey of ``MENTOR_ENCRYPTION_KEY``, see :mod:`bot.report`),
-    never Slack IDs. ``/mentor forget`` replaces the person's hashes with placeholders. A
-    new value that, set against the earlier ones, would single out 1 to 4 people is not
-    released (see docs/architecture.md, "Admin reports").
+    Its contributions are what each person added to the figure (a membership, a side of a
+    pair or session, a reflection, a rating, a goal), as ``[person, contribution]`` pairs
+    of keyed hashes (a subkey of ``MENTOR_ENCRYPTION_KEY``, see
+    :mod:`bot.reporting.hashes`), never Slack IDs. A row with a ``base_id`` holds what
+    changed since that earlier release of the same metric, scope and period: ``added``
+    the entries its base lacks, ``removed`` those of its base it lacks; a row without one
+    holds them all in ``added`` (see :mod:`bot.reporting.releases`). ``/mentor forget``
+    replaces the person's hashes with placeholders. A new value that, set against the
+    earlier ones, would single out 1 to 4 people is not released (see
+    docs/architecture.md, "Admin reports").
     """
 
     __tablename__ = "report_release"
@@ -355,7 +359,8 @@ class ReportRelease(SQLModel, table=True):
     value: float
     # How many people the figure is over.
     people: int
-    contributions: list[list[str]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    # The release this one is stored as a change of (None: every entry is in added).
+    base_id: int | None = Field(default=None, index=True)
+    added: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    removed: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     released_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -24,9 +24,9 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from postgres_schema_url()
 
 
-def test_an_announcement_owed_to_a_channel_before_0009_keeps_its_channel(empty_url: str) -> None:
+def test_an_announcement_owed_to_a_channel_before_0010_keeps_its_channel(empty_url: str) -> None:
     engine = make_engine(empty_url)
-    upgrade(engine, "0008")
+    upgrade(engine, "0009")
     owed = datetime(2026, 12, 1, 9, tzinfo=UTC)
     with engine.begin() as connection:
         for key, user in (("announce:7:channel:C0COHORT", None), ("announce:7:dm:U1", "U1")):

@@ -17,7 +17,9 @@ from bot.core.i18n import t
 from bot.enrollment import service as enrollment
 from bot.fakeslack.records import FileRecord, Message
 from bot.journal import goals, reflections
+from bot.reporting import releases
 from bot.reporting import report as report_module
+from bot.reporting.releases import read_all
 from bot.reporting.report import (
     CSV_HEADER,
     FORGOTTEN,
@@ -286,7 +288,7 @@ def test_nothing_personal_reaches_the_admin(bot: Bot) -> None:
         assert "zebra" not in csv_text
     # The release log holds keyed hashes of people and contributions, never IDs or keys.
     with bot.ctx.db.transaction() as session:
-        released = session.exec(select(ReportRelease)).all()
+        released = read_all(session)
     assert released
     stored = {h for r in released for entry in r.contributions for h in entry}
     stored_text = json.dumps([r.contributions for r in released])
@@ -356,11 +358,10 @@ def test_the_export_is_a_csv_per_cohort_and_month_and_a_playbook(bot: Bot) -> No
 def parsed_people() -> set[str]:
     """Every person hash in the releases this process keeps parsed between reports."""
     found: set[str] = set()
-    for store in list(report_module._STORES.values()):
-        for kept in store.metrics.values():
-            for release in kept.values():
-                found.update(release.entries.values())
-                found.update(p for p in release.who.values() if p is not None)
+    for store in releases.stores():
+        for release in store.parsed():
+            found.update(release.entries.values())
+            found.update(p for p in release.who.values() if p is not None)
     return found
 
 
@@ -535,7 +536,7 @@ def test_forget_replaces_the_persons_hashes_in_released_figures(bot: Bot) -> Non
     def released() -> Released:
         """Each figure released (a forget writes its rows anew, under new ids)."""
         with bot.ctx.db.transaction() as session:
-            rows = session.exec(select(ReportRelease)).all()
+            rows = read_all(session)
         return {
             (r.metric, r.scope, r.period, r.released_at): (r.people, r.contributions) for r in rows
         }

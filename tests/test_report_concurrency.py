@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot.enrollment import privacy
 from bot.reporting import report as report_module
+from bot.reporting.releases import read_all
 from bot.reporting.report import UNCHANGED, VALUE, person_hash, population_key
 from storage.db import Database
 from storage.models import Participant, ReportRelease
@@ -136,7 +137,7 @@ def test_a_forget_while_a_report_is_computed_leaves_no_hash_of_the_person(
         bot.ctx.vault.user_key(user),
     )
     with bot.ctx.db.transaction() as session:
-        rows = session.exec(select(ReportRelease)).all()
+        rows = read_all(session)
     assert rows
     assert me not in {person for row in rows for person, _ in row.contributions}
     # Figures as after the forget: 5 mentees.

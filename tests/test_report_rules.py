@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete
-from sqlmodel import col, select
 
 from bot.core.crypto import generate_key
 from bot.fakeslack.blockkit import check_message
 from bot.journal.playbook import clean
-from bot.reporting.report import (
+from bot.reporting.figures import (
     ALL,
     BY_KEY,
     FEWER_THAN,
@@ -22,15 +21,12 @@ from bot.reporting.report import (
     WITHHELD,
     Contribution,
     Figure,
-    Releaser,
-    Report,
-    ScopeReport,
     Shown,
-    contribution_hash,
-    forget,
-    person_hash,
-    population_key,
 )
+from bot.reporting.hashes import contribution_hash, person_hash, population_key
+from bot.reporting.releaser import Releaser
+from bot.reporting.releases import forget, read_all
+from bot.reporting.report import Report, ScopeReport
 from bot.reporting.views import build_report
 from storage.db import Database
 from storage.models import ReportRelease
@@ -72,7 +68,7 @@ def test_small_differences_are_held_back_and_large_ones_released(db: Database) -
         # Other metrics are other figures.
         assert rules.release("1", ALL, figure("abcde", "mentees")).state == VALUE
     with db.transaction() as session:
-        rows = session.exec(select(ReportRelease)).all()
+        rows = read_all(session)
     assert sorted((r.metric, r.scope, r.period, r.value) for r in rows) == [
         ("mentees", "1", ALL, 5),
         ("mentors", "1", "2026-10", 5),
@@ -198,7 +194,7 @@ def test_forget_replaces_a_persons_hashes_and_they_count_once(db: Database) -> N
         assert forget(session, key, "a") == 3
     with db.transaction() as session:
         assert forget(session, key, "a") == 0  # nothing left to replace
-        rows = session.exec(select(ReportRelease).order_by(col(ReportRelease.id))).all()
+        rows = read_all(session)
     everything = [entry for row in rows for entry in row.contributions]
     assert person_hash(key, "a") not in {p for p, _ in everything}
     for metric in ("mentors", "mentees"):

@@ -96,7 +96,7 @@ def _channel(args: dict[str, object] | None, key: str) -> str:
     """The channel a channel row of an announcement posts to.
 
     Rows an instance of an earlier release owed (during a rolling upgrade, after
-    migration 0009 ran) name it only at the end of their key.
+    migration 0010 ran) name it only at the end of their key.
     """
     channel = (args or {}).get("channel")
     return str(channel) if channel else key.rsplit(":", 1)[-1]

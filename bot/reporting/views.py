@@ -5,16 +5,16 @@ from __future__ import annotations
 from babel.numbers import format_decimal, format_percent
 
 from bot.core.i18n import fmt_date, t
-from bot.reporting.report import (
+from bot.reporting.figures import (
     AVERAGE,
     FEWER_THAN,
     PERCENT,
     UNCHANGED,
     VALUE,
     Metric,
-    Report,
     Shown,
 )
+from bot.reporting.report import Report
 from bot.slack.blocks import Blocks, mrkdwn, plain, section
 from bot.slack.text import escape
 
