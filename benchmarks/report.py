@@ -96,7 +96,7 @@ from sqlalchemy import update as sa_update  # noqa: E402
 
 from bot.core.config import database_url_from  # noqa: E402
 from bot.core.crypto import Vault, generate_key  # noqa: E402
-from bot.reporting import report  # noqa: E402
+from bot.reporting import figures, hashes, releaser, report  # noqa: E402
 from bot.sessions.planning import HORIZON  # noqa: E402
 from bot.sessions.topics import TOPICS  # noqa: E402
 from storage.db import make_engine  # noqa: E402
@@ -195,7 +195,7 @@ class Writer:
         self.rng = rng
         self.vault = vault
         self.topics = [topic.key for topic in TOPICS]
-        self.population = report.population_key(key)
+        self.population = hashes.population_key(key)
 
     def person(
         self,
@@ -288,7 +288,7 @@ class Writer:
                             "topic": topic,
                             "text": self.vault.encrypt(note),
                             "month": written.strftime("%Y-%m"),
-                            "author": report.author_hash(
+                            "author": hashes.author_hash(
                                 self.population, self.vault.user_key(user_id)
                             ),
                         },
@@ -786,9 +786,9 @@ def memory_mb(pid: int | str = "self") -> dict[str, float]:
 
 
 PHASES = (
-    ("report.load", "load: read the data"),
-    ("report.compute", "compute: the figures"),
-    ("report.months_of", "months_of (CSV rows)"),
+    ("data.load", "load: read the data"),
+    ("figures.compute", "compute: the figures"),
+    ("figures.months_of", "months_of (CSV rows)"),
     ("Releaser.release", "release: the overlap control, in all"),
     ("Releaser._of", "  of which _of: read the earlier releases"),
     ("Releaser._new", "  of which _new: hash the contributions"),
@@ -804,11 +804,10 @@ def _instrument(spent: dict[str, list[float]]) -> None:
     from sqlmodel import Session
 
     from bot.journal import playbook
-    from bot.reporting import report
 
     owners: dict[str, Any] = {
         "report": report,
-        "Releaser": report.Releaser,
+        "Releaser": releaser.Releaser,
         "Session": Session,
         "playbook": playbook,
     }
@@ -837,18 +836,17 @@ def _instrument(spent: dict[str, list[float]]) -> None:
 def _held_back(made: Any, csv_bytes: bytes) -> tuple[int, int, int]:
     """Figures held back by overlap control: in the report, and in the CSV (cells "not
     shown", and cells shown "unchanged since", counted from the notes)."""
-    from bot.reporting import report
 
     in_report = sum(
         1
         for scope in made.scopes
         for shown in scope.figures
-        if shown.state in (report.UNCHANGED, report.WITHHELD)
+        if shown.state in (figures.UNCHANGED, figures.WITHHELD)
     )
     reader = csv.DictReader(io.StringIO(csv_bytes.decode("utf-8")))
     not_shown = unchanged = 0
     for row in reader:
-        not_shown += sum(1 for m in report.METRICS if row[m.column] == report.NOT_SHOWN)
+        not_shown += sum(1 for m in figures.METRICS if row[m.column] == figures.NOT_SHOWN)
         unchanged += row["notes"].count("unchanged since") if row["notes"] else 0
     return in_report, not_shown, unchanged
 
@@ -861,7 +859,6 @@ def child(config: dict[str, Any]) -> None:
     from bot.core.config import Settings
     from bot.core.context import Context
     from bot.journal import playbook
-    from bot.reporting import report
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     clock = Clock(datetime.fromisoformat(config["start"]))

@@ -315,7 +315,7 @@ class Goal(SQLModel, table=True):
 class BestPractice(SQLModel, table=True):
     """A learning someone chose to share anonymously: no author's ID, only the month.
 
-    ``author`` is a keyed hash of the author (see :func:`bot.report.author_hash`), never
+    ``author`` is a keyed hash of the author (see :func:`bot.reporting.hashes.author_hash`), never
     their ID, so that the playbook can count the people behind a group of learnings;
     ``/mentor forget`` replaces it with a random placeholder. None for learnings shared
     before it was kept (the playbook counts them as nobody).

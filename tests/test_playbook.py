@@ -18,7 +18,7 @@ from sqlmodel import select
 from bot.journal import playbook as playbook_module
 from bot.journal import reflections
 from bot.journal.playbook import backfill_at_start, backfill_authors
-from bot.reporting.report import FORGOTTEN, author_hash, person_hash, population_key
+from bot.reporting.hashes import FORGOTTEN, author_hash, person_hash, population_key
 from storage.models import BestPractice, MentoringSession, Reflection
 from tests.harness import Bot, dispatch_env, make_pair, make_session
 from tests.test_cli_run import free_port, wait_healthy

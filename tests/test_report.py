@@ -18,17 +18,16 @@ from bot.enrollment import service as enrollment
 from bot.fakeslack.records import FileRecord, Message
 from bot.journal import goals, reflections
 from bot.reporting import releases
-from bot.reporting import report as report_module
-from bot.reporting.releases import read_all
-from bot.reporting.report import (
-    CSV_HEADER,
+from bot.reporting.figures import METRICS
+from bot.reporting.hashes import (
     FORGOTTEN,
     FORGOTTEN_SIDE,
-    METRICS,
     contribution_hash,
     person_hash,
     population_key,
 )
+from bot.reporting.releases import read_all
+from bot.reporting.report import CSV_HEADER
 from bot.slack import ids
 from storage import queries
 from storage.db import Database
@@ -638,7 +637,7 @@ def test_forget_elsewhere_reaches_what_this_process_keeps(bot: Bot, database_url
     try:
         with elsewhere.transaction() as session:
             key = population_key(bot.ctx.settings.encryption_key.get_secret_value())
-            assert report_module.forget(session, key, bot.ctx.vault.user_key(user)) > 0
+            assert releases.forget(session, key, bot.ctx.vault.user_key(user)) > 0
     finally:
         elsewhere.dispose()
     assert me in parsed_people()  # this process has not looked yet

@@ -14,8 +14,9 @@ from sqlmodel import select
 
 from bot.enrollment import privacy
 from bot.reporting import report as report_module
+from bot.reporting.figures import UNCHANGED, VALUE
+from bot.reporting.hashes import person_hash, population_key
 from bot.reporting.releases import read_all
-from bot.reporting.report import UNCHANGED, VALUE, person_hash, population_key
 from storage.db import Database
 from storage.models import Participant, ReportRelease
 from tests.harness import ADMIN, Bot

@@ -296,7 +296,7 @@ class Builder:
         self.next_id += 1
 
     def forget(self, person: str, back: bool) -> None:
-        """What ``bot.report.forget`` does to the stored rows, then the person is back
+        """What ``bot.reporting.releases.forget`` does to the stored rows, then the person is back
         under their own ID or gone (their own contributions with them)."""
         sides = {s.name for s in self.slots if s.owner == person and s.side}
         stand_in: str | None = None

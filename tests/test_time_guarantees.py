@@ -231,17 +231,17 @@ def test_a_pause_cancels_its_sessions_and_the_rhythm_resumes_after_it(bot: Bot) 
     bot.clock.now = until + timedelta(hours=1)
     outbox.dispatch(bot.ctx)
     assert reminders(bot, "UE") == [] and prompts(bot, "UE") == []
-    from bot.reporting import report
+    from bot.reporting import data, figures
 
     for meeting in sessions_of(bot, pair_id):  # as the admin report reads them
-        row = report._Session(
+        row = data._Session(
             meeting.id or 0,
             meeting.pair_id,
             meeting.starts_at,
             meeting.starts_at + timedelta(minutes=meeting.minutes),
             meeting.status,
         )
-        state = report._session_state(row, [], bot.clock.now)
+        state = figures._session_state(row, [], bot.clock.now)
         assert state is None or meeting.starts_at > until, meeting
 
 

@@ -14,7 +14,7 @@ from bot.core.i18n import t
 from bot.delivery import outbox
 from bot.enrollment.service import end_open_pair
 from bot.journal import goals, reflections
-from bot.reporting import report
+from bot.reporting import hashes, releases
 from storage import queries
 from storage.models import Cohort, Notification, Pair, Participant, SlackUser
 
@@ -118,7 +118,7 @@ def forget(ctx: Context, user_id: str) -> bool:
     Slack profile goes from the database and from this process's memory.
 
     The released report figures keep their size, with placeholders for the person (see
-    :func:`bot.report.forget`).
+    :func:`bot.reporting.releases.forget`).
 
     Returns:
         True when there was anything to delete.
@@ -134,8 +134,8 @@ def forget(ctx: Context, user_id: str) -> bool:
             .values(channel_id=None, intro_ts=None)
         )
         found = queries.forget_user(session, user_id)
-        key = report.population_key(ctx.settings.encryption_key.get_secret_value())
-        report.forget(session, key, ctx.vault.user_key(user_id))
+        key = hashes.population_key(ctx.settings.encryption_key.get_secret_value())
+        releases.forget(session, key, ctx.vault.user_key(user_id))
     ctx.people.forget(user_id)  # what this process holds in memory
     if partner:  # the partner's notice was owed in the same unit of work
         outbox.kick(ctx)

@@ -2,9 +2,9 @@
 
 It holds only what participants chose to share ("share anonymously as a best practice"
 in the reflection modal), which :mod:`bot.reflections` stored with the month and a keyed
-hash of its author (:func:`bot.report.author_hash`), never their ID. Like every figure of
+hash of its author (:func:`bot.reporting.hashes.author_hash`), never their ID. Like every figure of
 the reports, no group of learnings in it stands for fewer than
-:data:`~bot.report.MIN_GROUP` people (:func:`arrange`), so that a cohort, a topic and a
+:data:`~bot.reporting.figures.MIN_GROUP` people (:func:`arrange`), so that a cohort, a topic and a
 month cannot narrow a learning down to one pair: what a topic and month of a cohort
 cannot show goes to the topic's "various months", then to "various topics and months",
 else it is held back (the document says so, without a number). Within a group the
@@ -40,8 +40,8 @@ from sqlmodel import col
 
 from bot.core.context import Context
 from bot.core.i18n import fmt_date, t
-from bot.reporting import report
-from bot.reporting.report import MIN_GROUP
+from bot.reporting import hashes
+from bot.reporting.figures import MIN_GROUP
 from bot.sessions.topics import BY_KEY, TOPICS
 from storage.db import unreachable
 from storage.models import BestPractice, Cohort, MentoringSession, Pair, Reflection
@@ -296,8 +296,8 @@ def _attributions(ctx: Context) -> list[_Attribution]:
     orphans, shared, authored = rows
     wanted = {(c, topic, month) for _, c, topic, month, _ in orphans if c is not None}
     without = _without_author(ctx, orphans)
-    key = report.population_key(ctx.settings.encryption_key.get_secret_value())
-    hashes: dict[str, str] = {}
+    key = hashes.population_key(ctx.settings.encryption_key.get_secret_value())
+    author_of: dict[str, str] = {}
     reflected: dict[_Origin, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for reflection_id, user_id, learned, created_at, kind, ref, cohort_id in shared:
         place = (cohort_id, ref if kind == "topic" else None, current_month(created_at))
@@ -306,16 +306,16 @@ def _attributions(ctx: Context) -> list[_Attribution]:
         text = _opened(ctx, learned)
         if text is None or (*place, text) not in without:
             continue
-        if user_id not in hashes:
-            hashes[user_id] = report.author_hash(key, ctx.vault.user_key(user_id))
+        if user_id not in author_of:
+            author_of[user_id] = hashes.author_hash(key, ctx.vault.user_key(user_id))
         reflected[(*place, text)][user_id].append(reflection_id)
-    taken = _taken(ctx, authored, wanted, set(hashes.values()))
+    taken = _taken(ctx, authored, wanted, set(author_of.values()))
     found: list[_Attribution] = []
     for origin, learnings in without.items():
-        sole = _sole_author(reflected.get(origin, {}), taken, origin, hashes)
+        sole = _sole_author(reflected.get(origin, {}), taken, origin, author_of)
         if sole is not None and len(learnings) <= sole[1]:
             user_id, _, ids = sole
-            found.append(_Attribution(sorted(learnings), hashes[user_id], sorted(ids)))
+            found.append(_Attribution(sorted(learnings), author_of[user_id], sorted(ids)))
     return sorted(found, key=lambda attribution: attribution.rows[0])
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.context import Context
 from bot.delivery import notices
-from bot.reporting import report
+from bot.reporting import hashes
 from storage import models
 from storage.models import (
     BestPractice,
@@ -141,8 +141,8 @@ def save(ctx: Context, user_id: str, session_id: int, form: ReflectionForm) -> b
                     topic=row.agenda_ref if row.agenda_kind == "topic" else None,
                     text=ctx.vault.encrypt(form.learned),
                     month=now.strftime("%Y-%m"),
-                    author=report.author_hash(
-                        report.population_key(ctx.settings.encryption_key.get_secret_value()),
+                    author=hashes.author_hash(
+                        hashes.population_key(ctx.settings.encryption_key.get_secret_value()),
                         ctx.vault.user_key(user_id),
                     ),
                 )

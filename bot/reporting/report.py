@@ -13,9 +13,6 @@ anything a person wrote. The parts:
 - this module makes the report and the CSV export: it computes the figures and releases
   them in the order they are shown, in units of work that keep concurrent reports and
   forgets apart (:func:`_released`).
-
-The names other parts of the bot use (the keyed hashes, :func:`forget`, ``MIN_GROUP``)
-are reached through this module.
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.context import Context
 from bot.reporting import releases
-from bot.reporting.data import Data, _Session, load  # noqa: F401  (_Session: as _session_state)
+from bot.reporting.data import Data, load
 from bot.reporting.figures import (
     ALL,
     AVERAGE,
@@ -41,58 +38,20 @@ from bot.reporting.figures import (
     FEWER,
     FEWER_THAN,
     METRICS,
-    MIN_GROUP,
     NOT_SHOWN,
     UNCHANGED,
-    VALUE,
-    WITHHELD,
     Figure,
     Metric,
     Shown,
-    _session_state,  # noqa: F401  (reached through this module, with _Session, by tests)
     compute,
     months_of,
 )
 from bot.reporting.hashes import (
-    FORGOTTEN,
-    FORGOTTEN_SIDE,
-    author_hash,
-    contribution_hash,
-    person_hash,
     population_key,
 )
 from bot.reporting.releaser import Releaser
-from bot.reporting.releases import forget
 from storage import queries
 from storage.models import Cohort, Pair, Participant
-
-__all__ = [
-    "ALL",
-    "CSV_HEADER",
-    "FEWER",
-    "FEWER_THAN",
-    "FORGOTTEN",
-    "FORGOTTEN_SIDE",
-    "METRICS",
-    "MIN_GROUP",
-    "NOT_SHOWN",
-    "UNCHANGED",
-    "VALUE",
-    "WITHHELD",
-    "Releaser",
-    "Report",
-    "ScopeReport",
-    "UnknownCohort",
-    "author_hash",
-    "contribution_hash",
-    "csv_number",
-    "find_cohorts",
-    "forget",
-    "make_csv",
-    "make_report",
-    "person_hash",
-    "population_key",
-]
 
 
 class UnknownCohort(LookupError):
