@@ -6,10 +6,11 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from storage.db import Database, make_engine
@@ -76,9 +77,43 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _emptying(connection: Connection) -> str:
+    """The statements that empty the current schema's tables (but ``alembic_version``) and
+    restart its sequences, as ``TRUNCATE ... RESTART IDENTITY`` would: a ``DELETE`` per
+    table, tables that refer to others first (on small tables a tenth of the time of a
+    ``TRUNCATE``, which replaces every table's files)."""
+    tables = set(
+        connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+    )
+    order: TopologicalSorter[str] = TopologicalSorter({name: () for name in tables})
+    for child, parent in connection.execute(
+        text(
+            "SELECT child.relname, parent.relname FROM pg_constraint c "
+            "JOIN pg_class child ON child.oid = c.conrelid "
+            "JOIN pg_class parent ON parent.oid = c.confrelid "
+            "JOIN pg_namespace n ON n.oid = c.connamespace "
+            "WHERE c.contype = 'f' AND n.nspname = current_schema()"
+        )
+    ):
+        if child != parent and child in tables and parent in tables:
+            order.add(parent, child)  # the rows that refer to a parent go first
+    sequences = connection.execute(
+        text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+    ).scalars()
+    statements = [f'DELETE FROM "{name}"' for name in order.static_order()]  # noqa: S608
+    statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+    return "; ".join(statements)
+
+
 class _PostgresSchemas:
     """One migrated schema per test process, emptied after each test that used it (a
-    schema that cannot be emptied is dropped and the next test gets a new one)."""
+    schema that cannot be emptied, e.g. for a cycle of foreign keys or a lock held too
+    long, is dropped and the next test gets a new one)."""
 
     def __init__(self) -> None:
         self._current: Iterator[str] | None = None
@@ -98,15 +133,7 @@ class _PostgresSchemas:
         try:
             with engine.begin() as connection:
                 connection.execute(text("SET LOCAL lock_timeout = '5s'"))
-                tables = connection.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                        "AND tablename <> 'alembic_version'"
-                    )
-                ).scalars()
-                names = ", ".join(f'"{name}"' for name in tables)
-                if names:
-                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                connection.execute(text(_emptying(connection)))
         except Exception:
             self.close()
         finally:
