@@ -203,7 +203,9 @@ def bot(db: Database) -> Iterator[object]:
 
 #: The longest tests (simulated years, real processes killed and restarted, hundreds of
 #: people under rate limits), started first so that they run alongside the many short
-#: ones instead of after them (pytest-xdist hands tests out in collection order).
+#: ones instead of after them (pytest-xdist hands tests out in collection order; one at a
+#: time with ``--maxschedchunk 1``, as scripts/test runs it, or the first block of tests
+#: would get them all).
 LONGEST_FIRST = (
     "tests/test_announce.py::test_a_cohort_of_300_gets_it_once_each_under_rate_limits",
     "tests/test_report_equivalence.py::test_overlap_control_decides_as_the_original_rule",
