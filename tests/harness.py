@@ -1,4 +1,9 @@
-"""The real bot behind a real HTTP server, talking to the local Slack stand-in."""
+"""The real bot, talking to the local Slack stand-in.
+
+Slack's requests are signed and handed to the bot's WSGI application in the test's process
+(the same bytes, headers and checks as over HTTP); the HTTP server starts when a test asks
+for ``bot.url``, and ``running_bot(..., http=True)`` sends every request over HTTP.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from bot.app.wsgi import create_wsgi
 from bot.core.config import Settings
 from bot.core.context import Context
 from bot.core.crypto import generate_key
-from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.driver import SlackDriver, WsgiApp
 from bot.fakeslack.server import FakeSlack
 from storage.db import Database
 
@@ -46,8 +51,16 @@ class Bot:
     ctx: Context
     fake: FakeSlack
     slack: SlackDriver
-    url: str
+    wsgi: WsgiApp
     clock: Clock
+    server: HttpServer | None = None
+
+    @property
+    def url(self) -> str:
+        """The bot's base URL over HTTP (its server starts on first use)."""
+        if self.server is None:
+            self.server = HttpServer(self.wsgi, host="127.0.0.1", port=0, threads=8).start()
+        return f"http://127.0.0.1:{self.server.port}"
 
     def command(self, user_id: str, text: str = "") -> Any:
         """Send ``/mentor text`` as ``user_id``; returns the HTTP response."""
@@ -79,9 +92,14 @@ class Bot:
 
 @contextmanager
 def running_bot(
-    database: Database, *, admin_ids: frozenset[str] = frozenset({ADMIN}), **fake_options: Any
+    database: Database,
+    *,
+    admin_ids: frozenset[str] = frozenset({ADMIN}),
+    http: bool = False,
+    **fake_options: Any,
 ) -> Iterator[Bot]:
-    """Start the stand-in, the bot's WSGI app under waitress, and a signing driver."""
+    """Start the stand-in, the bot's WSGI app, and a signing driver that hands requests
+    to it in this process (``http``: over HTTP, to the app under waitress)."""
     with FakeSlack(bot_token=BOT_TOKEN, **fake_options) as fake:
         settings = Settings(
             bot_token=BOT_TOKEN,
@@ -95,18 +113,21 @@ def running_bot(
         clock = Clock()
         ctx = Context.create(settings, outbox=build_outbox(), db=database, clock=clock)
         app = create_app(ctx, check_slack(ctx.slack.client, fake.api_url))
-        server = HttpServer(create_wsgi(ctx, app), host="127.0.0.1", port=0, threads=8).start()
-        url = f"http://127.0.0.1:{server.port}"
+        wsgi = create_wsgi(ctx, app)
+        bot = Bot(
+            ctx=ctx,
+            fake=fake,
+            slack=SlackDriver("http://127.0.0.1/slack/events", SIGNING_SECRET, fake, wsgi=wsgi),
+            wsgi=wsgi,
+            clock=clock,
+        )
+        if http:
+            bot.slack = SlackDriver(bot.url + "/slack/events", SIGNING_SECRET, fake)
         try:
-            yield Bot(
-                ctx=ctx,
-                fake=fake,
-                slack=SlackDriver(url + "/slack/events", SIGNING_SECRET, fake),
-                url=url,
-                clock=clock,
-            )
+            yield bot
         finally:
-            server.stop()
+            if bot.server is not None:
+                bot.server.stop()
             ctx.background.drain()  # handlers finish before Slack goes away
 
 

@@ -26,12 +26,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import select
 
-from bot.fakeslack.driver import AppResponse
+from bot.fakeslack.driver import AppResponse, SlackDriver
 from bot.fakeslack.records import Message, iter_elements
 from bot.slack import ids
 from storage import queries
 from storage.models import Pair
-from tests.harness import ADMIN, Bot
+from tests.harness import ADMIN, SIGNING_SECRET, Bot
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -728,6 +728,30 @@ def test_what_slack_sends_is_taken(bot: Bot, log: pytest.LogCaptureFixture, case
     assert not tracebacks(log)
     assert "refused" not in log.text
     case.then(bot, response, seen)
+
+
+#: One case per surface, sent over HTTP to the bot under waitress (the others are handed
+#: to its WSGI application in this process, byte for byte the same).
+OVER_HTTP = [
+    case
+    for case in CASES
+    if case.id
+    in {
+        "command-public-channel",
+        "block_actions-message",
+        "view_submission-join",
+        "app_home_opened",
+        "url_verification",
+    }
+]
+
+
+@pytest.mark.parametrize("case", OVER_HTTP)
+def test_what_slack_sends_over_http_is_taken(
+    bot: Bot, log: pytest.LogCaptureFixture, case: Case
+) -> None:
+    bot.slack = SlackDriver(bot.url + "/slack/events", SIGNING_SECRET, bot.fake)
+    test_what_slack_sends_is_taken(bot, log, case)
 
 
 def test_a_replayed_click_is_acted_on_once(bot: Bot, log: pytest.LogCaptureFixture) -> None:

@@ -15,10 +15,12 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import threading
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import hypothesis
 import pytest
@@ -35,7 +37,6 @@ from bot.sessions import planning as sessions
 from bot.slack import ids
 from storage import queries
 from storage.db import Database, make_engine
-from storage.migrate import upgrade
 from storage.models import Cohort, MentoringSession, Notification, Pair
 from tests.harness import Bot, make_pair, running_bot
 
@@ -85,11 +86,11 @@ def test_a_program_runs_through_whatever_time_brings(
     cadence: str,
     events: list[tuple[int, tuple[str, int]]],
     caplog: pytest.LogCaptureFixture,
+    _sqlite_template: Path,
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{folder}/year.db")
-        upgrade(engine)
-        database = Database(engine)
+        shutil.copyfile(_sqlite_template, f"{folder}/year.db")  # migrated once per process
+        database = Database(make_engine(f"sqlite:///{folder}/year.db"))
         try:
             _run(database, zones, start, cadence, events, caplog)
         finally:

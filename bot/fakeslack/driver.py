@@ -11,22 +11,28 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import io
 import json
+import logging
 import secrets
+import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from .records import Message, iter_elements
 from .server import FakeSlack
 
-__all__ = ["AppResponse", "SlackDriver", "state_from"]
+__all__ = ["AppResponse", "SlackDriver", "WsgiApp", "state_from"]
+
+#: A WSGI application: ``app(environ, start_response) -> body chunks``.
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
@@ -192,6 +198,9 @@ class SlackDriver:
         api_app_id: App id put in payloads.
         verification_token: The deprecated verification token put in payloads.
         timeout: Seconds to wait for the app's answer.
+        wsgi: The app's WSGI application: when given, each request is handed to it in
+            this process (the same bytes and headers, in the environ a WSGI server builds
+            from them) instead of being POSTed to ``app_url`` over HTTP.
     """
 
     def __init__(
@@ -204,8 +213,10 @@ class SlackDriver:
         api_app_id: str | None = None,
         verification_token: str = "fake-verification-token",  # noqa: S107 - not a secret
         timeout: float = 10.0,
+        wsgi: WsgiApp | None = None,
     ) -> None:
         self.app_url = app_url
+        self.wsgi = wsgi
         self.signing_secret = signing_secret
         self.fake = fake
         self.team_id = team_id or fake.team_id
@@ -274,6 +285,8 @@ class SlackDriver:
         return self._send(body, headers)
 
     def _send(self, body: str, all_headers: Mapping[str, str]) -> AppResponse:
+        if self.wsgi is not None:
+            return self._call(body.encode("utf-8"), all_headers)
         request = urllib.request.Request(  # noqa: S310 - the URL is the app under test
             self.app_url, data=body.encode("utf-8"), headers=dict(all_headers), method="POST"
         )
@@ -290,6 +303,62 @@ class SlackDriver:
                 dict(error.headers.items()),
                 error.read().decode("utf-8", errors="replace"),
             )
+
+    def _call(self, data: bytes, all_headers: Mapping[str, str]) -> AppResponse:
+        """Hand a request to the WSGI application in this process, as a WSGI server would:
+        the headers in the environ, the body as ``wsgi.input``; an exception is logged
+        and answered 500, as waitress does."""
+        assert self.wsgi is not None
+        parts = urlsplit(self.app_url)
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "POST",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(parts.path) or "/",
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": parts.hostname or "localhost",
+            "SERVER_PORT": str(parts.port or 80),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": parts.netloc,
+            "CONTENT_LENGTH": str(len(data)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": parts.scheme or "http",
+            "wsgi.input": io.BytesIO(data),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for name, value in all_headers.items():
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = value
+            else:
+                environ["HTTP_" + key] = value
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+            answer["status"], answer["headers"] = status, headers
+
+        try:
+            chunks = self.wsgi(environ, start_response)
+            try:
+                content = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        except Exception:
+            logging.getLogger("waitress").exception(
+                "Exception while serving %s", environ["PATH_INFO"]
+            )
+            text = "The server encountered an unexpected internal server error"
+            return AppResponse(500, {"Content-Type": "text/plain"}, text)
+        return AppResponse(
+            int(str(answer["status"]).split(" ", 1)[0]),
+            dict(answer["headers"]),
+            content.decode("utf-8", errors="replace"),
+        )
 
     def _form(self, fields: Mapping[str, Any], **forge: Any) -> AppResponse:
         return self.post(urlencode(fields), _FORM, **forge)

@@ -338,7 +338,7 @@ class FakeSlack:
             server = _HTTPServer((self.host, self._requested_port), self)
             thread = threading.Thread(
                 target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.01},  # stop() waits for the next poll
                 name=f"fakeslack:{server.server_address[1]}",
                 daemon=True,
             )
