@@ -17,12 +17,14 @@ import holidays
 import pytest
 from sqlmodel import col, select
 
+from bot.core.i18n import t
 from bot.delivery import leases, outbox
 from bot.enrollment import service as enrollment
 from bot.journal import goals, reflections
 from bot.journal.reflections import ReflectionForm
 from bot.sessions import planning as sessions
 from bot.slack import ids
+from storage import queries
 from storage.db import Database
 from storage.models import Goal, MentoringSession, Notification, Pair
 from tests.harness import Bot, make_pair, running_bot
@@ -192,6 +194,27 @@ def test_a_move_stays_before_the_next_regular_session(bot: Bot) -> None:
     days = [local(s.starts_at).date() for s in sessions_of(bot, pair_id)]
     assert local(next_regular).date() in days  # no slot in between was dropped
     assert len(days) == len(set(days))
+
+
+def test_a_move_into_a_pause_is_refused_and_a_move_after_it_is_taken(bot: Bot) -> None:
+    bot.clock.now = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    pair_id = monday_pair(bot)
+    enrollment.pause(bot.ctx, "UE", 2)  # the mentee takes two weeks off
+    with bot.ctx.db.transaction(write=False) as session:
+        paused_until = queries.participant_of(session, "UE").paused_until  # type: ignore[union-attr]
+    assert paused_until is not None
+    later = [s for s in sessions_of(bot, pair_id) if s.starts_at >= paused_until]
+    assert later, "no session after the pause"
+    target = later[0]
+    for mover in ("UM", "UE"):  # neither of the two can move it into the pause
+        with pytest.raises(sessions.MoveError) as refused:
+            move(bot, target.id or 0, mover, paused_until - timedelta(hours=2))
+        assert refused.value.key == "move.error.away"
+    assert t("en", "move.error.away").startswith("One of you is paused then")
+    assert t("de", "move.error.away").startswith("Einer von euch pausiert")
+    move(bot, target.id or 0, "UM", paused_until + timedelta(hours=2))
+    [moved] = [s for s in sessions_of(bot, pair_id) if s.id == target.id]
+    assert moved.starts_at == paused_until + timedelta(hours=2)
 
 
 # --- 4. goals -----

@@ -410,8 +410,8 @@ def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> st
         The partner's ID.
 
     Raises:
-        MoveError: ``session.not_yours``, ``session.past``, ``move.error.past`` or
-            ``move.error.far``.
+        MoveError: ``session.not_yours``, ``session.past``, ``move.error.past``,
+            ``move.error.far`` or ``move.error.away`` (one of the two is paused then).
     """
     now = ctx.clock()
     if new_start < now + MIN_MOVE_NOTICE:
@@ -426,6 +426,9 @@ def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> st
         following = _next_regular(session, pair, meeting)
         if following is not None and new_start + timedelta(minutes=meeting.minutes) > following:
             raise MoveError("move.error.far", following)
+        people = [queries.participant_of(session, p) for p in (pair.mentor_id, pair.mentee_id) if p]
+        if any(away_at(person, new_start) for person in people):
+            raise MoveError("move.error.away")  # a session is never planned into a pause
         if new_start != meeting.starts_at:
             meeting.starts_at = new_start
             meeting.sequence += 1
