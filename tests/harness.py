@@ -128,6 +128,7 @@ def running_bot(
         finally:
             if bot.server is not None:
                 bot.server.stop()
+            ctx.outbox.stop()  # as at shutdown: no further sends; what is left stays owed
             ctx.background.drain()  # handlers finish before Slack goes away
 
 

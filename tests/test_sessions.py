@@ -6,12 +6,15 @@ import dataclasses
 import json
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
+from bot.app.kinds import build_outbox
 from bot.delivery import outbox
+from bot.fakeslack import RateLimits
 from bot.sessions import planning as sessions
 from bot.slack import ids
 from storage.models import MentoringSession, Notification
@@ -341,3 +344,41 @@ def test_a_pair_that_ends_cancels_its_sessions_still_to_come(bot: Bot) -> None:
     bot.reply("UDE", "leave")
     assert bot.ctx.background.wait_idle()
     assert [s.status for s in sessions_of(bot)] == ["cancelled"] * sessions.HORIZON
+
+
+def test_a_stopping_bot_hands_back_what_it_has_not_sent_and_the_next_start_sends_it_once(
+    bot: Bot,
+) -> None:
+    """Shutting down during a slow pass (rate limits) starts no further send; the rest is
+    due again at once (not leased for a minute), and the next start sends it, once each."""
+    people = activate_pairs(bot, 6)
+    bot.clock.now = min(s.starts_at for s in sessions_of(bot)) - timedelta(hours=23)
+    bot.fake.rate_limits = RateLimits(
+        workspace_per_minute={"chat.postMessage": 120}, window_seconds=1.0, retry_after=1
+    )
+    stopping = outbox.of(bot.ctx)
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    done: list[Any] = []
+    pass_ = threading.Thread(target=lambda: done.append(stopping.dispatch(bot.ctx)))
+    pass_.start()
+    assert bot.fake.wait_for(lambda: len(bot.fake.calls_to("chat.postMessage")) >= before + 2)
+    stopping.stop()
+    pass_.join(30)
+    [summary] = done
+    assert 0 < summary.sent < 12 and summary.retry_later == 12 - summary.sent
+    with bot.ctx.db.transaction(write=False) as session:
+        left = list(
+            session.exec(
+                select(Notification)
+                .where(Notification.kind == "reminder")
+                .where(Notification.status == "pending")
+                .where(col(Notification.due_at) <= bot.clock.now)
+            )
+        )
+    assert len(left) == 12 - summary.sent
+    assert all(row.claimed_until is None for row in left)  # due again at once
+    assert stopping.dispatch(bot.ctx).sent == 0  # a stopped outbox sends nothing more
+    bot.ctx.outbox = fresh = build_outbox()  # the next start
+    assert fresh.dispatch(bot.ctx).by_kind == {"reminder": 12 - summary.sent}
+    for user, _ in people:
+        assert len(messages(bot, user, ids.SESSION_SKIP)) == 1, user

@@ -23,6 +23,9 @@ class Dispatcher(Protocol):
     def kick(self, ctx: Context) -> None:
         """Send what is due now, in the background."""
 
+    def stop(self) -> None:
+        """Start no further send; what is left stays owed."""
+
 
 @dataclass
 class Context:
@@ -83,6 +86,9 @@ class Context:
         self.background.later(function, *args)
 
     def close(self) -> None:
-        """Let background work finish, then release the database connections."""
+        """Stop the outbox from starting further sends (what is left stays owed, due at
+        once for the next start), let background work finish, then release the database
+        connections."""
+        self.outbox.stop()
         self.background.drain()
         self.db.dispose()

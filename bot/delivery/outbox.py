@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -235,6 +236,18 @@ class Outbox:
                 raise ValueError(f"two kinds named {kind.name!r}")
             self.kinds[kind.name] = kind
         self.after_pass = tuple(after_pass)
+        self._stopping = threading.Event()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Start no further send (the process is shutting down): each dispatcher thread
+        hands the rest of its batch back, due at once for the next start or another
+        instance, after the send it is in, and claims no more."""
+        self._stopping.set()
 
     def kick(self, ctx: Context) -> None:
         """Send what is due now, in the background; passes never pile up (one at a time,
@@ -259,7 +272,7 @@ class Outbox:
 
             def work() -> DispatchSummary:
                 summary = DispatchSummary()
-                while True:
+                while not self.stopping:
                     rows, token = leases.claim_batch(ctx, when)
                     if not rows:
                         return summary
@@ -270,6 +283,7 @@ class Outbox:
                         return summary
                     finally:
                         held.drop(token)
+                return summary
 
             if workers <= 1:
                 summary = work()
@@ -277,7 +291,7 @@ class Outbox:
                 with ThreadPoolExecutor(workers, "dispatch") as pool:
                     parts = [pool.submit(work) for _ in range(workers)]
                     summary = DispatchSummary.merge([part.result() for part in parts])
-        for hook in self.after_pass:
+        for hook in () if self.stopping else self.after_pass:
             try:
                 hook(ctx)
             except Exception:
@@ -299,18 +313,22 @@ class _Batch:
     prepared: dict[object, object] = field(default_factory=dict)
 
     def run(self) -> None:
-        """Send the rows in order; hand back what is left when the lease runs short.
+        """Send the rows in order; hand back what is left when the lease runs short or
+        the outbox is stopping.
 
         Raises:
-            _GiveUp: A send could not finish within its lease; the rest was handed back.
+            _GiveUp: A send could not finish within its lease, or the outbox is stopping;
+                the rest was handed back.
         """
         self._prepare()
         rows, token = self.rows, self.token
         marked = rows[0].id  # in flight since the claim; each outcome's commit marks the next
         for index, row in enumerate(rows):
-            if self.held.left(token) < SEND_ALLOWANCE:
+            if self.outbox.stopping or self.held.left(token) < SEND_ALLOWANCE:
                 leases.release(self.ctx, rows[index:], token)
                 self.summary.retry_later += len(rows) - index
+                if self.outbox.stopping:
+                    raise _GiveUp()
                 return
             following = rows[index + 1].id if index + 1 < len(rows) else None
             if row.id != marked:  # the row before ended without a committed outcome
