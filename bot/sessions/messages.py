@@ -258,27 +258,29 @@ def send_reminder(
     return outbox.Sent()
 
 
-def _prompt_due(ctx: Context, row: Notification, now: datetime) -> Loaded | outbox.Skipped:
-    """A prompt after a session: what it is about, or why it is not sent."""
+def _prompt_due(
+    ctx: Context, row: Notification, now: datetime
+) -> tuple[Loaded, str] | outbox.Skipped:
+    """A prompt after a session: what it is about and its recipient, or why it is not
+    sent."""
     loaded = _still_due(ctx, row)
-    if loaded is None:
+    if loaded is None or row.user_id is None:
         return outbox.Skipped()
     if _stale_prompt(ctx, row, now):
         return outbox.Skipped(NotificationStatus.MISSED.value)
-    return loaded
+    return loaded, row.user_id
 
 
 def send_reflection_prompt(
     ctx: Context, row: Notification, now: datetime, batch: SessionBatch
 ) -> outbox.Outcome:
     """One hour after the end: privately, the button that opens the reflection modal."""
-    loaded = _prompt_due(ctx, row, now)
-    if isinstance(loaded, outbox.Skipped):
-        return loaded
-    assert row.user_id is not None  # a session's messages go to a person (_still_due)
-    meeting = loaded[0]
-    text, blocks = build_reflection_prompt(batch.people[row.user_id].lang, meeting.id or 0)
-    ctx.slack.post_dm(row.user_id, text, blocks)
+    due = _prompt_due(ctx, row, now)
+    if isinstance(due, outbox.Skipped):
+        return due
+    (meeting, *_), user_id = due
+    text, blocks = build_reflection_prompt(batch.people[user_id].lang, meeting.id or 0)
+    ctx.slack.post_dm(user_id, text, blocks)
     return outbox.Sent()
 
 
@@ -286,21 +288,21 @@ def send_checkin(
     ctx: Context, row: Notification, now: datetime, batch: SessionBatch
 ) -> outbox.Outcome:
     """Every third session: the mentee's private goal check-in (when they have goals)."""
-    loaded = _prompt_due(ctx, row, now)
-    if isinstance(loaded, outbox.Skipped):
-        return loaded
-    assert row.user_id is not None  # a session's messages go to a person (_still_due)
+    due = _prompt_due(ctx, row, now)
+    if isinstance(due, outbox.Skipped):
+        return due
+    _, user_id = due
     with ctx.db.transaction(write=False) as session:
         has_goals = (
             session.exec(
-                select(Goal.id).where(Goal.user_id == row.user_id).where(col(Goal.done).is_(False))
+                select(Goal.id).where(Goal.user_id == user_id).where(col(Goal.done).is_(False))
             ).first()
             is not None
         )
     if not has_goals:
         return outbox.Skipped()
-    text, blocks = build_checkin_prompt(batch.people[row.user_id].lang)
-    ctx.slack.post_dm(row.user_id, text, blocks)
+    text, blocks = build_checkin_prompt(batch.people[user_id].lang)
+    ctx.slack.post_dm(user_id, text, blocks)
     return outbox.Sent()
 
 
