@@ -6,16 +6,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_ROW_ID = re.compile(r"[0-9]{1,18}\Z")
+_ROW_ID = re.compile(r"[0-9]{1,10}\Z")
+#: The largest id a table can hold: ids are INTEGER columns on PostgreSQL.
+MAX_ROW_ID = 2**31 - 1
 _USER = re.compile(r"[UW][A-Z0-9]{1,30}\Z")
 
 
 def row_id(value: object) -> int | None:
     """A database id from a button value or view metadata, or None when it is not one
-    (not ASCII digits, or too large for any table: ``²`` or a 20-digit number)."""
+    (not ASCII digits, or too large for any table: ``²``, 2147483648 or a 20-digit
+    number)."""
     if isinstance(value, str) and _ROW_ID.match(value):
         number = int(value)
-        return number if number > 0 else None
+        return number if 0 < number <= MAX_ROW_ID else None
     return None
 
 

@@ -135,7 +135,8 @@ def test_many_idle_connections_do_not_lock_everyone_out(bot: Bot) -> None:
 
 
 BUTTONS = ["pair_accept", "reflect_open", "session_skip", "session_move", "announce_confirm"]
-BAD_VALUES = ["²", "12345678901234567890", "-1", "0", "", "1e3", "٣"]
+# 2147483648: one past PostgreSQL's INTEGER, which a table's id is.
+BAD_VALUES = ["²", "12345678901234567890", "2147483648", "-1", "0", "", "1e3", "٣"]
 
 
 @pytest.mark.parametrize("action_id", BUTTONS)
@@ -169,13 +170,14 @@ def test_forged_view_metadata_and_values_are_answered_in_the_modal(
         cases = [
             bot.slack.view_submission("UEN", _view("session_move", "1"), picked),
             bot.slack.view_submission("UEN", _view("session_move", "9" * 40), picked),
+            bot.slack.view_submission("UEN", _view("session_move", "2147483648"), picked),
             bot.slack.view_submission("UEN", _view("reflection", "²"), {}),
             bot.slack.view_submission("UEN", _view("goals", '["²", 1e400, {}]'), {}),
             bot.slack.view_submission("UEN", _view("goal_checkin", ""), progress),
         ]
         assert bot.ctx.background.wait_idle()
     assert [r.status for r in cases] == [200] * len(cases)
-    assert "errors" in cases[0].json() and "errors" in cases[2].json()
+    assert "errors" in cases[0].json() and "errors" in cases[3].json()
     assert "Traceback" not in caplog.text
 
 
