@@ -141,7 +141,14 @@ class HttpServer:
     def stop(self) -> None:
         """Stop accepting requests, finish the running ones, and wait for the thread."""
         self._stopping.set()
-        self._server.close()
+        try:
+            # Closed from the loop's own thread, woken at once: closing the socket from
+            # here would leave the loop waiting out its poll timeout (a second) first.
+            if not self._thread.is_alive():
+                raise OSError("not serving")
+            self._server.trigger.pull_trigger(self._server.close)
+        except OSError:  # not started, or the loop is closing already
+            self._server.close()
         self._server.task_dispatcher.shutdown()
         self._thread.join(timeout=10)
 
