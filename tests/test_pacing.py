@@ -497,3 +497,22 @@ def test_a_call_that_waited_is_asked_again_and_dropped_when_no_longer_wanted(
     assert asked == [pytest.approx(1.0 - early), pytest.approx(2.0 - early)]
     pacer.acquire(POST, "D1")  # the dropped turn was given back: this one takes it
     assert time_.now == pytest.approx(2.0)
+
+
+def test_retries_of_5xx_and_dropped_connections_back_off_on_the_pacers_clock(
+    pacer: Pacer, time_: FakeTime
+) -> None:
+    """Every wait on Slack follows the one clock the pacer is given (a deployment's
+    monotonic time, a test's simulated one): slack_sdk's back-off between retries too."""
+    with FakeSlack() as fake:
+        fake.add_user("U1", name="one")
+        client = make_client(fake.bot_token, fake.api_url, pacer=pacer)
+        fake.fail_next(POST, status=500, times=2)
+        started = time.monotonic()
+        client.chat_postMessage(channel="U1", text="hello")
+        fake.drop_next("users.info")
+        client.users_info(user="U1")
+        assert time.monotonic() - started < 0.5  # no back-off slept in real time
+    assert len(time_.sleeps) == 3 and all(s > 0 for s in time_.sleeps)
+    assert [m.text for m in fake.messages_for("U1")] == ["hello"]
+    assert [c.http_status for c in fake.calls_to(POST)] == [500, 500, 200]

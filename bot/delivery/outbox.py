@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -395,7 +394,7 @@ class _Batch:
         doubt = False
         try:
             with (
-                pacer.deadline(time.monotonic() + budget),
+                pacer.deadline(pacer.now() + budget),
                 pacer.recheck(lambda: kind.still_wanted(ctx, row)),
                 ctx.slack.tagged(leases.reference(row), verify=row.in_flight) as tag,
             ):

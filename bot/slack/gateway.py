@@ -62,12 +62,56 @@ class Tag:
         return self.posted > 0 or self.unanswered > 0
 
 
+def _back_off(handler: RetryHandler, pacer: Pacer | None, state: RetryState, **given: Any) -> None:
+    """slack_sdk's back-off before the next try, waited on the pacer's clock (so that
+    every wait on Slack follows one injectable clock); without a pacer, slack_sdk's own."""
+    if pacer is None:
+        RetryHandler.prepare_for_next_attempt(handler, state=state, **given)
+        return
+    state.next_attempt_requested = True
+    pacer.wait(handler.interval_calculator.calculate_sleep_duration(state.current_attempt))
+    state.increment_current_attempt()
+
+
+class ServerErrorRetry(ServerErrorRetryHandler):
+    """Retry 5xx answers, backing off on the pacer's clock."""
+
+    def __init__(self, pacer: Pacer | None = None, max_retry_count: int = 3) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        _back_off(self, self.pacer, state, request=request, response=response, error=error)
+
+
 class ConnectionRetry(ConnectionErrorRetryHandler):
     """Retry dropped connections, except a tagged post (an outbox message) that may have
     reached Slack before the connection dropped: posting it again blindly could show it
     twice. The outbox retries it later itself, looking for it first (see
-    :meth:`SlackGateway.tagged`). A connection that was never made is retried as usual.
+    :meth:`SlackGateway.tagged`). A connection that was never made is retried as usual,
+    backing off on the pacer's clock.
     """
+
+    def __init__(self, pacer: Pacer | None = None, max_retry_count: int = 3) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        _back_off(self, self.pacer, state, request=request, response=response, error=error)
 
     def _can_retry(
         self,
@@ -107,9 +151,9 @@ def retry_handlers(pacer: Pacer | None = None) -> list[RetryHandler]:
         else RateLimitErrorRetryHandler(max_retry_count=8)
     )
     return [
-        ConnectionRetry(max_retry_count=3),
+        ConnectionRetry(pacer, max_retry_count=3),
         rate_limits,
-        ServerErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetry(pacer, max_retry_count=3),
     ]
 
 
@@ -141,15 +185,16 @@ class SlackGateway:
         self._local = threading.local()
 
     @classmethod
-    def create(cls, token: str, api_url: str) -> SlackGateway:
-        """A gateway for a bot token and API base URL."""
+    def create(cls, token: str, api_url: str, pacer: Pacer | None = None) -> SlackGateway:
+        """A gateway for a bot token and API base URL (``pacer``: a shared one, or one on
+        another clock; a new one by default)."""
         quick = WebClient(
             token=token,
             base_url=api_url,
             timeout=QUICK_TIMEOUT,
             retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
         )
-        pacer = Pacer()
+        pacer = pacer or Pacer()
         return cls(make_client(token, api_url, pacer=pacer), quick, pacer)
 
     def user_info(self, user_id: str, *, quick: bool = False) -> dict[str, Any]:

@@ -173,6 +173,16 @@ class Pacer:
             state = self._methods[method] = _Method()
         return state
 
+    def now(self) -> float:
+        """The pacer's clock: what :meth:`deadline` takes its ``at`` in."""
+        return self._clock()
+
+    def wait(self, seconds: float) -> None:
+        """Wait ``seconds`` as the pacer waits (other retries' back-off, so that every
+        wait on Slack follows the one injectable clock)."""
+        if seconds > 0:
+            self._sleep(seconds)
+
     def rate(self, method: str) -> float | None:
         """The calls per second ``method`` is paced at now; None while it is unpaced."""
         with self._lock:
