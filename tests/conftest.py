@@ -182,7 +182,7 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def bot(db: Database) -> Iterator[object]:
+def bot(db: Database, request: pytest.FixtureRequest) -> Iterator[object]:
     """The running bot on each database, with people in the Slack stand-in.
 
     UEN (English), UDE (German), UADMIN01 (admin by MENTOR_ADMIN_IDS), UOWNER (workspace
@@ -190,7 +190,8 @@ def bot(db: Database) -> Iterator[object]:
     """
     from tests.harness import running_bot
 
-    with running_bot(db) as running:
+    real = request.node.get_closest_marker("real_slack_time") is not None
+    with running_bot(db, real_slack_time=real) as running:
         fake = running.fake
         fake.add_user("UEN", name="erin", locale="en-US", tz="America/New_York")
         fake.add_user("UDE", name="dieter", locale="de-DE", tz="Europe/Berlin")

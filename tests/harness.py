@@ -8,6 +8,8 @@ for ``bot.url``, and ``running_bot(..., http=True)`` sends every request over HT
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ from bot.core.context import Context
 from bot.core.crypto import generate_key
 from bot.fakeslack.driver import SlackDriver, WsgiApp
 from bot.fakeslack.server import FakeSlack
+from bot.slack.gateway import SlackGateway
+from bot.slack.pacing import Pacer
 from storage.db import Database
 
 SIGNING_SECRET = "test-signing-secret"
@@ -44,6 +48,36 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+class SlackTime:
+    """The clock the bot's pacer waits on (one-second spacing per channel, a 429's
+    Retry-After, back-off between retries).
+
+    While the stand-in enforces no rate limits, as in most tests, those waits pass at once:
+    the clock moves on by the time waited instead of the test sleeping it (the pacer still
+    decides every wait; nothing on Slack's side depends on them). Once a test turns the
+    stand-in's limits on, or starts the bot with ``real_slack_time``, they are waited out
+    for real, on the same clock, so the pacer's spacing meets the stand-in's limits and a
+    429 holds a send up for its Retry-After.
+    """
+
+    def __init__(self, fake: FakeSlack, *, real: bool = False) -> None:
+        self._fake = fake
+        self.real = real
+        self._skipped = 0.0
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        return time.monotonic() + self._skipped
+
+    def sleep(self, seconds: float) -> None:
+        if self.real or self._fake.rate_limits is not None:
+            time.sleep(seconds)
+            return
+        with self._lock:
+            self._skipped += max(seconds, 0.0)
+        time.sleep(0)  # let the other threads run, as a real wait would
+
+
 @dataclass
 class Bot:
     """A running bot: its services, the Slack stand-in, and a driver that signs requests."""
@@ -53,6 +87,7 @@ class Bot:
     slack: SlackDriver
     wsgi: WsgiApp
     clock: Clock
+    slack_time: SlackTime
     server: HttpServer | None = None
 
     @property
@@ -96,11 +131,15 @@ def running_bot(
     *,
     admin_ids: frozenset[str] = frozenset({ADMIN}),
     http: bool = False,
+    real_slack_time: bool = False,
     **fake_options: Any,
 ) -> Iterator[Bot]:
     """Start the stand-in, the bot's WSGI app, and a signing driver that hands requests
-    to it in this process (``http``: over HTTP, to the app under waitress)."""
+    to it in this process (``http``: over HTTP, to the app under waitress;
+    ``real_slack_time``: the pacer's waits take real time, see :class:`SlackTime`)."""
     with FakeSlack(bot_token=BOT_TOKEN, **fake_options) as fake:
+        slack_time = SlackTime(fake, real=real_slack_time)
+        pacer = Pacer(clock=slack_time.clock, sleep=slack_time.sleep)
         settings = Settings(
             bot_token=BOT_TOKEN,
             signing_secret=SIGNING_SECRET,
@@ -111,7 +150,8 @@ def running_bot(
             scheduler=False,
         )
         clock = Clock()
-        ctx = Context.create(settings, outbox=build_outbox(), db=database, clock=clock)
+        slack = SlackGateway.create(BOT_TOKEN, fake.api_url, pacer)
+        ctx = Context.create(settings, outbox=build_outbox(), db=database, slack=slack, clock=clock)
         app = create_app(ctx, check_slack(ctx.slack.client, fake.api_url))
         wsgi = create_wsgi(ctx, app)
         bot = Bot(
@@ -120,6 +160,7 @@ def running_bot(
             slack=SlackDriver("http://127.0.0.1/slack/events", SIGNING_SECRET, fake, wsgi=wsgi),
             wsgi=wsgi,
             clock=clock,
+            slack_time=slack_time,
         )
         if http:
             bot.slack = SlackDriver(bot.url + "/slack/events", SIGNING_SECRET, fake)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -195,6 +196,7 @@ def test_forget_clears_the_group_dm_and_intro_of_the_persons_pairs(bot: Bot) -> 
             assert (mentor_id, channel, intro) == pairs[pair_id]
 
 
+@pytest.mark.real_slack_time  # forget comes during the Retry-After
 def test_a_refresh_that_lands_after_forget_stores_nothing(bot: Bot) -> None:
     bot.fake.add_user(LEAVER, name="leaver", locale="de-DE", tz="Europe/Berlin")
     bot.join(LEAVER)

@@ -113,6 +113,7 @@ def test_the_profile_cache_expires_after_a_day(bot: Bot) -> None:
 # --- Slack faults ---------------------------------------------------------------------
 
 
+@pytest.mark.real_slack_time  # the Retry-After is what must not delay
 def test_a_rate_limited_first_lookup_does_not_delay_the_answer(bot: Bot) -> None:
     """Slack waits 3 s for an answer; a users.info 429 must not make the command fail."""
     bot.fake.fail_next("users.info", status=429, retry_after=4)
@@ -139,6 +140,7 @@ def test_failing_slack_calls_are_retried(bot: Bot) -> None:
     assert statuses == [500, 500, 200]
 
 
+@pytest.mark.real_slack_time  # the Retry-After is what must not delay
 def test_a_rate_limited_partner_message_does_not_delay_leave(bot: Bot) -> None:
     bot.join("UEN", role="mentor")
     bot.join("UDE", role="mentee")

@@ -394,6 +394,7 @@ def test_a_pause_during_a_batch_stops_the_reminders_still_in_it(
     assert reminders(bot, "UE2") == [] and reminders(bot, "UM2") == []
 
 
+@pytest.mark.real_slack_time  # the pause comes during the Retry-After
 def test_a_pause_while_a_reminder_waits_out_a_rate_limit_stops_it(bot: Bot) -> None:
     """Slack answers 429 with Retry-After: 2; the mentee pauses during that wait. The
     reminder whose send was waiting is not posted after the wait, nor is the partner's."""
@@ -418,7 +419,7 @@ def test_a_pause_while_a_reminder_waits_out_a_rate_limit_stops_it(bot: Bot) -> N
 
 
 def test_a_send_held_up_by_rate_limits_gives_up_within_its_lease(db: Database) -> None:
-    with running_bot(db) as bot:
+    with running_bot(db, real_slack_time=True) as bot:
         bot.clock.now = datetime(2027, 1, 4, 9, tzinfo=UTC)
         monday_pair(bot)
         first = sessions_of(bot)[0]
