@@ -22,6 +22,9 @@ def create_app(ctx: Context, workspace: Workspace | None = None) -> App:
     """
     secret = ctx.settings.signing_secret
     app = App(
+        # Named, so that Bolt does not take the name from inspect.stack(), which reads the
+        # source of every frame on the stack (most of the time building the app took).
+        name="mentor-bot",
         signing_secret=secret.get_secret_value() if secret else "",
         client=ctx.slack.client,
         listener_executor=ctx.background.executor,
