@@ -153,17 +153,44 @@ def _postgres_schemas() -> Iterator[_PostgresSchemas]:
     schemas.close()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where each test of this process finds its copy of the template (one path, so that
+    the engine on it is reused: see :func:`_engine`)."""
+    return tmp_path_factory.mktemp("database") / "mentor.db"
+
+
+#: One engine per database URL in this test process, kept from test to test (its
+#: connections are closed after each). SQLAlchemy compiles a statement once per engine:
+#: with an engine per test, every test compiled every statement it ran again.
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine(url: str) -> Engine:
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated, empty database URL, once for SQLite and once for PostgreSQL.
 
-    Migrating takes longer than a test: SQLite copies a file migrated once per process,
-    PostgreSQL reuses a schema migrated once per process and empties it afterwards.
+    Migrating takes longer than a test: SQLite copies a file migrated once per process
+    (over the previous test's copy), PostgreSQL reuses a schema migrated once per process
+    and empties it afterwards.
     """
     if request.param == "sqlite":
-        path = tmp_path / "mentor.db"
+        path: Path = request.getfixturevalue("_sqlite_path")
+        url = f"sqlite:///{path}"
+        engine = _ENGINES.get(url)
+        if engine is not None:
+            engine.dispose()  # no connection left on the previous copy
+        for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
-        yield f"sqlite:///{path}"
+        yield url
     else:
         require_postgres()
         schemas: _PostgresSchemas = request.getfixturevalue("_postgres_schemas")
@@ -176,7 +203,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """A migrated database on each engine."""
-    database = Database(make_engine(database_url))
+    database = Database(_engine(database_url))
     yield database
     database.dispose()
 
