@@ -118,6 +118,7 @@ class _PostgresSchemas:
     def __init__(self) -> None:
         self._current: Iterator[str] | None = None
         self._engine: Engine | None = None  # one connection that empties, kept open
+        self._statements: str | None = None  # the statements, read from the catalog once
         self.url: str | None = None
 
     def take(self) -> str:
@@ -134,7 +135,9 @@ class _PostgresSchemas:
         try:
             with self._engine.begin() as connection:
                 connection.execute(text("SET LOCAL lock_timeout = '5s'"))
-                connection.execute(text(_emptying(connection)))
+                if self._statements is None:
+                    self._statements = _emptying(connection)
+                connection.execute(text(self._statements))
         except Exception:
             self.close()
 
@@ -143,7 +146,7 @@ class _PostgresSchemas:
             self._engine.dispose()
         if self._current is not None:
             self._current.close()  # drops the schema
-        self._current, self._engine, self.url = None, None, None
+        self._current, self._engine, self._statements, self.url = None, None, None, None
 
 
 @pytest.fixture(scope="session")
@@ -205,7 +208,10 @@ def db(database_url: str) -> Iterator[Database]:
     """A migrated database on each engine."""
     database = Database(_engine(database_url))
     yield database
-    database.dispose()
+    if database.dialect == "sqlite":
+        database.dispose()  # the next test's copy replaces the file
+    # PostgreSQL's connections stay open for the next test on the same schema: a new
+    # server process per connection per test cost the server more than most tests.
 
 
 @pytest.fixture
