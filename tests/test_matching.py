@@ -318,14 +318,23 @@ def brute_force(
     invalid edges dropped (they add nothing), so trying all of those maps covers them all.
     """
     small, large = (mentors, mentees) if len(mentors) <= len(mentees) else (mentees, mentors)
+    # What each possible pair adds (0, 0 for an invalid one), worked out once.
+    gain: list[list[tuple[int, int]]] = []
+    for a in small:
+        row = []
+        for b in large:
+            m, e = (a, b) if a.role == "mentor" else (b, a)
+            valid = allowed(a, b, past)
+            row.append(
+                (len(m.topics & e.topics), round(slot_score(m, e) * SLOT_QUANTUM))
+                if valid
+                else (0, 0)
+            )
+        gain.append(row)
     best = (0, 0)
-    for image in itertools.permutations(large, len(small)):
-        overlap = points = 0
-        for a, b in zip(small, image, strict=True):
-            if allowed(a, b, past):
-                m, e = (a, b) if a.role == "mentor" else (b, a)
-                overlap += len(m.topics & e.topics)
-                points += round(slot_score(m, e) * SLOT_QUANTUM)
+    for image in itertools.permutations(range(len(large)), len(small)):
+        overlap = sum(gain[i][j][0] for i, j in enumerate(image))
+        points = sum(gain[i][j][1] for i, j in enumerate(image))
         best = max(best, (overlap, points))
     return best
 
