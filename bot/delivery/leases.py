@@ -20,6 +20,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -40,6 +41,26 @@ SEND_ALLOWANCE = timedelta(seconds=20)
 BATCH = 20
 
 
+def _claimable(now: datetime, clock: datetime) -> tuple[Any, ...]:
+    """Pending, due at ``now``, and not leased at ``clock``."""
+    return (
+        Notification.status == NotificationStatus.PENDING.value,
+        col(Notification.due_at) <= now,
+        col(Notification.claimed_until).is_(None) | (col(Notification.claimed_until) < clock),
+    )
+
+
+def claimable(ctx: Context, now: datetime, limit: int) -> int:
+    """How many rows a claim would find now (at most ``limit``), read without a lock: a
+    pass with nothing due takes no write lock, and one with little due starts fewer
+    threads (each of which ends with a claim that finds nothing)."""
+    with ctx.db.transaction(write=False) as session:
+        found = session.exec(
+            select(Notification.id).where(*_claimable(now, ctx.clock())).limit(limit)
+        ).all()
+    return len(found)
+
+
 def claim_batch(ctx: Context, now: datetime, limit: int = BATCH) -> tuple[list[Notification], str]:
     """Lease up to ``limit`` due rows to this dispatcher (none when nothing is due).
 
@@ -52,12 +73,7 @@ def claim_batch(ctx: Context, now: datetime, limit: int = BATCH) -> tuple[list[N
         rows = list(
             session.exec(
                 select(Notification)
-                .where(Notification.status == NotificationStatus.PENDING.value)
-                .where(col(Notification.due_at) <= now)
-                .where(
-                    (col(Notification.claimed_until).is_(None))
-                    | (col(Notification.claimed_until) < clock)
-                )
+                .where(*_claimable(now, clock))
                 .order_by(col(Notification.due_at), col(Notification.id))
                 .limit(limit)
                 .with_for_update(skip_locked=True)

@@ -284,11 +284,17 @@ class Outbox:
                         held.drop(token)
                 return summary
 
-            if workers <= 1:
+            # As many threads as there are batches due (more may become due meanwhile:
+            # each thread claims until it finds nothing).
+            due = leases.claimable(ctx, when, workers * leases.BATCH)
+            threads = min(workers, -(-due // leases.BATCH))
+            if threads == 0:
+                summary = DispatchSummary()
+            elif threads == 1:
                 summary = work()
             else:
-                with ThreadPoolExecutor(workers, "dispatch") as pool:
-                    parts = [pool.submit(work) for _ in range(workers)]
+                with ThreadPoolExecutor(threads, "dispatch") as pool:
+                    parts = [pool.submit(work) for _ in range(threads)]
                     summary = DispatchSummary.merge([part.result() for part in parts])
         for hook in () if self.stopping else self.after_pass:
             try:
