@@ -9,7 +9,13 @@ from sqlmodel import select
 
 from storage import queries
 from storage.db import Database
-from storage.migrate import current_revision, head_revision, schema_drift, upgrade
+from storage.migrate import (
+    current_revision,
+    head_revision,
+    schema_drift,
+    shipped_head,
+    upgrade,
+)
 from storage.models import Cohort, Pair, Participant, SlackUser
 
 
@@ -31,6 +37,7 @@ def test_migrations_reach_head_without_drift(db: Database) -> None:
     assert schema_drift(db.engine) == []
     upgrade(db.engine)  # a second upgrade is a no-op
     assert current_revision(db.engine) == head_revision()
+    assert shipped_head() == head_revision()  # what an upgrade at the head is told by
 
 
 def test_datetimes_come_back_as_aware_utc(db: Database) -> None:
