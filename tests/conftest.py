@@ -241,24 +241,21 @@ def bot(db: Database, request: pytest.FixtureRequest) -> Iterator[object]:
 #: time with ``--maxschedchunk 1``, as scripts/test runs it, or the first block of tests
 #: would get them all).
 LONGEST_FIRST = (
-    "tests/test_announce.py::test_a_cohort_of_300_gets_it_once_each_under_rate_limits",
-    "tests/test_report_equivalence.py::test_overlap_control_decides_as_the_original_rule",
     "tests/test_year.py::test_a_program_runs_through_whatever_time_brings",
-    "tests/test_sessions.py::test_two_dispatch_processes_that_both_plan_ahead_plan_each_session_once",
     "tests/test_restarts.py::test_dispatchers_killed_at_random_moments_lose_nothing_and_repeat_nothing",
-    "tests/test_time_guarantees.py::test_a_first_session_on_easter_monday_moves_and_the_series_goes_on",
-    "tests/test_sessions.py::test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_nothing",
-    "tests/test_playbook.py::test_learnings_shared_before_authors_were_kept_get_their_author_at_start",
+    "tests/test_announce.py::test_a_cohort_of_300_gets_it_once_each_under_rate_limits",
+    "tests/test_sessions.py::test_two_dispatch_processes_that_both_plan_ahead_plan_each_session_once",
     "tests/test_matching_flow.py::test_many_intros_under_slack_rate_limits_arrive_exactly_once",
-    "tests/test_matching_flow.py::test_dispatch_command_sends_due_work_once",
-    "tests/test_report.py::test_forget_replaces_the_persons_hashes_in_released_figures",
-    "tests/test_report.py::test_forget_here_drops_the_persons_hash_from_memory",
-    "tests/test_report_concurrency.py::test_a_forget_while_a_report_is_computed_leaves_no_hash_of_the_person",
-    "tests/test_hostile.py::test_forged_button_values_get_no_500_and_no_traceback",
-    "tests/test_announce.py::test_failures_are_counted_by_reason_and_name_nobody",
     "tests/test_startup.py::test_a_slack_that_cannot_be_reached_is_one_line",
-    "tests/test_startup.py::test_a_database_nobody_listens_on_is_one_line",
     "tests/test_pacing.py::test_the_gateway_under_a_workspace_limit_draws_few_429s",
+    "tests/test_playbook.py::test_learnings_shared_before_authors_were_kept_get_their_author_at_start",
+    "tests/test_sessions.py::test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_nothing",
+    "tests/test_matching_flow.py::test_dispatch_command_sends_due_work_once",
+    "tests/test_time_guarantees.py::test_a_first_session_on_easter_monday_moves_and_the_series_goes_on",
+    "tests/test_sessions.py::test_two_dispatch_processes_at_once_send_every_reminder_once",
+    "tests/test_report_equivalence.py::test_overlap_control_decides_as_the_original_rule",
+    "tests/test_report_equivalence.py::test_the_scenarios_exercise_every_rule",
+    "tests/test_startup.py::test_a_database_nobody_listens_on_is_one_line",
 )
 
 
