@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from bot.reporting import releases
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 
@@ -144,6 +145,8 @@ class _PostgresSchemas:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+        if self.url is not None and self.url in _ENGINES:
+            _ENGINES.pop(self.url).dispose()
         if self._current is not None:
             self._current.close()  # drops the schema
         self._current, self._engine, self._statements, self.url = None, None, None, None
@@ -206,7 +209,9 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """A migrated database on each engine."""
-    database = Database(_engine(database_url))
+    engine = _engine(database_url)
+    releases.drop_store(engine)  # the previous test's releases were parsed on this engine
+    database = Database(engine)
     yield database
     if database.dialect == "sqlite":
         database.dispose()  # the next test's copy replaces the file

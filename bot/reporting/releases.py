@@ -288,6 +288,13 @@ _STORES: weakref.WeakKeyDictionary[object, ReleaseStore] = weakref.WeakKeyDictio
 _STORES_LOCK = threading.Lock()
 
 
+def drop_store(engine: object) -> None:
+    """Let go of what is held for the database behind ``engine`` (it was replaced under
+    the engine, as the tests do between tests: ids start again at 1)."""
+    with _STORES_LOCK:
+        _STORES.pop(engine, None)
+
+
 def store_for(bind: object) -> ReleaseStore:
     """The store of the database behind an engine, a connection or a session."""
     if isinstance(bind, Session):
