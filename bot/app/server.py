@@ -140,17 +140,30 @@ class HttpServer:
 
     def stop(self) -> None:
         """Stop accepting requests, finish the running ones, and wait for the thread."""
-        self._stopping.set()
+        if not self._stopping.is_set():
+            self._stopping.set()
+            self._close()
+            self._server.task_dispatcher.shutdown()
+        self._thread.join(timeout=10)
+
+    def _close(self) -> None:
+        """Close the listening socket from the loop's own thread, woken at once (closed
+        from here, the loop would first wait out its poll timeout, a second); from here
+        when the loop is not running or does not answer."""
+        closed = threading.Event()
+
+        def close() -> None:
+            self._server.close()
+            closed.set()
+
         try:
-            # Closed from the loop's own thread, woken at once: closing the socket from
-            # here would leave the loop waiting out its poll timeout (a second) first.
             if not self._thread.is_alive():
                 raise OSError("not serving")
-            self._server.trigger.pull_trigger(self._server.close)
-        except OSError:  # not started, or the loop is closing already
+            self._server.trigger.pull_trigger(close)
+        except OSError:
+            pass
+        if not closed.wait(timeout=2 if self._thread.is_alive() else 0):
             self._server.close()
-        self._server.task_dispatcher.shutdown()
-        self._thread.join(timeout=10)
 
 
 def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a server listens)

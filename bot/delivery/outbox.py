@@ -286,6 +286,7 @@ class Outbox:
 
             # As many threads as there are batches due (more may become due meanwhile:
             # each thread claims until it finds nothing).
+            workers = max(workers, 1)
             due = leases.claimable(ctx, when, workers * leases.BATCH)
             threads = min(workers, -(-due // leases.BATCH))
             if threads == 0:
