@@ -62,19 +62,9 @@ class Tag:
         return self.posted > 0 or self.unanswered > 0
 
 
-def _back_off(handler: RetryHandler, pacer: Pacer | None, state: RetryState, **given: Any) -> None:
+class _PacedBackOff(RetryHandler):
     """slack_sdk's back-off before the next try, waited on the pacer's clock (so that
     every wait on Slack follows one injectable clock); without a pacer, slack_sdk's own."""
-    if pacer is None:
-        RetryHandler.prepare_for_next_attempt(handler, state=state, **given)
-        return
-    state.next_attempt_requested = True
-    pacer.wait(handler.interval_calculator.calculate_sleep_duration(state.current_attempt))
-    state.increment_current_attempt()
-
-
-class ServerErrorRetry(ServerErrorRetryHandler):
-    """Retry 5xx answers, backing off on the pacer's clock."""
 
     def __init__(self, pacer: Pacer | None = None, max_retry_count: int = 3) -> None:
         super().__init__(max_retry_count=max_retry_count)
@@ -88,30 +78,27 @@ class ServerErrorRetry(ServerErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        _back_off(self, self.pacer, state, request=request, response=response, error=error)
+        if self.pacer is None:
+            super().prepare_for_next_attempt(
+                state=state, request=request, response=response, error=error
+            )
+            return
+        state.next_attempt_requested = True
+        self.pacer.wait(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
 
 
-class ConnectionRetry(ConnectionErrorRetryHandler):
+class ServerErrorRetry(_PacedBackOff, ServerErrorRetryHandler):
+    """Retry 5xx answers, backing off on the pacer's clock."""
+
+
+class ConnectionRetry(_PacedBackOff, ConnectionErrorRetryHandler):
     """Retry dropped connections, except a tagged post (an outbox message) that may have
     reached Slack before the connection dropped: posting it again blindly could show it
     twice. The outbox retries it later itself, looking for it first (see
     :meth:`SlackGateway.tagged`). A connection that was never made is retried as usual,
     backing off on the pacer's clock.
     """
-
-    def __init__(self, pacer: Pacer | None = None, max_retry_count: int = 3) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.pacer = pacer
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        _back_off(self, self.pacer, state, request=request, response=response, error=error)
 
     def _can_retry(
         self,
