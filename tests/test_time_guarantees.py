@@ -449,6 +449,21 @@ def test_the_work_of_a_dead_dispatcher_is_taken_over_within_a_minute(bot: Bot) -
     assert len(reminders(bot, "UE")) == 1 and len(reminders(bot, "UM")) == 1
 
 
+def test_a_lease_is_over_at_the_moment_it_runs_out(bot: Bot) -> None:
+    """Found by tests/test_year.py: a restart exactly one lease after the crash found the
+    dead dispatcher's rows neither held (a lease is renewed only before it runs out) nor
+    free to claim, so that pass sent nothing."""
+    bot.clock.now = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    monday_pair(bot)
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at - timedelta(hours=24)
+    rows, _ = leases.claim_batch(bot.ctx, bot.clock.now)  # then it was killed
+    assert len(rows) == 2
+    bot.clock.now = rows[0].claimed_until or bot.clock.now
+    assert outbox.dispatch(bot.ctx).by_kind == {"reminder": 2}
+    assert len(reminders(bot, "UE")) == 1 and len(reminders(bot, "UM")) == 1
+
+
 def test_a_working_dispatcher_keeps_its_lease(bot: Bot) -> None:
     bot.clock.now = datetime(2027, 1, 4, 9, tzinfo=UTC)
     monday_pair(bot)

@@ -46,7 +46,7 @@ def _claimable(now: datetime, clock: datetime) -> tuple[Any, ...]:
     return (
         Notification.status == NotificationStatus.PENDING.value,
         col(Notification.due_at) <= now,
-        col(Notification.claimed_until).is_(None) | (col(Notification.claimed_until) < clock),
+        col(Notification.claimed_until).is_(None) | (col(Notification.claimed_until) <= clock),
     )
 
 
