@@ -226,6 +226,8 @@ class FakeSlack:
         scopes: The bot scopes the app was installed with (default: what the bot's
             manifest asks for). A call without its scope answers ``missing_scope``;
             posting in a public channel the bot is not in needs ``chat:write.public``.
+        clock: Unix time for message timestamps (``ts``); a demo passes its simulated
+            clock, so a message is stamped with the time it was sent in the demo.
     """
 
     def __init__(
@@ -240,8 +242,10 @@ class FakeSlack:
         trigger_ttl: float = 3.0,
         general_channel: str | None = "C0GENERAL",
         scopes: Iterable[str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.bot_token = bot_token
+        self.clock = clock
         if scopes is None:
             from bot.app.manifest import bot_scopes
 
@@ -285,6 +289,7 @@ class FakeSlack:
         self._windows: dict[str, deque[float]] = {}
         self._counters: dict[str, int] = {}
         self._last_ts_us = 0
+        self._version = 0
         self._handlers: dict[str, Handler] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -849,6 +854,169 @@ class FakeSlack:
             raise TimeoutError(f"{user_id} received {got} message(s), expected {count}")
         return self.messages_for(user_id)
 
+    # -- what a Slack client shows (the demo workspace) ------------------------------------
+
+    #: The attributes that make up the workspace's content, as saved by :meth:`export_state`.
+    _STATE = (
+        "_users",
+        "_channels",
+        "_ims",
+        "_mpims",
+        "_messages",
+        "_delivered",
+        "_views",
+        "_opened",
+        "_stacks",
+        "_home",
+        "_files",
+        "_counters",
+        "_last_ts_us",
+    )
+
+    @property
+    def version(self) -> int:
+        """Grows with every request answered and every change a client makes here."""
+        with self._lock:
+            return self._version
+
+    def touch(self) -> None:
+        """Count a change made outside the Web API (e.g. a demo's clock moved on)."""
+        with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+
+    def wait_changed(self, after: int, *, timeout: float) -> int:
+        """Wait until :attr:`version` is past ``after`` (or ``timeout`` seconds passed).
+
+        Returns:
+            The version then.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._version <= after:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(remaining)
+            return self._version
+
+    def conversations_of(self, user_id: str) -> list[dict[str, Any]]:
+        """The conversations a person is in, as conversations.info objects: channels by
+        name, then group DMs, then their DM with the bot (when the bot opened one)."""
+        order = {"channel": 0, "mpim": 1, "im": 2}
+        with self._lock:
+            found = [
+                c for c in self._channels.values() if user_id in c.members and not c.is_archived
+            ]
+            found.sort(key=lambda c: (order[c.kind], c.name, c.id))
+            return [self._conversation_object(c) for c in found]
+
+    def show_reply(
+        self, user_id: str, channel_id: str, answer: Mapping[str, Any]
+    ) -> Message | None:
+        """Show the app's immediate answer to a slash command as Slack's client does: to the
+        person alone, or to the channel when ``response_type`` is ``in_channel``.
+
+        Args:
+            user_id: Who typed the command.
+            channel_id: Where it was typed.
+            answer: The JSON body the app acknowledged with.
+
+        Returns:
+            The message shown, or ``None`` when the answer shows nothing.
+        """
+        text, blocks = _content(answer)
+        if not text and not blocks:
+            return None
+        with self._changed:
+            channel = self._channels.get(channel_id)
+            in_channel = answer.get("response_type") == "in_channel" and channel is not None
+            message = self._deliver(
+                Message(
+                    method="command_response",
+                    channel=channel_id,
+                    ts=self._next_ts(),
+                    text=text or "",
+                    blocks=copy.deepcopy(blocks) if isinstance(blocks, list) else [],
+                    recipients=self._audience(channel) if in_channel and channel else (user_id,),
+                    ephemeral=not in_channel,
+                    response_type="in_channel" if in_channel else "ephemeral",
+                    params=dict(answer),
+                    author=self.bot_user_id,
+                    bot_id=self.bot_id,
+                )
+            )
+            self._version += 1
+            self._changed.notify_all()
+            return message
+
+    def post_as(self, user_id: str, channel_id: str, text: str) -> Message:
+        """A message a person typed into a conversation they are in.
+
+        Raises:
+            ApiError: ``channel_not_found`` or ``not_in_channel``, as Slack would answer.
+        """
+        with self._changed:
+            channel = self._resolve(channel_id, allow_user=False)
+            if user_id not in channel.members:
+                raise ApiError("not_in_channel")
+            message = self._deliver(
+                Message(
+                    method="user_message",
+                    channel=channel.id,
+                    ts=self._next_ts(),
+                    text=text,
+                    blocks=[],
+                    recipients=self._audience(channel),
+                    author=user_id,
+                )
+            )
+            self._version += 1
+            self._changed.notify_all()
+            return message
+
+    def modal_stack(self, user_id: str) -> list[dict[str, Any]]:
+        """The modals open for a person, bottom first, each as it is now."""
+        with self._lock:
+            stack = self._stacks.get(user_id, [])
+            return [copy.deepcopy(self._views[v].view) for v in stack if v in self._views]
+
+    def close_modal(self, user_id: str) -> dict[str, Any] | None:
+        """Close the person's topmost modal, as its close button does.
+
+        Returns:
+            The closed view (the app hears of it when it set ``notify_on_close``), or
+            ``None`` when no modal was open.
+        """
+        with self._changed:
+            stack = self._stacks.get(user_id, [])
+            if not stack:
+                return None
+            record = self._views.get(stack.pop())
+            self._version += 1
+            self._changed.notify_all()
+            return None if record is None else copy.deepcopy(record.view)
+
+    def file(self, file_id: str) -> FileRecord | None:
+        """A file by id, once uploaded and shared (``None`` otherwise)."""
+        with self._lock:
+            record = self._files.get(file_id)
+            return record if record is not None and record.completed else None
+
+    def export_state(self) -> dict[str, Any]:
+        """The workspace's people, conversations, messages, views and files, to save."""
+        with self._lock:
+            return copy.deepcopy({name: getattr(self, name) for name in self._STATE})
+
+    def import_state(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`export_state` saved (before the app makes its first call)."""
+        with self._changed:
+            for name in self._STATE:
+                if name in state:
+                    setattr(self, name, copy.deepcopy(state[name]))
+            self._version += 1
+            self._changed.notify_all()
+
     # -- HTTP entry point -----------------------------------------------------------------
 
     def _dispatch(self, request: _Request) -> _Reply | None:
@@ -868,6 +1036,7 @@ class FakeSlack:
                 reply = self._serve_hook(request.path[len(_HOOK_PREFIX) :], request)
             else:
                 reply = _Reply.text(404, "not_found")
+            self._version += 1
             self._changed.notify_all()
         if stall is not None:
             stall.wait()  # performed and recorded; the answer waits (outside the lock)
@@ -1006,7 +1175,7 @@ class FakeSlack:
         return f"{prefix}0{self._next(prefix):09d}"
 
     def _next_ts(self) -> str:
-        now_us = int(time.time() * 1_000_000)
+        now_us = int(self.clock() * 1_000_000)
         self._last_ts_us = max(now_us, self._last_ts_us + 1)
         return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
 
