@@ -1,5 +1,5 @@
 """``python -m bot``: the same as the ``mentor-bot`` command."""
 
-from bot.app.cli import main
+from bot.cli import main
 
 raise SystemExit(main())

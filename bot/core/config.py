@@ -270,6 +270,13 @@ class Settings(BaseSettings):
         return self.app_token is not None
 
 
+def has_slack_token(env: Mapping[str, str]) -> bool:
+    """Whether ``SLACK_BOT_TOKEN`` holds a token (not empty, not the example's placeholder):
+    without one, ``./scripts/run`` starts the demo workspace instead of the bot."""
+    token = (env.get(ENV_NAMES["bot_token"]) or "").strip()
+    return bool(token) and token not in PLACEHOLDERS
+
+
 def read_environment(
     environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
 ) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""``mentor-bot`` (also ``python -m bot``): run, manifest, keygen, db upgrade."""
+"""``mentor-bot`` (also ``python -m bot``): run, dispatch, manifest, keygen, demo, db upgrade."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import sys
 from collections.abc import Sequence
 
 from bot.app.startup import StartupError, check_database, check_slack
-from bot.core.config import ConfigError, database_url_from, load_settings, read_environment
+from bot.core.config import (
+    ConfigError,
+    database_url_from,
+    has_slack_token,
+    load_settings,
+    read_environment,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +30,16 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", help="public base URL of the bot, e.g. https://bot.example.com")
     manifest.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode")
     sub.add_parser("keygen", help="print a new MENTOR_ENCRYPTION_KEY")
+    demo = sub.add_parser(
+        "demo", help="the demo workspace in the browser: the real bot, no Slack needed"
+    )
+    demo.add_argument("--port", type=int, help="port of the page (default: PORT, else 3000)")
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    demo.add_argument("--tour", action="store_true", help="play the guided tour")
+    demo.add_argument(
+        "--transcript", metavar="FILE", help="write what each person saw as HTML, then stop"
+    )
+    demo.add_argument("--reset", action="store_true", help="start the demo over")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_sub.add_parser("upgrade", help="bring the database schema up to date")
@@ -48,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(generate_key())
             return 0
         env = read_environment(env_file=args.env_file)
+        if args.command == "demo":
+            return _demo(args, env)
         if args.command == "db":
             from storage.db import make_engine
             from storage.migrate import current_revision, upgrade
@@ -73,6 +91,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartupError as error:
         print(f"mentor-bot: {error}", file=sys.stderr)
         return 1
+
+
+def _demo(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """The demo: never the configured database or Slack; its own folder and stand-in."""
+    from pathlib import Path
+
+    from bot.demo.server import serve, write_transcript
+    from bot.demo.workspace import DEFAULT_FOLDER
+
+    if args.transcript:
+        return write_transcript(
+            DEFAULT_FOLDER, Path(args.transcript), tour=args.tour, reset=args.reset
+        )
+    port = args.port
+    if port is None:
+        try:
+            port = int(env.get("PORT") or 3000)
+        except ValueError:
+            raise ConfigError("PORT must be a port number, like 3000") from None
+    note = (
+        ""
+        if has_slack_token(env)
+        else f" — no Slack tokens in {args.env_file}; fill them in to connect to Slack"
+    )
+    return serve(host=args.host, port=port, tour=args.tour, reset=args.reset, note=note)
 
 
 def _dispatch(ctx: object, at: str | None) -> int:

@@ -1,0 +1,292 @@
+// The demo page: asks the server what the chosen person sees (waiting there until
+// something changes), shows it, and sends what the person does. Plain JavaScript.
+"use strict";
+
+const state = { user: null, conversation: "home", version: -1, modalKey: null, poll: null };
+const $ = (id) => document.getElementById(id);
+
+async function api(name, body) {
+  const response = await fetch("/api/" + name, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body || {}),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    notice(answer.error || "Something went wrong (" + response.status + ").");
+    return null;
+  }
+  return answer;
+}
+
+function notice(text) {
+  const box = $("notice");
+  box.textContent = text;
+  box.classList.toggle("shown", Boolean(text));
+  if (text) setTimeout(() => { if (box.textContent === text) notice(""); }, 6000);
+}
+
+// -- following the workspace -----------------------------------------------------------
+
+function refresh() {
+  if (state.poll) state.poll.abort();
+  state.version = -1;
+  poll();
+}
+
+async function poll() {
+  const controller = new AbortController();
+  state.poll = controller;
+  const query = new URLSearchParams({
+    user: state.user, conversation: state.conversation, after: String(state.version),
+  });
+  try {
+    const response = await fetch("/api/state?" + query, { signal: controller.signal });
+    if (!response.ok) throw new Error(String(response.status));
+    const view = await response.json();
+    if (state.poll !== controller) return;
+    show(view);
+    state.version = view.version;
+    setTimeout(poll, 0);
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    setTimeout(poll, 1000);
+  }
+}
+
+function show(view) {
+  $("now").textContent = view.now_text + " (" + view.zone + ")";
+  $("now").dataset.iso = view.now;
+  showSidebar(view.conversations);
+  const title = $("conversation-title");
+  title.textContent = view.conversation.label;
+  const log = $("messages");
+  const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 40;
+  if (log.dataset.html !== view.conversation.html) {
+    log.innerHTML = view.conversation.html;
+    log.dataset.html = view.conversation.html;
+    if (atEnd || state.conversation !== log.dataset.conversation) log.scrollTop = log.scrollHeight;
+    log.dataset.conversation = state.conversation;
+  }
+  showModal(view.modal);
+  showTour(view.tour);
+}
+
+function showSidebar(conversations) {
+  const nav = $("sidebar");
+  const known = conversations.some((c) => c.id === state.conversation);
+  if (!known) state.conversation = "home";
+  nav.replaceChildren(...conversations.map((c) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "conv conv-" + c.kind + (c.id === state.conversation ? " current" : "");
+    button.textContent = c.label;
+    if (c.id === state.conversation) button.setAttribute("aria-current", "true");
+    if (c.count) {
+      const badge = document.createElement("span");
+      badge.className = "count";
+      badge.textContent = String(c.count);
+      badge.setAttribute("aria-label", c.count + " messages");
+      button.append(" ", badge);
+    }
+    button.addEventListener("click", () => openConversation(c.id));
+    return button;
+  }));
+}
+
+async function openConversation(id) {
+  state.conversation = id;
+  sessionStorage.setItem("conversation", id);
+  refresh();
+  if (id === "home") await api("home", { user: state.user });
+}
+
+function showModal(modal) {
+  const layer = $("modal-layer");
+  const key = modal ? modal.id + "|" + modal.hash + "|" + modal.html.length : null;
+  if (key === state.modalKey) return;
+  state.modalKey = key;
+  layer.innerHTML = modal ? modal.html : "";
+  layer.classList.toggle("open", Boolean(modal));
+  if (modal) {
+    const first = layer.querySelector("[aria-invalid=true], input, select, textarea, button");
+    if (first) first.focus();
+  }
+}
+
+function showTour(tour) {
+  const text = tour.next
+    ? "Guided tour, step " + (tour.done + 1) + " of " + tour.total + ": " + tour.next
+    : "The tour is over. Look around, or reset the demo to play it again.";
+  $("tour-text").textContent = (tour.last ? "Done: " + tour.last + " — " : "") + text;
+  $("tour-next").disabled = !tour.next;
+}
+
+// -- what the person does ----------------------------------------------------------------
+
+function confirmFirst(button) {
+  const spec = button.dataset.confirm ? JSON.parse(button.dataset.confirm) : null;
+  if (!spec) return Promise.resolve(true);
+  const dialog = $("confirm");
+  $("confirm-title").textContent = spec.title;
+  $("confirm-text").textContent = spec.text;
+  $("confirm-yes").textContent = spec.confirm;
+  $("confirm-deny").textContent = spec.deny;
+  return new Promise((resolve) => {
+    const done = (answer) => { dialog.close(); resolve(answer); };
+    $("confirm-yes").onclick = () => done(true);
+    $("confirm-deny").onclick = () => done(false);
+    dialog.oncancel = () => resolve(false);
+    dialog.showModal();
+  });
+}
+
+function targetOf(element) {
+  const message = element.closest("[data-ts]");
+  if (message) return { channel: message.dataset.channel, ts: message.dataset.ts };
+  const view = element.closest("[data-view-id]");
+  return view ? { view_id: view.dataset.viewId } : {};
+}
+
+async function act(element, extra) {
+  const body = { user: state.user, action_id: element.dataset.actionId, ...targetOf(element), ...extra };
+  if (element.dataset.value !== undefined) body.value = element.dataset.value;
+  await api("click", body);
+}
+
+function answersOf(form) {
+  const answers = {};
+  for (const input of form.querySelectorAll(".bk-input")) {
+    const block = input.dataset.blockId;
+    const type = input.dataset.type;
+    if (type === "checkboxes") {
+      answers[block] = [...input.querySelectorAll("input:checked")].map((i) => i.value);
+    } else if (type === "radio_buttons") {
+      const chosen = input.querySelector("input:checked");
+      answers[block] = chosen ? chosen.value : null;
+    } else if (type === "multi_static_select") {
+      answers[block] = [...input.querySelector("select").selectedOptions].map((o) => o.value);
+    } else {
+      const control = input.querySelector("input, select, textarea");
+      answers[block] = control && control.value !== "" ? control.value : null;
+    }
+  }
+  return answers;
+}
+
+async function submitModal(modal) {
+  const answer = await api("submit", {
+    user: state.user, view_id: modal.dataset.viewId, values: answersOf(modal.querySelector("form")),
+  });
+  if (answer && answer.errors && Object.keys(answer.errors).length) state.modalKey = null;
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button");
+  if (!button) return;
+  const modal = button.closest("[role=dialog].modal");
+  if (button.classList.contains("modal-close") && modal) {
+    event.preventDefault();
+    await api("close", { user: state.user });
+  } else if (button.classList.contains("modal-submit") && modal) {
+    event.preventDefault();
+    await submitModal(modal);
+  } else if (button.dataset.actionId) {
+    event.preventDefault();
+    if (await confirmFirst(button)) await act(button);
+  }
+});
+
+document.addEventListener("change", async (event) => {
+  const select = event.target.closest("select.bk-select-action");
+  if (!select || !select.value) return;
+  await act(select, { selected: select.value });
+});
+
+document.addEventListener("submit", async (event) => {
+  const modal = event.target.closest("[role=dialog].modal");
+  if (modal) {
+    event.preventDefault();
+    await submitModal(modal);
+  }
+});
+
+document.addEventListener("keydown", async (event) => {
+  if (event.key === "Escape" && $("modal-layer").classList.contains("open")) {
+    await api("close", { user: state.user });
+  }
+});
+
+$("composer").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const box = $("message");
+  const text = box.value.trim();
+  if (!text) return;
+  box.value = "";
+  const answer = await api("type", { user: state.user, conversation: state.conversation, text });
+  if (answer === null) box.value = text;
+});
+
+for (const button of document.querySelectorAll("[data-advance]")) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const answer = await api("advance", { by: button.dataset.advance });
+      if (answer) notice("Time moved on; " + answer.sent + " message(s) sent.");
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+$("reset").addEventListener("click", async () => {
+  if (!window.confirm("Start the demo over? Everything in it is deleted.")) return;
+  await api("reset");
+  state.conversation = "home";
+  refresh();
+});
+
+$("tour-next").addEventListener("click", async () => {
+  $("tour-next").disabled = true;
+  const answer = await api("tour");
+  if (answer) {
+    choose(answer.show);
+    const where = answer.where;
+    const list = await (await fetch("/api/state?" + new URLSearchParams(
+      { user: state.user, conversation: "home", after: "-1" }))).json();
+    const pick = list.conversations.find((c) =>
+      (where === "dm" && c.kind === "im") || (where === "group" && c.kind === "mpim") ||
+      (where === "channel" && c.kind === "channel" && c.label !== "#general") ||
+      (where === "home" && c.kind === "home"));
+    await openConversation(pick ? pick.id : "home");
+  } else {
+    $("tour-next").disabled = false;
+  }
+});
+
+function choose(user) {
+  state.user = user;
+  $("actor").value = user;
+  sessionStorage.setItem("user", user);
+}
+
+$("actor").addEventListener("change", () => {
+  choose($("actor").value);
+  openConversation("home");
+});
+
+async function start() {
+  const people = (await (await fetch("/api/people")).json()).people;
+  $("actor").replaceChildren(...people.map((p) => {
+    const option = document.createElement("option");
+    option.value = p.id;
+    option.textContent = p.name + " — " + p.title + " (" + p.locale + ", " + p.tz + ")";
+    return option;
+  }));
+  choose(sessionStorage.getItem("user") || people[0].id);
+  state.conversation = sessionStorage.getItem("conversation") || "home";
+  refresh();
+  if (state.conversation === "home") api("home", { user: state.user });
+}
+
+start();

@@ -1,0 +1,161 @@
+"""What one person sees in the demo workspace, as HTML fragments for the page (and the
+transcript): their conversations, the messages in one of them, the App Home and their
+open modal. Only what Slack would show that person: messages that reached them, their
+own ephemeral messages, their own Home and modals.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.demo.cast import BY_ID
+from bot.demo.render import blocks_html, mrkdwn_html, view_html
+from bot.fakeslack.records import Message
+from bot.fakeslack.server import FakeSlack
+
+HOME = "home"
+
+
+class Viewer:
+    """One person's view of the stand-in's workspace."""
+
+    def __init__(self, fake: FakeSlack, user_id: str) -> None:
+        self.fake = fake
+        self.user_id = user_id
+        user = fake.user(user_id) or {}
+        self.zone = ZoneInfo(str(user.get("tz") or "UTC"))
+        self.locale = str(user.get("locale") or "en-US").replace("-", "_")
+
+    def name(self, ref: str) -> str:
+        """Display name of a user or channel id (for mentions)."""
+        if ref.startswith(("C", "G", "D")):
+            channel = self.fake.channel(ref)
+            return str(channel.get("name") or ref) if channel else ref
+        person = BY_ID.get(ref)
+        if person is not None:
+            return person.name
+        user = self.fake.user(ref)
+        return str(user.get("real_name") or user.get("name")) if user else ref
+
+    def when(self, moment: datetime, fmt: str = "EEE d MMM, HH:mm") -> str:
+        """A time as this person reads it: in their zone and language."""
+        return format_datetime(moment.astimezone(self.zone), fmt, locale=self.locale)
+
+    def conversations(self) -> list[dict[str, Any]]:
+        """The sidebar: the App Home, channels, group DMs and the DM with the app, each
+        with how many messages it holds for this person."""
+        counts: dict[str, int] = {}
+        for message in self.visible():
+            counts[message.channel] = counts.get(message.channel, 0) + 1
+        found = [{"id": HOME, "label": "Mentor Bot — Home", "kind": "home", "count": 0}]
+        for conversation in self.fake.conversations_of(self.user_id):
+            cid = str(conversation["id"])
+            found.append(
+                {
+                    "id": cid,
+                    "label": self.label(cid),
+                    "kind": _kind(conversation),
+                    "count": counts.get(cid, 0),
+                }
+            )
+        return found
+
+    def label(self, channel_id: str) -> str:
+        """How the sidebar names a conversation."""
+        if channel_id == HOME:
+            return "Mentor Bot — Home"
+        channel = self.fake.channel(channel_id) or {}
+        if channel.get("is_im"):
+            return "Mentor Bot (direct message)"
+        if channel.get("is_mpim"):
+            members = [m for m in self._members(channel_id) if m != self.user_id]
+            return "Group: " + ", ".join(["Mentor Bot", *(self.name(m) for m in members)])
+        return "#" + str(channel.get("name") or channel_id)
+
+    def _members(self, channel_id: str) -> list[str]:
+        for conversation in self.fake.conversations_of(self.user_id):
+            if conversation.get("id") == channel_id:
+                return [str(m) for m in conversation.get("members") or []]
+        return []
+
+    def visible(self, channel_id: str | None = None) -> list[Message]:
+        """Messages this person can see (in one conversation), oldest first."""
+        return [
+            m
+            for m in self.fake.messages_for(self.user_id)
+            if not m.deleted and (channel_id is None or m.channel == channel_id)
+        ]
+
+    def messages_html(self, channel_id: str) -> str:
+        """The conversation's messages for this person."""
+        shown = [self.message_html(m) for m in self.visible(channel_id)]
+        if not shown:
+            return '<p class="empty">No messages here yet.</p>'
+        return "\n".join(shown)
+
+    def message_html(self, message: Message) -> str:
+        """One message: author, time, "only visible to you", content, files, "(edited)"."""
+        sent = datetime.fromtimestamp(float(message.ts), UTC)
+        author = (
+            "Mentor Bot" if message.author == self.fake.bot_user_id else self.name(message.author)
+        )
+        marks = []
+        if message.ephemeral:
+            marks.append('<span class="only-you">Only visible to you</span>')
+        if message.revisions:
+            marks.append('<span class="edited">(edited)</span>')
+        body = (
+            blocks_html(message.blocks, self.name)
+            if message.blocks
+            else f'<div class="bk-text">{mrkdwn_html(message.text, self.name)}</div>'
+        )
+        files = "".join(
+            f'<a class="file" href="/files/{quote(f.id)}?user={quote(self.user_id)}" '
+            f'download="{html.escape(f.filename)}">📎 {html.escape(f.title or f.filename)}</a>'
+            for f in message.files
+        )
+        classes = "msg ephemeral" if message.ephemeral else "msg"
+        return (
+            f'<article class="{classes}" data-channel="{html.escape(message.channel)}" '
+            f'data-ts="{html.escape(message.ts)}">'
+            f'<header><b class="author">{html.escape(author)}</b> '
+            f'<time datetime="{sent.isoformat()}">{html.escape(self.when(sent))}</time> '
+            f"{' '.join(marks)}</header>{body}{files}</article>"
+        )
+
+    def home_html(self) -> str:
+        """The App Home as the bot last published it for this person."""
+        home = self.fake.home_view(self.user_id)
+        if home is None:
+            return '<p class="empty">The app has not published a Home for you yet.</p>'
+        return (
+            f'<div class="home" data-view-id="{html.escape(str(home.get("id")))}">'
+            f"{blocks_html(home.get('blocks') or [], self.name)}</div>"
+        )
+
+    def modal(self, errors: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+        """The topmost open modal, or ``None``."""
+        stack = self.fake.modal_stack(self.user_id)
+        if not stack:
+            return None
+        view = stack[-1]
+        return {
+            "id": view.get("id"),
+            "hash": view.get("hash"),
+            "html": view_html(view, self.name, errors=errors),
+        }
+
+
+def _kind(conversation: Mapping[str, Any]) -> str:
+    if conversation.get("is_im"):
+        return "im"
+    if conversation.get("is_mpim"):
+        return "mpim"
+    return "channel"
