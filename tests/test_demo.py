@@ -71,7 +71,7 @@ def test_a_command_answers_the_person_alone_in_their_language(demo: Demo) -> Non
     assert "mitmachen" in answer.text  # German Slack locale, German bot
     assert demo.fake.messages_for(LENA.id) == []
     page = Viewer(demo.fake, KLAUS.id).messages_html(dm(demo, KLAUS.id))
-    assert "Only visible to you" in page
+    assert "Nur für dich sichtbar" in page  # Slack's own words, in German too
 
 
 def test_joining_through_the_modal_shows_validation_errors_then_enrolls(demo: Demo) -> None:

@@ -142,8 +142,10 @@ class HttpServer:
         """Stop accepting requests, finish the running ones, and wait for the thread."""
         if not self._stopping.is_set():
             self._stopping.set()
-            self._close()
+            # Running requests first, while the loop can still send their answers (closed
+            # first, their threads would write to a closed socket).
             self._server.task_dispatcher.shutdown()
+            self._close()
         self._thread.join(timeout=10)
 
     def _close(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from importlib import resources
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 #: What a request body may hold at most (a modal's answers are a few kilobytes).
 MAX_BODY = 256 * 1024
+#: Pages (browser tabs) whose newest question is remembered.
+MAX_PAGES = 1000
 _STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/demo.js": ("demo.js", "text/javascript; charset=utf-8"),
@@ -53,6 +56,14 @@ class DemoPage:
         self._lock = threading.Lock()
         #: Set once someone does something on the page (a tour playing by itself stops).
         self.taken_over = threading.Event()
+        self._closing = threading.Event()
+        #: The newest question of each page (see :meth:`state`).
+        self._asking: dict[str, int] = {}
+
+    def close(self) -> None:
+        """Answer the pages' waiting requests now (before the server stops)."""
+        self._closing.set()
+        self.demo.fake.touch()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -87,10 +98,14 @@ class DemoPage:
     def _api(self, method: str, name: str, environ: Mapping[str, Any]) -> dict[str, Any]:
         if method == "GET" and name == "state":
             query = parse_qs(environ.get("QUERY_STRING", ""))
+            after = _one(query, "after", "-1") or "-1"
+            if not after.lstrip("-").isdigit():
+                raise _Refusal("400 Bad Request", "after must be a whole number")
             return self.state(
                 _one(query, "user", CAST[0].id),
                 _one(query, "conversation", HOME),
-                int(_one(query, "after", "-1") or -1),
+                int(after),
+                client=_one(query, "client", "")[:64],
             )
         if method == "GET" and name == "people":
             return {"people": [_person(p.id) for p in CAST]}
@@ -105,11 +120,18 @@ class DemoPage:
         result: dict[str, Any] = handler(body) or {}
         return {"ok": True, **result}
 
-    def state(self, user_id: str, conversation: str, after: int) -> dict[str, Any]:
-        """What ``user_id`` sees, once the workspace changed since version ``after``."""
+    def state(
+        self, user_id: str, conversation: str, after: int, *, client: str = ""
+    ) -> dict[str, Any]:
+        """What ``user_id`` sees, once the workspace changed since version ``after``.
+
+        A page asks again whenever the person switches people or conversations; the
+        question it asked before (``client`` names the page) is then answered at once, so
+        no request is left waiting for nobody, holding one of the server's threads.
+        """
         if user_id not in BY_ID:
             raise _Refusal("404 Not Found", f"nobody has the id {user_id}")
-        version = self.demo.fake.wait_changed(after, timeout=POLL_SECONDS)
+        version = self._wait(client, after)
         with self.demo.lock:
             viewer = Viewer(self.demo.fake, user_id)
             modal = viewer.modal(self._modal_errors(user_id))
@@ -119,7 +141,7 @@ class DemoPage:
             return {
                 "version": version,
                 "now": self.demo.clock.now.isoformat(),
-                "now_text": viewer.when(self.demo.clock.now, "EEEE d MMMM y, HH:mm"),
+                "now_text": viewer.when(self.demo.clock.now, long=True),
                 "zone": str(viewer.zone),
                 "me": _person(user_id),
                 "conversations": viewer.conversations(),
@@ -131,6 +153,20 @@ class DemoPage:
                 "modal": modal,
                 "tour": self.tour.status(),
             }
+
+    def _wait(self, client: str, after: int) -> int:
+        with self._lock:
+            ticket = self._asking.pop(client, 0) + 1
+            self._asking[client] = ticket  # newest last, for the trim below
+            while len(self._asking) > MAX_PAGES:
+                del self._asking[next(iter(self._asking))]
+        deadline = time.monotonic() + POLL_SECONDS
+        while True:
+            remaining = deadline - time.monotonic()
+            version = self.demo.fake.wait_changed(after, timeout=max(0.0, min(0.25, remaining)))
+            superseded = client and self._asking.get(client) != ticket
+            if version > after or remaining <= 0 or superseded or self._closing.is_set():
+                return version
 
     def _modal_errors(self, user_id: str) -> dict[str, str]:
         stack = self.demo.fake.modal_stack(user_id)

@@ -357,7 +357,7 @@ def _context(block: Mapping[str, Any], block_id: str, ctx: _Context) -> str:
             items.append(_img(element, "bk-context-image"))
         else:
             items.append(f'<span class="bk-context-text">{text_html(element, ctx.names)}</span>')
-    return "".join(items)
+    return " ".join(items)
 
 
 def _divider(block: Mapping[str, Any], block_id: str, ctx: _Context) -> str:

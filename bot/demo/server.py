@@ -96,6 +96,7 @@ def serve(
     finally:
         if player is not None:
             player.stop()
+        page.close()
         server.stop()
         demo.close()
     return 0

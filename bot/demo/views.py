@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_skeleton, format_time
 
 from bot.demo.cast import BY_ID
 from bot.demo.render import blocks_html, mrkdwn_html, view_html
@@ -21,6 +21,11 @@ from bot.fakeslack.records import Message
 from bot.fakeslack.server import FakeSlack
 
 HOME = "home"
+#: What Slack itself writes next to a message, in the person's language.
+MARKS = {
+    "de": {"only_you": "Nur für dich sichtbar", "edited": "(bearbeitet)"},
+    "en": {"only_you": "Only visible to you", "edited": "(edited)"},
+}
 
 
 class Viewer:
@@ -44,9 +49,16 @@ class Viewer:
         user = self.fake.user(ref)
         return str(user.get("real_name") or user.get("name")) if user else ref
 
-    def when(self, moment: datetime, fmt: str = "EEE d MMM, HH:mm") -> str:
-        """A time as this person reads it: in their zone and language."""
-        return format_datetime(moment.astimezone(self.zone), fmt, locale=self.locale)
+    def when(self, moment: datetime, *, long: bool = False) -> str:
+        """A time as this person reads it: in their zone and language (``long``: with
+        the weekday, the month spelled out and the year)."""
+        local = moment.astimezone(self.zone)
+        day = (
+            format_date(local, "full", locale=self.locale)
+            if long
+            else format_skeleton("MMMEd", local, locale=self.locale)
+        )
+        return f"{day}, {format_time(local, 'short', locale=self.locale)}"
 
     def conversations(self) -> list[dict[str, Any]]:
         """The sidebar: the App Home, channels, group DMs and the DM with the app, each
@@ -75,7 +87,8 @@ class Viewer:
         if channel.get("is_im"):
             return "Mentor Bot (direct message)"
         if channel.get("is_mpim"):
-            members = [m for m in self._members(channel_id) if m != self.user_id]
+            others = (self.user_id, self.fake.bot_user_id)
+            members = [m for m in self._members(channel_id) if m not in others]
             return "Group: " + ", ".join(["Mentor Bot", *(self.name(m) for m in members)])
         return "#" + str(channel.get("name") or channel_id)
 
@@ -106,11 +119,12 @@ class Viewer:
         author = (
             "Mentor Bot" if message.author == self.fake.bot_user_id else self.name(message.author)
         )
+        words = MARKS.get(self.locale[:2], MARKS["en"])
         marks = []
         if message.ephemeral:
-            marks.append('<span class="only-you">Only visible to you</span>')
+            marks.append(f'<span class="only-you">{words["only_you"]}</span>')
         if message.revisions:
-            marks.append('<span class="edited">(edited)</span>')
+            marks.append(f'<span class="edited">{words["edited"]}</span>')
         body = (
             blocks_html(message.blocks, self.name)
             if message.blocks

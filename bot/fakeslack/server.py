@@ -902,14 +902,15 @@ class FakeSlack:
 
     def conversations_of(self, user_id: str) -> list[dict[str, Any]]:
         """The conversations a person is in, as conversations.info objects: channels by
-        name, then group DMs, then their DM with the bot (when the bot opened one)."""
+        name, then group DMs, then their DM with the bot (when the bot opened one); each
+        with its ``members`` too, as the person's client knows them."""
         order = {"channel": 0, "mpim": 1, "im": 2}
         with self._lock:
             found = [
                 c for c in self._channels.values() if user_id in c.members and not c.is_archived
             ]
             found.sort(key=lambda c: (order[c.kind], c.name, c.id))
-            return [self._conversation_object(c) for c in found]
+            return [{**self._conversation_object(c), "members": sorted(c.members)} for c in found]
 
     def show_reply(
         self, user_id: str, channel_id: str, answer: Mapping[str, Any]

@@ -3,6 +3,9 @@
 "use strict";
 
 const state = { user: null, conversation: "home", version: -1, modalKey: null, poll: null };
+// Names this page to the server, which then answers its previous question at once when it
+// asks a new one (switching people or conversations).
+const client = Math.random().toString(36).slice(2) + Date.now().toString(36);
 const $ = (id) => document.getElementById(id);
 
 async function api(name, body) {
@@ -38,7 +41,7 @@ async function poll() {
   const controller = new AbortController();
   state.poll = controller;
   const query = new URLSearchParams({
-    user: state.user, conversation: state.conversation, after: String(state.version),
+    user: state.user, conversation: state.conversation, after: String(state.version), client,
   });
   try {
     const response = await fetch("/api/state?" + query, { signal: controller.signal });
@@ -103,14 +106,47 @@ async function openConversation(id) {
 
 function showModal(modal) {
   const layer = $("modal-layer");
-  const key = modal ? modal.id + "|" + modal.hash + "|" + modal.html.length : null;
+  const key = modal ? modal.id + "|" + modal.hash + "|" + modal.html : null;
   if (key === state.modalKey) return;
   state.modalKey = key;
+  const shown = layer.querySelector("[role=dialog].modal");
+  const kept = modal && shown && shown.dataset.viewId === modal.id ? entered(shown) : null;
   layer.innerHTML = modal ? modal.html : "";
+  if (kept) restore(layer, kept);
   layer.classList.toggle("open", Boolean(modal));
   if (modal) {
     const first = layer.querySelector("[aria-invalid=true], input, select, textarea, button");
     if (first) first.focus();
+  }
+}
+
+// What the person entered in a modal, by control: kept when the bot shows the same modal
+// again (with its errors, or updated), as Slack keeps it.
+function entered(modal) {
+  const values = new Map();
+  for (const control of modal.querySelectorAll("input[id], select[id], textarea[id]")) {
+    if (control.type === "radio" || control.type === "checkbox") {
+      values.set(control.id, control.checked);
+    } else if (control.multiple) {
+      values.set(control.id, [...control.selectedOptions].map((o) => o.value));
+    } else {
+      values.set(control.id, control.value);
+    }
+  }
+  return values;
+}
+
+function restore(layer, values) {
+  for (const [id, value] of values) {
+    const control = document.getElementById(id);
+    if (!control || !layer.contains(control)) continue;
+    if (control.type === "radio" || control.type === "checkbox") {
+      control.checked = value;
+    } else if (control.multiple) {
+      for (const option of control.options) option.selected = value.includes(option.value);
+    } else {
+      control.value = value;
+    }
   }
 }
 
@@ -175,10 +211,9 @@ function answersOf(form) {
 }
 
 async function submitModal(modal) {
-  const answer = await api("submit", {
+  await api("submit", {
     user: state.user, view_id: modal.dataset.viewId, values: answersOf(modal.querySelector("form")),
   });
-  if (answer && answer.errors && Object.keys(answer.errors).length) state.modalKey = null;
 }
 
 document.addEventListener("click", async (event) => {
