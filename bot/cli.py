@@ -100,6 +100,10 @@ def _demo(args: argparse.Namespace, env: dict[str, str]) -> int:
     from bot.demo.server import serve, write_transcript
     from bot.demo.workspace import DEFAULT_FOLDER
 
+    # The demo's page is what a person follows: only problems and the tour's steps are
+    # logged (not each migration, request or message).
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("bot.demo").setLevel(logging.INFO)
     if args.transcript:
         return write_transcript(
             DEFAULT_FOLDER, Path(args.transcript), tour=args.tour, reset=args.reset

@@ -141,6 +141,24 @@ def test_the_whole_tour_plays_and_its_transcript_shows_each_person(demo: Demo) -
     assert "<script" not in page
 
 
+def test_someone_who_takes_over_mid_tour_can_hand_back_to_it(demo: Demo) -> None:
+    tour = Tour(demo)
+    for _ in range(3):  # the cohort; Klaus and Lena join
+        tour.next()
+    margaret = BY_ID["UDEMOMEE02"]
+    assert join(demo, margaret.id, time_window="morning") == {}  # by hand, her own way
+    demo.type(ADMIN, dm(demo, ADMIN), "/mentor admin match Leaders")  # ahead of the tour
+    demo.advance(timedelta(hours=3))
+    tour.play()  # the rest, over what was done by hand
+    assert tour.status()["next"] is None
+    proposals = [
+        m for m in demo.fake.messages_for(margaret.id) if m.find_element("pair_accept") is not None
+    ]
+    assert len({m.channel for m in proposals}) <= 1, "matched once, not again by the tour"
+    admin = " ".join(texts(demo, ADMIN))
+    assert "fewer than 5" in admin or "weniger als 5" in admin, "the report still came"
+
+
 def _section(page: str, user: str) -> str:
     start = page.index(f'id="{user}"')
     end = page.find('<section class="person"', start)

@@ -253,6 +253,27 @@ def test_a_private_reflection_is_seen_by_its_author_only(site: Site) -> None:
     expect(site.log()).not_to_contain_text(secret)
 
 
+def test_a_modal_works_from_the_keyboard_alone(site: Site) -> None:
+    _join_by_hand(site.demo, KLAUS.id)
+    site.act_as(KLAUS.id)
+    site.open("Mentor Bot (direct message)")
+    box = site.page.get_by_role("textbox", name="Message")
+    site.send("/mentor goals")
+    modal = site.dialog("Lernziele")
+    for _ in range(12):  # Tab stays in the modal: the page behind it cannot be reached
+        site.page.keyboard.press("Tab")
+        assert modal.evaluate("dialog => dialog.contains(document.activeElement)")
+    site.page.keyboard.press("Escape")
+    expect(site.page.get_by_role("dialog")).to_have_count(0)
+    expect(box).to_be_focused()  # back where the person was
+    site.send("/mentor goals")
+    goal = site.dialog("Lernziele").get_by_role("textbox").first
+    goal.fill("Jede Woche einen KI-Assistenten selbst nutzen")
+    goal.press("Enter")  # sends the modal, as in Slack
+    expect(site.page.get_by_role("dialog")).to_have_count(0)
+    expect(site.log()).to_contain_text("1 offene")
+
+
 def test_the_tour_button_plays_the_next_step_and_shows_where_to_look(site: Site) -> None:
     tour = Tour(site.demo)
     assert tour.steps, "the tour has steps"

@@ -560,7 +560,9 @@ def view_html(
     """A modal view as an accessible dialog: title, a form with its blocks, and the close
     and (when the view has ``submit``) submit buttons.
 
-    The form has ``method="dialog"``, so pressing Enter in it never navigates the page.
+    The form has ``method="dialog"``, so pressing Enter in it never navigates the page; its
+    submit button belongs to it (Enter in a text field sends it, as in Slack) and the
+    browser does not validate it (the bot does, and answers with ``errors``).
     ``errors`` maps block ids to messages (a ``response_action: errors`` answer).
     """
     view = view if isinstance(view, Mapping) else {}
@@ -580,9 +582,13 @@ def view_html(
     buttons = f'<button type="button" class="modal-close">{close}</button>'
     if "submit" in view:
         submit = _e(_plain(view.get("submit")) or "Submit")
-        buttons += f'<button type="submit" class="modal-submit bk-primary">{submit}</button>'
+        buttons += (
+            f'<button type="submit" form="modal-form-{safe_id}" class="modal-submit bk-primary">'
+            f"{submit}</button>"
+        )
     return (
         f'<div{_attrs(pairs)}><h2 id="{title_id}">{_e(_plain(view.get("title")))}</h2>'
-        f'<form class="modal-body" id="modal-form-{safe_id}" method="dialog">{body}</form>'
+        f'<form class="modal-body" id="modal-form-{safe_id}" method="dialog" novalidate>'
+        f"{body}</form>"
         f'<div class="modal-actions">{buttons}</div></div>'
     )

@@ -144,6 +144,13 @@ def _option(view: Mapping[str, Any], block_id: str, label: str) -> str | None:
     return None
 
 
+def _sees(demo: Demo, user_id: str, action_id: str) -> bool:
+    return any(
+        not m.deleted and m.find_element(action_id) is not None
+        for m in demo.fake.messages_for(user_id)
+    )
+
+
 def _press(demo: Demo, user_id: str, action_id: str) -> bool:
     """Press the newest button with this action_id that the person can see."""
     for message in reversed(demo.fake.messages_for(user_id)):
@@ -177,7 +184,12 @@ def _goals(demo: Demo) -> None:
 
 
 def _reflect(demo: Demo) -> None:
-    demo.advance(timedelta(days=1))
+    """A day later, or as many as it takes until Klaus has held a session (when someone
+    who took over moved things along differently) and the bot asked him to reflect."""
+    for _ in range(21):
+        demo.advance(timedelta(days=1))
+        if _sees(demo, KLAUS.id, "reflect_open"):
+            break
     demo.type(KLAUS.id, _dm(demo, KLAUS.id), "/mentor reflect")
     stack = demo.fake.modal_stack(KLAUS.id)
     if not stack or stack[-1].get("callback_id") != "reflection":
@@ -207,9 +219,9 @@ STEPS: tuple[Step, ...] = (
         _join_others,
     ),
     Step(
-        "Hanna matches the cohort; each proposed pair gets a group DM.",
-        ADMIN,
-        "dm",
+        "Hanna matches the cohort; each proposed pair gets a group DM to accept in (Klaus's).",
+        KLAUS.id,
+        "group",
         lambda demo: _admin(demo, "match"),
     ),
     Step("Everyone accepts their match in the group DM.", KLAUS.id, "group", _accept_all),
@@ -221,9 +233,9 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("Klaus sets his learning goals.", KLAUS.id, "dm", _goals),
     Step(
-        "A week passes: each pair gets its reminder with an agenda topic.",
+        "A week passes: each person gets a reminder of their pair's session, with an agenda.",
         KLAUS.id,
-        "group",
+        "dm",
         lambda demo: demo.advance(timedelta(weeks=1)),
     ),
     Step(

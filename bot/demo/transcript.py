@@ -34,7 +34,8 @@ def transcript_html(demo: Demo) -> str:
         "<title>Mentor Bot demo — transcript</title>"
         f"<style>{style}\nbody{{overflow:auto;height:auto;display:block}}"
         ".person{border-top:3px solid #4a154b;margin:2em 0;padding-top:1em}"
-        ".conv{margin:1em 0 1em 1em}.modal{position:static;margin:1em 0}</style></head>"
+        ".conv{margin:1em 0 1em 1em}.modal{position:static;margin:1em 0}"
+        "fieldset.record{border:0;margin:0;padding:0;min-width:0}</style></head>"
         '<body class="transcript"><main style="max-width:60em;margin:auto;padding:1em">'
         "<h1>What each person saw</h1>"
         f"<p>Demo workspace at {html.escape(now)} (simulated time). Each section shows what "
@@ -47,7 +48,7 @@ def transcript_html(demo: Demo) -> str:
 
 
 def _person_html(demo: Demo, user_id: str) -> str:
-    viewer = Viewer(demo.fake, user_id)
+    viewer = Viewer(demo.fake, user_id, embed_files=True)
     person = next(p for p in CAST if p.id == user_id)
     parts = [
         f'<section class="person" id="{person.id}" lang="{person.lang}">'
@@ -68,7 +69,13 @@ def _person_html(demo: Demo, user_id: str) -> str:
     shown = demo.fake.opened_views(user_id)
     if shown:
         parts.append('<div class="conv"><h3>Modals shown</h3>')
-        parts.extend(view_html(view, viewer.name) for view in shown)
+        parts.extend(_heading_below(view_html(view, viewer.name)) for view in shown)
         parts.append("</div>")
     parts.append("</section>")
-    return "".join(parts)
+    # A record, not a workspace: its buttons and form controls are shown, not usable.
+    return '<fieldset class="record" disabled>' + "".join(parts) + "</fieldset>"
+
+
+def _heading_below(modal: str) -> str:
+    """A modal's title one level below the conversation headings."""
+    return modal.replace("<h2 ", "<h4 ", 1).replace("</h2>", "</h4>", 1)

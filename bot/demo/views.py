@@ -6,7 +6,9 @@ own ephemeral messages, their own Home and modals.
 
 from __future__ import annotations
 
+import base64
 import html
+import mimetypes
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,26 +19,39 @@ from babel.dates import format_date, format_skeleton, format_time
 
 from bot.demo.cast import BY_ID
 from bot.demo.render import blocks_html, mrkdwn_html, view_html
-from bot.fakeslack.records import Message
+from bot.fakeslack.records import FileRecord, Message
 from bot.fakeslack.server import FakeSlack
 
 HOME = "home"
 #: What Slack itself writes next to a message, in the person's language.
 MARKS = {
-    "de": {"only_you": "Nur für dich sichtbar", "edited": "(bearbeitet)"},
-    "en": {"only_you": "Only visible to you", "edited": "(edited)"},
+    "de": {
+        "only_you": "Nur für dich sichtbar",
+        "edited": "(bearbeitet)",
+        "empty": "Hier gibt es noch keine Nachrichten.",
+        "no_home": "Die App hat für dich noch keine Startseite veröffentlicht.",
+    },
+    "en": {
+        "only_you": "Only visible to you",
+        "edited": "(edited)",
+        "empty": "No messages here yet.",
+        "no_home": "The app has not published a Home for you yet.",
+    },
 }
 
 
 class Viewer:
     """One person's view of the stand-in's workspace."""
 
-    def __init__(self, fake: FakeSlack, user_id: str) -> None:
+    def __init__(self, fake: FakeSlack, user_id: str, *, embed_files: bool = False) -> None:
         self.fake = fake
         self.user_id = user_id
         user = fake.user(user_id) or {}
         self.zone = ZoneInfo(str(user.get("tz") or "UTC"))
         self.locale = str(user.get("locale") or "en-US").replace("-", "_")
+        self.words = MARKS.get(self.locale[:2], MARKS["en"])
+        #: Files as links to the page (``/files/…``), or embedded (a transcript on its own).
+        self.embed_files = embed_files
 
     def name(self, ref: str) -> str:
         """Display name of a user or channel id (for mentions)."""
@@ -110,7 +125,7 @@ class Viewer:
         """The conversation's messages for this person."""
         shown = [self.message_html(m) for m in self.visible(channel_id)]
         if not shown:
-            return '<p class="empty">No messages here yet.</p>'
+            return f'<p class="empty">{self.words["empty"]}</p>'
         return "\n".join(shown)
 
     def message_html(self, message: Message) -> str:
@@ -119,7 +134,7 @@ class Viewer:
         author = (
             "Mentor Bot" if message.author == self.fake.bot_user_id else self.name(message.author)
         )
-        words = MARKS.get(self.locale[:2], MARKS["en"])
+        words = self.words
         marks = []
         if message.ephemeral:
             marks.append(f'<span class="only-you">{words["only_you"]}</span>')
@@ -131,7 +146,7 @@ class Viewer:
             else f'<div class="bk-text">{mrkdwn_html(message.text, self.name)}</div>'
         )
         files = "".join(
-            f'<a class="file" href="/files/{quote(f.id)}?user={quote(self.user_id)}" '
+            f'<a class="file" href="{self._file_href(f)}" '
             f'download="{html.escape(f.filename)}">📎 {html.escape(f.title or f.filename)}</a>'
             for f in message.files
         )
@@ -144,11 +159,17 @@ class Viewer:
             f"{' '.join(marks)}</header>{body}{files}</article>"
         )
 
+    def _file_href(self, file: FileRecord) -> str:
+        if not self.embed_files:
+            return f"/files/{quote(file.id)}?user={quote(self.user_id)}"
+        kind = mimetypes.guess_type(file.filename)[0] or "application/octet-stream"
+        return f"data:{kind};base64,{base64.b64encode(file.content or b'').decode('ascii')}"
+
     def home_html(self) -> str:
         """The App Home as the bot last published it for this person."""
         home = self.fake.home_view(self.user_id)
         if home is None:
-            return '<p class="empty">The app has not published a Home for you yet.</p>'
+            return f'<p class="empty">{self.words["no_home"]}</p>'
         return (
             f'<div class="home" data-view-id="{html.escape(str(home.get("id")))}">'
             f"{blocks_html(home.get('blocks') or [], self.name)}</div>"

@@ -2,7 +2,9 @@
 // something changes), shows it, and sends what the person does. Plain JavaScript.
 "use strict";
 
-const state = { user: null, conversation: "home", version: -1, modalKey: null, poll: null };
+const state = {
+  user: null, conversation: "home", version: -1, modalKey: null, poll: null, returnFocus: null,
+};
 // Names this page to the server, which then answers its previous question at once when it
 // asks a new one (switching people or conversations).
 const client = Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -75,6 +77,16 @@ function show(view) {
   showTour(view.tour);
 }
 
+// How many messages of each conversation the person has seen here (per person): the
+// sidebar's badges count the others, as Slack counts unread messages.
+const seen = new Map();
+
+function unread(c) {
+  const key = state.user + "|" + c.id;
+  if (c.id === state.conversation) seen.set(key, c.count);
+  return Math.max(0, c.count - (seen.get(key) || 0));
+}
+
 function showSidebar(conversations) {
   const nav = $("sidebar");
   const known = conversations.some((c) => c.id === state.conversation);
@@ -85,11 +97,12 @@ function showSidebar(conversations) {
     button.className = "conv conv-" + c.kind + (c.id === state.conversation ? " current" : "");
     button.textContent = c.label;
     if (c.id === state.conversation) button.setAttribute("aria-current", "true");
-    if (c.count) {
+    const fresh = unread(c);
+    if (fresh) {
       const badge = document.createElement("span");
       badge.className = "count";
-      badge.textContent = String(c.count);
-      badge.setAttribute("aria-label", c.count + " messages");
+      badge.textContent = String(fresh);
+      badge.setAttribute("aria-label", fresh + " unread");
       button.append(" ", badge);
     }
     button.addEventListener("click", () => openConversation(c.id));
@@ -111,12 +124,19 @@ function showModal(modal) {
   state.modalKey = key;
   const shown = layer.querySelector("[role=dialog].modal");
   const kept = modal && shown && shown.dataset.viewId === modal.id ? entered(shown) : null;
+  if (modal && !shown) state.returnFocus = document.activeElement;
   layer.innerHTML = modal ? modal.html : "";
   if (kept) restore(layer, kept);
   layer.classList.toggle("open", Boolean(modal));
+  // While a modal is open, the page behind it cannot be reached (keyboard included).
+  for (const part of document.querySelectorAll("body > header, body > section, .layout")) {
+    part.inert = Boolean(modal);
+  }
   if (modal) {
     const first = layer.querySelector("[aria-invalid=true], input, select, textarea, button");
     if (first) first.focus();
+  } else if (shown && state.returnFocus && document.contains(state.returnFocus)) {
+    state.returnFocus.focus();
   }
 }
 
@@ -223,9 +243,6 @@ document.addEventListener("click", async (event) => {
   if (button.classList.contains("modal-close") && modal) {
     event.preventDefault();
     await api("close", { user: state.user });
-  } else if (button.classList.contains("modal-submit") && modal) {
-    event.preventDefault();
-    await submitModal(modal);
   } else if (button.dataset.actionId) {
     event.preventDefault();
     if (await confirmFirst(button)) await act(button);
@@ -247,8 +264,25 @@ document.addEventListener("submit", async (event) => {
 });
 
 document.addEventListener("keydown", async (event) => {
-  if (event.key === "Escape" && $("modal-layer").classList.contains("open")) {
+  const layer = $("modal-layer");
+  if (!layer.classList.contains("open")) return;
+  if (event.key === "Escape") {
     await api("close", { user: state.user });
+  } else if (event.key === "Tab") {
+    // Tab goes round the modal's own controls, as in a dialog.
+    const all = [...layer.querySelectorAll("input, select, textarea, button, a[href]")]
+      .filter((element) => !element.disabled && element.offsetParent !== null);
+    if (!all.length) return;
+    const first = all[0];
+    const last = all[all.length - 1];
+    const inside = layer.contains(document.activeElement);
+    if (event.shiftKey && (!inside || document.activeElement === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+      event.preventDefault();
+      first.focus();
+    }
   }
 });
 
@@ -277,8 +311,8 @@ for (const button of document.querySelectorAll("[data-advance]")) {
 $("reset").addEventListener("click", async () => {
   if (!window.confirm("Start the demo over? Everything in it is deleted.")) return;
   await api("reset");
-  state.conversation = "home";
-  refresh();
+  seen.clear();
+  await openConversation("home");
 });
 
 $("tour-next").addEventListener("click", async () => {
