@@ -9,6 +9,8 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.announcements import announce
 from bot.announcements.views import announce_count, announce_n
+from bot.calendar import sending as calendar
+from bot.calendar.views import build_feed_message
 from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.core.i18n import t, tn, zone
@@ -129,6 +131,27 @@ def skip_session(ctx: Context, user_id: str, value: str, response_url: str | Non
         ctx.slack.post_dm(user_id, text)
 
 
+def handle_calendar_reset(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The calendar message's button: a new feed link, the old one ends."""
+    ack()
+    ctx = services(context)
+    ctx.later(reset_calendar, ctx, body["user"]["id"], body.get("response_url"))
+
+
+def reset_calendar(ctx: Context, user_id: str, response_url: str | None) -> None:
+    """Make the new link and show it in place of the old one (or say why not)."""
+    person = ctx.people.get(user_id)
+    url = calendar.renew(ctx, user_id)
+    if url is None:
+        text, blocks = t(person.lang, "calendar.off"), None
+    else:
+        text, blocks = build_feed_message(person.lang, url, renewed=True)
+    if response_url:
+        ctx.slack.respond(response_url, text, blocks=blocks, replace_original=url is not None)
+    else:
+        ctx.slack.post_dm(user_id, text, blocks)
+
+
 def handle_checkin_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The check-in prompt's button opens the progress modal for the mentee's goals."""
     ack()
@@ -229,3 +252,4 @@ def register(app: App) -> None:
     app.action(ids.GOAL_CHECKIN_OPEN)(handle_checkin_open)
     app.action(ids.ANNOUNCE_CONFIRM)(handle_announce_answer)
     app.action(ids.ANNOUNCE_CANCEL)(handle_announce_answer)
+    app.action(ids.CALENDAR_RESET)(handle_calendar_reset)

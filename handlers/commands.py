@@ -24,6 +24,7 @@ from bot.announcements.views import (
     build_announce_held,
     describe_audience,
 )
+from bot.calendar import sending as calendar
 from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.core.i18n import fmt_date, t, tn
@@ -187,6 +188,16 @@ def open_reflection(
     open_modal(
         ctx, person, trigger_id, build_reflection_modal(person.lang, person.tz, ref), response_url
     )
+
+
+def calendar_(call: Invocation) -> None:
+    """``/mentor calendar``: the person's calendar (file and feed link) in a DM."""
+    person = call.person
+    ref = str(call.command.get("trigger_id") or call.ctx.clock().isoformat())
+    if not calendar.request(call.ctx, person.user_id, ref=ref):
+        call.answer(t(person.lang, "calendar.not_participant"))
+        return
+    call.answer(t(person.lang, "calendar.sent"))
 
 
 def status(call: Invocation) -> None:
@@ -482,6 +493,7 @@ SUBCOMMANDS: dict[str, tuple[Subcommand, bool]] = {
     "export": (export, False),
     "reflect": (reflect, False),
     "goals": (goals_, False),
+    "calendar": (calendar_, False),
     "forget": (forget, False),
     "admin": (admin, True),
 }

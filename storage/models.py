@@ -78,6 +78,9 @@ class SlackUser(SQLModel, table=True):
     tz: str | None = Field(default=None, max_length=64)
     is_workspace_admin: bool = Field(default=False)
     fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The name Slack shows (display name, else real name): for the partner's name in
+    # calendar events, which Slack cannot render from a mention.
+    name: str | None = Field(default=None, max_length=120)
 
 
 class Participant(SQLModel, table=True):
@@ -152,6 +155,28 @@ class Pair(SQLModel, table=True):
     slot_time: str | None = Field(default=None, max_length=5)
     slot_anchor: str | None = Field(default=None, max_length=10)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where the pair meets (an https:// link or a room), set by either person; shown in
+    # reminders and calendar events.
+    meeting_link: str | None = Field(default=None, max_length=300)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's calendar feed (``GET /calendar/<token>.ics``).
+
+    The token is never stored: it is a keyed hash of ``nonce`` (see
+    :mod:`bot.calendar.feed`), so the bot can show the same link again, and the database
+    alone cannot; ``token_hash`` (SHA-256 of the token) finds the feed a request names.
+    A new nonce (``calendar_reset``) ends the old link; ``/mentor forget`` and
+    ``/mentor leave`` delete the row.
+    """
+
+    __tablename__ = "calendar_feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, unique=True, index=True)
+    nonce: str = Field(max_length=32)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ProcessedEvent(SQLModel, table=True):

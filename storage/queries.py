@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import (
     Announcement,
+    CalendarFeed,
     Cohort,
     Goal,
     MentoringSession,
@@ -58,6 +59,7 @@ def save_user(session: Session, row: SlackUser) -> None:
         "tz": row.tz,
         "is_workspace_admin": row.is_workspace_admin,
         "fetched_at": row.fetched_at,
+        "name": row.name,
     }
     stmt = insert_for(session)(table).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -242,7 +244,7 @@ def forget_user(session: Session, user_id: str) -> bool:
     plain IDs and the group DM.
     """
     found = False
-    for table in (Participant, SlackUser, Notification, Reflection, Goal):
+    for table in (Participant, SlackUser, Notification, Reflection, Goal, CalendarFeed):
         result = session.execute(delete(table).where(col(table.user_id) == user_id))
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
     # An announcement's author, and the progress message in their DM.

@@ -35,6 +35,10 @@ BOT_TOKEN = "xoxb-test"
 ADMIN = "UADMIN01"
 
 
+#: The bot's public address in tests (calendar feed links start with it).
+PUBLIC_URL = "https://mentor.example.com"
+
+
 @dataclass
 class Clock:
     """A clock the tests can move forward."""
@@ -132,6 +136,7 @@ def running_bot(
     admin_ids: frozenset[str] = frozenset({ADMIN}),
     http: bool = False,
     real_slack_time: bool = False,
+    public_url: str | None = PUBLIC_URL,
     **fake_options: Any,
 ) -> Iterator[Bot]:
     """Start the stand-in, the bot's WSGI app, and a signing driver that hands requests
@@ -148,6 +153,7 @@ def running_bot(
             admin_ids=admin_ids,
             encryption_key=generate_key(),
             scheduler=False,
+            public_url=public_url,
         )
         clock = Clock()
         slack = SlackGateway.create(BOT_TOKEN, fake.api_url, pacer)

@@ -7,6 +7,7 @@ added here.
 from __future__ import annotations
 
 from bot.announcements import sending as announcements
+from bot.calendar import sending as calendar
 from bot.delivery import notices
 from bot.delivery.outbox import Outbox
 from bot.enrollment import welcome
@@ -23,6 +24,7 @@ def build_outbox() -> Outbox:
             *messages.KINDS,
             notices.NOTICE,
             *announcements.KINDS,
+            *calendar.KINDS,
         ],
         after_pass=[announcements.after_pass],
     )

@@ -17,6 +17,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from sqlalchemy import text
 
+from bot.calendar import feed
 from bot.core.context import Context
 from handlers import edge
 from storage.db import unreachable
@@ -41,10 +42,12 @@ def _answer(
 
 
 def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]:
-    """The WSGI application: ``POST /slack/events`` (when ``app`` is given) and ``GET /healthz``.
+    """The WSGI application: ``POST /slack/events`` (when ``app`` is given), ``GET /healthz``
+    and the calendar feeds, ``GET /calendar/<token>.ics``.
 
     ``/healthz`` answers 200 when the database answers, 503 otherwise.
     """
+    limiter = feed.Limiter()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -64,6 +67,8 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
                     {"ok": False, "database": "unreachable"},
                 )
             return _answer(start_response, "200 OK", {"ok": True})
+        if path.startswith(feed.FEED_PREFIX):
+            return _feed(ctx, limiter, environ, start_response)
         if app is not None and path == EVENTS_PATH:
             read = _read(ctx, environ)
             if isinstance(read, tuple):
@@ -74,6 +79,29 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
         return _answer(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi
+
+
+def _feed(
+    ctx: Context, limiter: feed.Limiter, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """A calendar feed (GET or HEAD); 503 while the database is away."""
+    method = environ.get("REQUEST_METHOD")
+    if method not in ("GET", "HEAD"):
+        start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Length", "0")])
+        return [b""]
+    try:
+        answer = feed.answer(
+            ctx, limiter, environ.get("PATH_INFO", ""), environ.get("HTTP_IF_NONE_MATCH")
+        )
+    except Exception as error:
+        reason = unreachable(error)
+        if reason is None:
+            raise
+        logger.warning("calendar feed: database unreachable (%s)", reason)
+        start_response("503 Service Unavailable", [("Retry-After", "60"), ("Content-Length", "0")])
+        return [b""]
+    start_response(answer.status, [*answer.headers, ("Content-Length", str(len(answer.body)))])
+    return [b"" if method == "HEAD" else answer.body]
 
 
 #: How old a request's timestamp may be (Slack's rule; older ones are replays).

@@ -57,6 +57,7 @@ ENV_NAMES = {
     "scheduler": "MENTOR_SCHEDULER",
     "database_url": "DATABASE_URL",
     "encryption_key": "MENTOR_ENCRYPTION_KEY",
+    "public_url": "MENTOR_PUBLIC_URL",
 }
 
 _SLACK_BOT_UNSET = (
@@ -83,6 +84,8 @@ class Settings(BaseSettings):
         admin_ids: ``MENTOR_ADMIN_IDS`` as a frozen set of Slack user IDs.
         encryption_key: ``MENTOR_ENCRYPTION_KEY``, a Fernet key.
         scheduler: ``MENTOR_SCHEDULER`` as a boolean.
+        public_url: ``MENTOR_PUBLIC_URL``, the bot's public base URL (``https://…``, no
+            trailing slash), for calendar feed links; None when unset.
     """
 
     model_config = SettingsConfigDict(
@@ -107,6 +110,7 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL, validation_alias=ENV_NAMES["database_url"]
     )
     encryption_key: SecretStr = Field(validation_alias=ENV_NAMES["encryption_key"])
+    public_url: str | None = Field(default=None, validation_alias=ENV_NAMES["public_url"])
 
     if TYPE_CHECKING:
         # What a caller may pass by name: a secret as a plain string too.
@@ -122,6 +126,7 @@ class Settings(BaseSettings):
             admin_ids: frozenset[str] = frozenset(),
             scheduler: bool = True,
             database_url: str = DEFAULT_DATABASE_URL,
+            public_url: str | None = None,
         ) -> None: ...
 
     @classmethod
@@ -183,6 +188,19 @@ class Settings(BaseSettings):
             if not url.endswith("/"):
                 url += "/"
         return url
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _check_public_url(cls, value: object) -> object:
+        url = _text(value)
+        if url is None or not isinstance(url, str):
+            return url
+        if not re.match(r"^https://[^\s/?#@]+(/[^\s?#]*)?$", url):
+            raise ConfigError(
+                "MENTOR_PUBLIC_URL must be the bot's public https:// address, "
+                "like https://mentor.example.com"
+            )
+        return url.rstrip("/")
 
     @field_validator("database_url", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ class Vault:
         # A separate subkey for hashing, so the hash never reveals anything about the
         # encryption key and vice versa.
         self._hash_key = hmac.new(raw, b"mentor-bot/user-id-hash/v1", hashlib.sha256).digest()
+        self._feed_key = hmac.new(raw, b"mentor-bot/calendar-feed/v1", hashlib.sha256).digest()
 
     def encrypt(self, text: str) -> str:
         """Encrypt ``text``; the result is ASCII and safe to store."""
@@ -43,3 +44,12 @@ class Vault:
         deleted, without storing the IDs or letting anyone without the key test a guess.
         """
         return hmac.new(self._hash_key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def feed_token(self, nonce: str) -> str:
+        """The calendar feed token for a feed's random ``nonce`` (43 URL-safe characters).
+
+        Only the nonce and the token's hash are stored: the bot can show a person the same
+        link again, and nobody with the database but without the key can.
+        """
+        digest = hmac.new(self._feed_key, nonce.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session, col, delete, select
@@ -119,6 +120,21 @@ def _enrolled(session: Session, user_id: str, *, lock: bool = False) -> bool:
     if lock:  # FOR KEY SHARE on PostgreSQL; SQLite writers are serialized anyway
         query = query.with_for_update(read=True, key_share=True)
     return session.exec(query).first() is not None
+
+
+def _name_of(user: dict[str, Any]) -> str | None:
+    """A person's name for others to read: the full name, else the display name, else
+    the handle."""
+    profile = user.get("profile") or {}
+    for name in (
+        profile.get("real_name"),
+        user.get("real_name"),
+        profile.get("display_name"),
+        user.get("name"),
+    ):
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:120]
+    return None
 
 
 class People:
@@ -232,6 +248,7 @@ class People:
             tz=user.get("tz"),
             is_workspace_admin=bool(user.get("is_admin") or user.get("is_owner")),
             fetched_at=self._clock(),
+            name=_name_of(user),
         )
 
     def _store(self, row: SlackUser, *, enrolled: bool | None = None) -> None:

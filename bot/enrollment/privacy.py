@@ -131,7 +131,7 @@ def forget(ctx: Context, user_id: str) -> bool:
         session.execute(
             update(Pair)
             .where(or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id))
-            .values(channel_id=None, intro_ts=None)
+            .values(channel_id=None, intro_ts=None, meeting_link=None)
         )
         found = queries.forget_user(session, user_id)
         key = hashes.population_key(ctx.settings.encryption_key.get_secret_value())

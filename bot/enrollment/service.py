@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.calendar import feed
 from bot.core.context import Context
 from bot.delivery import notices, outbox
 from bot.sessions import planning as sessions
@@ -300,6 +301,7 @@ def leave(ctx: Context, user_id: str) -> str:
         participant.updated_at = now
         session.add(participant)
         partner = end_open_pair(session, user_id, now)
+        feed.end(session, user_id)  # their calendar link stops working
     if partner:
         outbox.kick(ctx)
         return "left"

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
+from bot.calendar import sending as calendar
 from bot.core.context import Context
 from bot.core.i18n import t, zone
 from bot.delivery import outbox
@@ -294,6 +295,9 @@ def _accept(session: Session, pair: Pair, user_id: str, now: datetime) -> str:
     outbox.enqueue(
         session, key=f"active:{pair.id}", kind="pair_active", due_at=now, pair_id=pair.id
     )
+    for person in (pair.mentor_id, pair.mentee_id):
+        if person:  # each their sessions for their calendar
+            calendar.owe(session, person, key=f"pair:{pair.id}:{person}", now=now)
     return "active"
 
 

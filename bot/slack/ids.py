@@ -44,3 +44,8 @@ DEPARTMENT = "department"
 COHORT = "cohort"
 WEEKDAYS = "weekdays"
 TIME_WINDOW = "time_window"
+
+# calendar (SPEC.md, "Calendar")
+CALENDAR_RESET = "calendar_reset"
+MEETING_LINK_OPEN = "meeting_link_open"
+MEETING_LINK = "meeting_link"

@@ -1,0 +1,1 @@
+"""Sessions in people's calendars: .ics files and personal feeds."""

@@ -1,0 +1,322 @@
+"""A person's sessions as calendar events, and their personal feed.
+
+What a person's calendar shows is decided here, from the stored sessions alone (no call
+to Slack, nothing anyone wrote):
+
+- every session of their pairs from :data:`PAST` ago on, at its instant in the pair's
+  zone, 45 minutes, named after the partner and the program;
+- a skipped session, and any session after its pair ended, as cancelled (``STATUS:
+  CANCELLED``, so calendars remove it); a session cancelled by a pause is left out;
+- a moved session with its move count as ``SEQUENCE``;
+- the agenda topic once chosen; for a goal, only that it is one (never its text, in
+  anyone's feed: a feed link may travel further than Slack does);
+- the pair's meeting link as the location.
+
+The feed ``GET /calendar/<token>.ics`` (:func:`answer`) finds the person by the hash of the
+token, answers ``ETag`` / ``If-None-Match`` with 304, and is rate-limited per token
+(:class:`Limiter`). A wrong, old or ended token is 404, like any unknown page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_
+from sqlmodel import Session, col, select
+
+from bot.calendar.ics import Event, build_calendar
+from bot.core.context import Context
+from bot.core.i18n import lang_of, t
+from bot.sessions.topics import BY_KEY
+from storage.models import (
+    CalendarFeed,
+    Cohort,
+    MentoringSession,
+    Pair,
+    PairStatus,
+    SessionStatus,
+    SlackUser,
+)
+from storage.types import utcnow
+
+#: How far back a feed reaches.
+PAST = timedelta(weeks=4)
+#: The path of the feeds; a token follows, then ``.ics``.
+FEED_PREFIX = "/calendar/"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+# --- the feed's token ----------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def token_of(ctx: Context, session: Session, user_id: str, *, renew: bool = False) -> str:
+    """The person's feed token: made the first time, a new one (the old one ends) when
+    ``renew``."""
+    feed = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user_id)).first()
+    if feed is not None and not renew:
+        return ctx.vault.feed_token(feed.nonce)
+    nonce = secrets.token_hex(16)  # 128 bits of randomness
+    token = ctx.vault.feed_token(nonce)
+    if feed is None:
+        feed = CalendarFeed(user_id=user_id, nonce=nonce, token_hash=_hash(token))
+    else:
+        feed.nonce, feed.token_hash, feed.created_at = nonce, _hash(token), utcnow()
+    session.add(feed)
+    session.flush()
+    return token
+
+
+def feed_url(ctx: Context, token: str) -> str | None:
+    """The feed's address, when the bot has a public one (``MENTOR_PUBLIC_URL``)."""
+    base = ctx.settings.public_url
+    return f"{base}{FEED_PREFIX}{token}.ics" if base else None
+
+
+def owner(ctx: Context, session: Session, token: str) -> str | None:
+    """Whose feed ``token`` opens; None for a wrong, old or ended one."""
+    if not _TOKEN.match(token):
+        return None
+    digest = _hash(token)
+    feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == digest)).first()
+    if feed is None:
+        return None
+    # The row was found by the hash; the token itself is checked against the stored
+    # nonce in constant time as well.
+    if not hmac.compare_digest(ctx.vault.feed_token(feed.nonce), token):
+        return None
+    return feed.user_id
+
+
+def end(session: Session, user_id: str) -> None:
+    """End the person's feed (``/mentor leave``, ``/mentor forget``): its link is 404."""
+    session.execute(delete(CalendarFeed).where(col(CalendarFeed.user_id) == user_id))
+
+
+# --- the events ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """What one person's calendar shows: its name and events, and their language."""
+
+    name: str
+    lang: str
+    events: tuple[Event, ...]
+
+    def ics(self) -> bytes:
+        return build_calendar(list(self.events), name=self.name)
+
+    def etag(self) -> str:
+        """Changes exactly when the calendar's content does (without building it)."""
+        return '"' + hashlib.sha256(repr(self).encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def calendar_of(session: Session, user_id: str, now: datetime) -> Calendar:
+    """The person's calendar as it stands at ``now``."""
+    me = session.get(SlackUser, user_id)
+    lang = lang_of(me.locale if me else None)
+    pairs = {
+        pair.id: pair
+        for pair in session.exec(
+            select(Pair).where(or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id))
+        )
+    }
+    if not pairs:
+        return Calendar(t(lang, "calendar.name"), lang, ())
+    meetings = session.exec(
+        select(MentoringSession)
+        .where(col(MentoringSession.pair_id).in_(list(pairs)))
+        .where(col(MentoringSession.starts_at) >= now - PAST)
+        .order_by(col(MentoringSession.starts_at), col(MentoringSession.id))
+    ).all()
+    cohort_ids = {pair.cohort_id for pair in pairs.values()}
+    cohorts = {c.id: c for c in session.exec(select(Cohort).where(col(Cohort.id).in_(cohort_ids)))}
+    partners = {
+        pair_id: (pair.mentee_id if pair.mentor_id == user_id else pair.mentor_id)
+        for pair_id, pair in pairs.items()
+    }
+    names = {
+        row.user_id: row.name
+        for row in session.exec(
+            select(SlackUser).where(col(SlackUser.user_id).in_({p for p in partners.values() if p}))
+        )
+    }
+    events = []
+    for meeting in meetings:
+        pair = pairs[meeting.pair_id]
+        cancelled = _cancelled(meeting, pair)
+        if cancelled is None:
+            continue
+        cohort = cohorts.get(pair.cohort_id)
+        partner = partners[meeting.pair_id]
+        events.append(
+            _event(
+                meeting,
+                pair,
+                lang=lang,
+                mentor=pair.mentor_id == user_id,
+                partner_name=names.get(partner) if partner else None,
+                program=cohort.name if cohort else "",
+                cancelled=cancelled,
+            )
+        )
+    return Calendar(t(lang, "calendar.name"), lang, tuple(events))
+
+
+def _cancelled(meeting: MentoringSession, pair: Pair) -> bool | None:
+    """Whether the session shows as cancelled; None when it is left out (cancelled by a
+    pause of an active pair)."""
+    if pair.status != PairStatus.ACTIVE.value:
+        # The pair ended: what it held stays, what was still to come is cancelled.
+        return meeting.status != SessionStatus.SCHEDULED.value or (
+            pair.ended_at is None or meeting.starts_at >= pair.ended_at
+        )
+    if meeting.status == SessionStatus.CANCELLED.value:
+        return None
+    return meeting.status == SessionStatus.SKIPPED.value
+
+
+def _event(
+    meeting: MentoringSession,
+    pair: Pair,
+    *,
+    lang: str,
+    mentor: bool,
+    partner_name: str | None,
+    program: str,
+    cancelled: bool,
+) -> Event:
+    summary = (
+        t(lang, "calendar.summary", partner=partner_name, program=program)
+        if partner_name
+        else t(lang, "calendar.summary_nobody", program=program)
+    )
+    lines = [_agenda(meeting, lang, mentor=mentor)]
+    if pair.meeting_link:
+        lines.append(t(lang, "calendar.where", link=pair.meeting_link))
+    lines.append(t(lang, "calendar.footer"))
+    stamp = (pair.ended_at if cancelled and pair.ended_at else None) or pair.activated_at
+    return Event(
+        # Stable whatever the configuration, and unique across installations (a keyed hash).
+        uid=f"session-{meeting.id}-{pair.mentee_key[:16]}@reverse-mentoring",
+        start=meeting.starts_at,
+        minutes=meeting.minutes,
+        tz=pair.slot_tz or "UTC",
+        summary=summary,
+        description="\n\n".join(lines),
+        location=pair.meeting_link,
+        sequence=meeting.sequence,
+        cancelled=cancelled,
+        stamp=stamp or meeting.starts_at,
+    )
+
+
+def _agenda(meeting: MentoringSession, lang: str, *, mentor: bool) -> str:
+    if meeting.agenda_kind == "topic":
+        topic = BY_KEY.get(meeting.agenda_ref or "")
+        return t(
+            lang, "calendar.agenda_topic", topic=topic.label(lang) if topic else meeting.agenda_ref
+        )
+    if meeting.agenda_kind == "goal":
+        return t(lang, "calendar.agenda_goal_partner" if mentor else "calendar.agenda_goal_own")
+    return t(lang, "calendar.agenda_open")
+
+
+# --- serving it ----------------------------------------------------------------------
+
+
+class Limiter:
+    """Requests per feed token: a bucket of ``burst`` that refills one every ``every``
+    seconds, so a calendar service polling every few minutes is always served, and a
+    leaked link cannot be used to hammer the bot. Remembers the busiest tokens only."""
+
+    def __init__(
+        self,
+        *,
+        burst: int = 20,
+        every: float = 3.0,
+        size: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.burst, self.every, self.size, self.clock = burst, every, size, clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait(self, key: str) -> float:
+        """0 when a request may go ahead now (it is counted), else seconds to wait."""
+        now = self.clock()
+        with self._lock:
+            tokens, at = self._buckets.pop(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) / self.every)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                wait = 0.0
+            else:
+                self._buckets[key] = (tokens, now)
+                wait = (1 - tokens) * self.every
+            while len(self._buckets) > self.size:
+                self._buckets.popitem(last=False)
+        return wait
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer: status line, headers, body."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+_NOT_FOUND = Answer(
+    "404 Not Found", [("Content-Type", "text/plain; charset=utf-8")], b"not found\n"
+)
+
+
+def answer(ctx: Context, limiter: Limiter, path: str, if_none_match: str | None) -> Answer:
+    """``GET /calendar/<token>.ics``: the feed, 304 when unchanged, 404, or 429."""
+    token = path[len(FEED_PREFIX) :].removesuffix(".ics")
+    if not path.endswith(".ics") or not _TOKEN.match(token):
+        return _NOT_FOUND
+    wait = limiter.wait(_hash(token))
+    if wait:
+        return Answer(
+            "429 Too Many Requests",
+            [("Retry-After", str(max(1, round(wait)))), ("Content-Type", "text/plain")],
+            b"too many requests\n",
+        )
+    with ctx.db.transaction(write=False) as session:
+        user_id = owner(ctx, session, token)
+        if user_id is None:
+            return _NOT_FOUND
+        calendar = calendar_of(session, user_id, ctx.clock())
+    etag = calendar.etag()
+    headers = [
+        ("ETag", etag),
+        ("Cache-Control", "private, max-age=300"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
+        return Answer("304 Not Modified", headers, b"")
+    return Answer(
+        "200 OK",
+        [
+            ("Content-Type", "text/calendar; charset=utf-8"),
+            ("Content-Disposition", 'inline; filename="reverse-mentoring.ics"'),
+            *headers,
+        ],
+        calendar.ics(),
+    )

@@ -1,0 +1,224 @@
+"""Sessions in people's calendars: the .ics file in each person's DM when their pair
+becomes active, the personal feed, and how moves, skips, pauses, leaving and forgetting
+change it. Every calendar is parsed with icalendar and expanded with
+recurring_ical_events, as a calendar application would."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+from sqlmodel import select
+
+from bot.core.i18n import fmt_datetime
+from bot.delivery import outbox
+from bot.sessions import planning
+from bot.slack import ids
+from storage.models import MentoringSession
+from tests.harness import ADMIN, PUBLIC_URL, Bot
+
+FEED = re.compile(re.escape(PUBLIC_URL) + r"(/calendar/[A-Za-z0-9_-]+\.ics)")
+
+
+def activate(bot: Bot) -> None:
+    """UEN (New York, mornings) mentors UDE (Berlin, afternoons); both prefer Tuesdays."""
+    bot.join("UEN", role="mentor", topics=["genai", "data"], weekdays=["1"], time_window="morning")
+    bot.join("UDE", role="mentee", topics=["genai"], weekdays=["1"], time_window="afternoon")
+    bot.reply(ADMIN, "admin match")
+    assert bot.ctx.background.wait_idle()
+    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
+    bot.slack.block_action("UEN", ids.PAIR_ACCEPT, message=intro)
+    bot.slack.block_action("UDE", ids.PAIR_ACCEPT, message=intro)
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+
+
+def sessions_of(bot: Bot) -> list[MentoringSession]:
+    with bot.ctx.db.transaction(write=False) as session:
+        return list(session.exec(select(MentoringSession).order_by(MentoringSession.id)))  # type: ignore[arg-type]
+
+
+def feed_path(bot: Bot, user: str) -> str:
+    """The feed link in the person's newest calendar message."""
+    for message in reversed(bot.fake.messages_for(user)):
+        found = FEED.search(message.all_text)
+        if found and ids.CALENDAR_RESET in message.action_ids():
+            return found.group(1)
+    raise AssertionError(f"no calendar link for {user}")
+
+
+def get(bot: Bot, path: str, etag: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET over HTTP from the bot's own server."""
+    request = urllib.request.Request(bot.url + path)  # noqa: S310 (the local server)
+    if etag:
+        request.add_header("If-None-Match", etag)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local)
+            return response.status, _lower(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, _lower(error.headers), error.read()
+
+
+def _lower(headers: Any) -> dict[str, str]:
+    return {str(name).lower(): str(value) for name, value in headers.items()}
+
+
+def events(ics: bytes, *, cancelled: bool = False) -> list[Any]:
+    """The calendar's occurrences over two years, as a calendar shows them."""
+    calendar = icalendar.Calendar.from_ical(ics)
+    found = recurring_ical_events.of(calendar).between(
+        datetime(2025, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC)
+    )
+    return [e for e in found if (str(e.get("STATUS")) == "CANCELLED") == cancelled]
+
+
+def instants(ics: bytes, *, cancelled: bool = False) -> list[datetime]:
+    return sorted(e["DTSTART"].dt.astimezone(UTC) for e in events(ics, cancelled=cancelled))
+
+
+def file_of(bot: Bot, user: str) -> bytes:
+    """The newest .ics file in the person's DM."""
+    for message in reversed(bot.fake.messages_for(user)):
+        for record in message.files:
+            if record.filename.endswith(".ics") and record.content is not None:
+                return record.content
+    raise AssertionError(f"no .ics file for {user}")
+
+
+def test_an_active_pair_gets_its_sessions_as_a_file_and_a_feed_link(bot: Bot) -> None:
+    activate(bot)
+    planned = [s.starts_at for s in sessions_of(bot)]
+    for user, partner, words in (
+        ("UEN", "dieter", "Reverse mentoring with"),
+        ("UDE", "erin", "Reverse Mentoring mit"),
+    ):
+        ics = file_of(bot, user)
+        assert instants(ics) == planned
+        [first, *_] = events(ics)
+        assert f"{words} {partner}" in str(first["SUMMARY"])
+        assert first["DTSTART"].params["TZID"] == "Europe/Berlin"  # the mentee's zone
+        assert first["DTEND"].dt - first["DTSTART"].dt == timedelta(minutes=45)
+        assert icalendar.Calendar.from_ical(ics).walk("VTIMEZONE"), "the zone travels along"
+        status, headers, body = get(bot, feed_path(bot, user))
+        assert status == 200 and headers["content-type"].startswith("text/calendar")
+        assert instants(body) == planned
+    # Each person's feed is their own.
+    assert feed_path(bot, "UEN") != feed_path(bot, "UDE")
+
+
+def test_the_feed_answers_if_none_match_with_304_and_changes_its_etag_on_a_change(
+    bot: Bot,
+) -> None:
+    activate(bot)
+    path = feed_path(bot, "UDE")
+    status, headers, _ = get(bot, path)
+    etag = headers["etag"]
+    assert get(bot, path, etag)[0] == 304
+    first = sessions_of(bot)[0]
+    bot.slack.block_action("UDE", ids.SESSION_SKIP, value=str(first.id))
+    assert bot.ctx.background.wait_idle()
+    status, headers, body = get(bot, path, etag)
+    assert status == 200 and headers["etag"] != etag
+    assert instants(body, cancelled=True) == [first.starts_at]
+
+
+def test_a_wrong_or_renewed_token_is_404_and_reveals_nothing(bot: Bot) -> None:
+    activate(bot)
+    path = feed_path(bot, "UEN")
+    wrong = path[:-10] + ("A" if path[-10] != "A" else "B") + path[-9:]
+    for probe in (wrong, "/calendar/short.ics", "/calendar/" + "x" * 43, path[:-4]):
+        status, _, body = get(bot, probe)
+        assert (status, body) == (404, b"not found\n")
+    [message] = [m for m in bot.fake.messages_for("UEN") if ids.CALENDAR_RESET in m.action_ids()]
+    bot.slack.block_action("UEN", ids.CALENDAR_RESET, message=message)
+    assert bot.ctx.background.wait_idle()
+    assert bot.fake.wait_for(lambda: feed_path(bot, "UEN") != path)
+    assert get(bot, path)[0] == 404  # the old link has stopped
+    assert get(bot, feed_path(bot, "UEN"))[0] == 200
+    [renewed] = [m for m in bot.fake.messages_for("UEN") if ids.CALENDAR_RESET in m.action_ids()]
+    assert "old link no longer works" in renewed.all_text  # in place of the old link
+
+
+def test_mentor_calendar_sends_the_same_link_and_a_fresh_file(bot: Bot) -> None:
+    activate(bot)
+    path = feed_path(bot, "UDE")
+    files = sum(len(m.files) for m in bot.fake.messages_for("UDE"))
+    assert "Direktnachrichten" in bot.reply("UDE", "calendar")
+    assert bot.ctx.background.wait_idle()
+    assert sum(len(m.files) for m in bot.fake.messages_for("UDE")) == files + 1
+    assert feed_path(bot, "UDE") == path  # the same link again, not a new one
+    assert "join" in bot.reply("U2", "calendar")  # not in the program: nothing to send
+
+
+def test_leaving_ends_the_feed_and_cancels_the_partners_events(bot: Bot) -> None:
+    activate(bot)
+    mine, theirs = feed_path(bot, "UEN"), feed_path(bot, "UDE")
+    planned = [s.starts_at for s in sessions_of(bot)]
+    bot.reply("UEN", "leave")
+    assert get(bot, mine)[0] == 404
+    _, _, body = get(bot, theirs)
+    assert instants(body) == [] and instants(body, cancelled=True) == planned
+
+
+def test_forgetting_ends_the_feed_and_the_partner_no_longer_sees_the_name(bot: Bot) -> None:
+    activate(bot)
+    mine, theirs = feed_path(bot, "UDE"), feed_path(bot, "UEN")
+    bot.reply("UDE", "forget")
+    response = bot.slack.block_action("UDE", ids.FORGET_CONFIRM, value="confirm")
+    assert response.status == 200
+    assert bot.ctx.background.wait_idle()
+    assert get(bot, mine)[0] == 404
+    _, _, body = get(bot, theirs)
+    assert b"dieter" not in body
+    assert instants(body) == [] and len(instants(body, cancelled=True)) == 3
+
+
+def test_a_pause_leaves_its_sessions_out_and_resume_brings_new_ones(bot: Bot) -> None:
+    activate(bot)
+    path = feed_path(bot, "UEN")
+    first, second, _ = sessions_of(bot)
+    bot.reply("UDE", "pause")  # until resumed: every planned session is off
+    _, _, body = get(bot, path)
+    assert instants(body) == [] and instants(body, cancelled=True) == []  # left out
+    bot.clock.now = second.starts_at + timedelta(days=1)
+    bot.reply("UDE", "resume")
+    planning.plan(bot.ctx)
+    _, _, body = get(bot, path)
+    planned = [
+        s.starts_at
+        for s in sessions_of(bot)
+        if s.status == "scheduled" and s.starts_at > first.starts_at
+    ]
+    assert planned and instants(body) == planned
+    assert all(start > bot.clock.now for start in instants(body))
+
+
+def test_a_reminder_and_the_feed_name_the_same_moment_in_each_zone(bot: Bot) -> None:
+    activate(bot)
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at - timedelta(hours=24)
+    outbox.dispatch(bot.ctx)
+    for user, lang, tz in (("UEN", "en", "America/New_York"), ("UDE", "de", "Europe/Berlin")):
+        [reminder] = [m for m in bot.fake.messages_for(user) if ids.SESSION_SKIP in m.action_ids()]
+        _, _, body = get(bot, feed_path(bot, user))
+        start = instants(body)[0]
+        assert fmt_datetime(start, lang, tz) in reminder.all_text
+        local = start.astimezone(ZoneInfo(tz))
+        assert local.hour == (9 if user == "UEN" else 15)
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_the_feed_takes_only_get(bot: Bot, method: str) -> None:
+    activate(bot)
+    address = bot.url + feed_path(bot, "UEN")
+    request = urllib.request.Request(address, method=method, data=b"")  # noqa: S310
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310 (local)
+    assert error.value.code == 405
