@@ -22,6 +22,7 @@ from bot.enrollment.views import build_home, build_join_modal
 from bot.journal import goals
 from bot.journal.views import build_checkin_modal
 from bot.matching import consent as pairing
+from bot.sessions import meeting
 from bot.sessions import planning as sessions
 from bot.sessions.views import build_move_modal
 from bot.slack import ids
@@ -152,6 +153,26 @@ def reset_calendar(ctx: Context, user_id: str, response_url: str | None) -> None
         ctx.slack.post_dm(user_id, text, blocks)
 
 
+def handle_meeting_link_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The intro's or a reminder's button: the modal that sets where the pair meets."""
+    ack()
+    ctx = services(context)
+    person = ctx.people.get(body["user"]["id"])
+    value = str(body["actions"][0].get("value", ""))
+    ctx.later(open_meeting_link, ctx, person, value, body["trigger_id"])
+
+
+def open_meeting_link(ctx: Context, person: Person, value: str, trigger_id: str) -> None:
+    """Open the modal with the current link, or say the pair is over."""
+    pair_id = row_id(value)
+    pair = meeting.pair_of(ctx, pair_id, person.user_id) if pair_id is not None else None
+    if pair is None or pair.id is None:
+        ctx.slack.post_dm(person.user_id, t(person.lang, "meeting.closed"))
+        return
+    view = meeting.build_modal(person.lang, pair_id=pair.id, current=pair.meeting_link)
+    open_modal(ctx, person, trigger_id, view, None)
+
+
 def handle_checkin_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The check-in prompt's button opens the progress modal for the mentee's goals."""
     ack()
@@ -253,3 +274,4 @@ def register(app: App) -> None:
     app.action(ids.ANNOUNCE_CONFIRM)(handle_announce_answer)
     app.action(ids.ANNOUNCE_CANCEL)(handle_announce_answer)
     app.action(ids.CALENDAR_RESET)(handle_calendar_reset)
+    app.action(ids.MEETING_LINK_OPEN)(handle_meeting_link_open)

@@ -17,6 +17,7 @@ from bot.enrollment import service as enrollment
 from bot.enrollment.service import EnrollmentError, JoinForm
 from bot.journal import goals, reflections
 from bot.journal.reflections import ReflectionError, ReflectionForm
+from bot.sessions import meeting
 from bot.sessions import planning as sessions
 from bot.slack import ids
 from bot.slack.text import clean
@@ -231,9 +232,29 @@ def handle_move(
     outbox.kick(ctx)
 
 
+def handle_meeting_link(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Store where the pair meets (an https:// link or plain text), or show what is wrong."""
+    ctx = services(context)
+    user_id = body["user"]["id"]
+    person = ctx.people.get(user_id)
+    typed = _value(view["state"]["values"], meeting.LINK_INPUT).get("value") or ""
+    link, problem = meeting.check(str(typed))
+    if problem is not None:
+        ack(response_action="errors", errors={meeting.LINK_INPUT: t(person.lang, problem)})
+        return
+    pair_id = row_id(str(view.get("private_metadata") or ""))
+    if pair_id is None or not meeting.set_link(ctx, pair_id, user_id, link):
+        ack(response_action="errors", errors={meeting.LINK_INPUT: t(person.lang, "meeting.closed")})
+        return
+    ack()
+
+
 def register(app: App) -> None:
     """Register the modal submission handlers."""
     app.view(ids.MOVE)(handle_move)
+    app.view(ids.MEETING_LINK)(handle_meeting_link)
     app.view(ids.GOALS)(handle_goals)
     app.view(ids.GOAL_CHECKIN)(handle_checkin)
     app.view(ids.JOIN)(handle_join)

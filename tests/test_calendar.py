@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.core.i18n import fmt_datetime
 from bot.delivery import outbox
-from bot.sessions import planning
+from bot.sessions import meeting, planning
 from bot.slack import ids
 from storage.models import MentoringSession
 from tests.harness import ADMIN, PUBLIC_URL, Bot
@@ -222,3 +224,86 @@ def test_the_feed_takes_only_get(bot: Bot, method: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, timeout=10)  # noqa: S310 (local)
     assert error.value.code == 405
+
+
+def open_meeting_modal(bot: Bot, user: str) -> dict[str, Any]:
+    message = next(
+        m for m in reversed(bot.fake.messages_for(user)) if ids.MEETING_LINK_OPEN in m.action_ids()
+    )
+    before = len(bot.fake.opened_views(user))
+    bot.slack.block_action(user, ids.MEETING_LINK_OPEN, message=message)
+    assert bot.fake.wait_for(lambda: len(bot.fake.opened_views(user)) > before)
+    view = bot.fake.opened_views(user)[-1]
+    assert view["callback_id"] == ids.MEETING_LINK
+    return view
+
+
+def submit_link(bot: Bot, user: str, view: dict[str, Any], link: str) -> Any:
+    return bot.slack.view_submission(user, view, bot.slack.state_from(view, {"link": link}))
+
+
+def test_a_meeting_link_set_in_the_intro_reaches_reminder_calendar_and_partner(bot: Bot) -> None:
+    activate(bot)
+    view = open_meeting_modal(bot, "UEN")  # the intro, after both said yes, has the button
+    for refused in ("http://zoom.us/j/1", "javascript:alert(1)", "ftp://files", "<https://x|y>"):
+        response = submit_link(bot, "UEN", view, refused)
+        assert "https://" in response.json()["errors"]["link"]
+    link = "https://zoom.us/j/123456?pwd=abc"
+    response = submit_link(bot, "UEN", view, link)
+    assert response.status == 200 and not response.body
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+    [told] = [m for m in bot.fake.messages_for("UDE") if "festgelegt" in m.text]
+    assert "<@UEN>" in told.text and link in told.text
+    [saved] = [m for m in bot.fake.messages_for("UEN") if "Saved: you meet at" in m.text]
+    assert link in saved.text
+    _, _, body = get(bot, feed_path(bot, "UDE"))
+    assert {str(e["LOCATION"]) for e in events(body)} == {link}
+    first = sessions_of(bot)[0]
+    bot.clock.now = first.starts_at - timedelta(hours=24)
+    outbox.dispatch(bot.ctx)
+    [reminder] = [m for m in bot.fake.messages_for("UDE") if ids.SESSION_SKIP in m.action_ids()]
+    assert f"Wo: {link}" in reminder.all_text
+    # From the reminder, the partner can change it to a room; an empty field removes it.
+    view = open_meeting_modal(bot, "UDE")
+    assert view["blocks"][1]["element"]["initial_value"] == link
+    submit_link(bot, "UDE", view, "Raum 4.12, 3. Stock")
+    _, _, body = get(bot, feed_path(bot, "UEN"))
+    assert {str(e["LOCATION"]) for e in events(body)} == {"Raum 4.12, 3. Stock"}
+    submit_link(bot, "UDE", open_meeting_modal(bot, "UDE"), "")
+    _, _, body = get(bot, feed_path(bot, "UEN"))
+    assert all("LOCATION" not in e for e in events(body))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=320))
+def test_a_meeting_link_is_an_https_link_or_plain_text(typed: str) -> None:
+    link, problem = meeting.check(typed)
+    if problem is not None:
+        assert link is None
+        return
+    if link is None:
+        assert not typed.split()  # only an empty field removes the link
+        return
+    assert len(link) <= meeting.LINK_MAX and "<" not in link and "\n" not in link
+    assert link.startswith("https://") or "://" not in link
+    assert not re.match(r"\s*(javascript|data|vbscript|file)\s*:", link, re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("https://teams.microsoft.com/l/meetup-join/19%3ameeting_x", True),
+        ("  Room 4.12  ", True),
+        ("zoom.us/j/123", True),
+        ("Teams: see the invite", True),
+        ("http://zoom.us/j/1", False),
+        ("JavaScript:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("https://", False),
+        ("https://x y", False),
+    ],
+)
+def test_meeting_link_examples(typed: str, kept: bool) -> None:
+    link, problem = meeting.check(typed)
+    assert (problem is None and link is not None) == kept

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.core.context import Context
 from bot.core.i18n import fmt_datetime, t, tn
 from bot.delivery import outbox
+from bot.slack.text import escape
 from storage import queries
 from storage.models import Notification, Pair
 
@@ -37,8 +38,10 @@ def owe(
     pair_id: int | None = None,
     session_id: int | None = None,
     mention_partner: bool = False,
+    meeting_link: bool = False,
 ) -> bool:
-    """Owe ``user_id`` the notice ``text`` (an i18n key), once per ``key``.
+    """Owe ``user_id`` the notice ``text`` (an i18n key), once per ``key``
+    (``meeting_link``: with the pair's meeting link as it is when the notice is sent).
 
     Returns:
         False when a notice with this key was owed before.
@@ -50,6 +53,8 @@ def owe(
         args["count"] = count
     if mention_partner:
         args["partner"] = True
+    if meeting_link:
+        args["link"] = True
     return outbox.enqueue(
         session,
         key=f"notice:{key}",
@@ -73,13 +78,19 @@ def send_notice(ctx: Context, row: Notification, now: datetime) -> outbox.Outcom
         values["when"] = fmt_datetime(datetime.fromisoformat(args["when"]), person.lang, person.tz)
     if "count" in args:
         values["count"] = args["count"]
-    if args.get("partner"):
+    pair: Pair | None = None
+    if args.get("partner") or args.get("link"):
         with ctx.db.transaction(write=False) as session:
             pair = session.get(Pair, row.pair_id) if row.pair_id else None
-            partner = queries.partner_id(pair, row.user_id) if pair else None
+    if args.get("partner"):
+        partner = queries.partner_id(pair, row.user_id) if pair else None
         if not partner:  # the partner used /mentor forget meanwhile: nobody to name
             return outbox.Skipped()
         values["user"] = partner
+    if args.get("link"):
+        if pair is None or not pair.meeting_link:  # removed meanwhile
+            return outbox.Skipped()
+        values["link"] = escape(pair.meeting_link)
     key = str(args["text"])
     text = (
         tn(person.lang, key, int(args["count"]), **values)

@@ -393,7 +393,10 @@ def send_waiting(ctx: Context, row: Notification, now: datetime) -> outbox.Outco
 def _close_intro(ctx: Context, pair: Pair, key: str) -> None:
     members = _members(pair)
     if pair.channel_id and pair.intro_ts and members:
-        text, blocks = build_pair_closed(_langs(ctx, members), key)
+        active = key == "pair.active"
+        text, blocks = build_pair_closed(
+            _langs(ctx, members), key, pair_id=pair.id if active else None
+        )
         ctx.slack.client.chat_update(
             channel=pair.channel_id, ts=pair.intro_ts, text=text, blocks=blocks
         )
@@ -409,7 +412,7 @@ def send_active(ctx: Context, row: Notification, now: datetime) -> outbox.Outcom
     if not pair.intro_ts:  # the intro never went out; say it in the group DM instead
         members = _members(pair)
         assert members is not None
-        text, blocks = build_pair_closed(_langs(ctx, members), "pair.active")
+        text, blocks = build_pair_closed(_langs(ctx, members), "pair.active", pair_id=pair.id)
         ctx.slack.post(ctx.slack.group_dm(members), text, blocks)
     return outbox.Sent()
 

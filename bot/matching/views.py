@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.i18n import t
+from bot.sessions import meeting
 from bot.sessions.topics import labels
 from bot.slack import ids
 from bot.slack.blocks import Blocks, plain, section
@@ -56,7 +57,19 @@ def build_intro(
     return fallback, [*sections, buttons]
 
 
-def build_pair_closed(langs: list[str], key: str) -> tuple[str, Blocks]:
-    """The intro after both answered (``pair.active``) or after a no (``pair.closed``)."""
+def build_pair_closed(
+    langs: list[str], key: str, *, pair_id: int | None = None
+) -> tuple[str, Blocks]:
+    """The intro after both answered (``pair.active``, with the button that sets where
+    the pair meets when ``pair_id`` is given) or after a no (``pair.closed``)."""
     blocks = [section(t(lang, key)) for lang in langs]
+    if pair_id is not None:
+        label = " / ".join(t(lang, "meeting.button") for lang in langs)
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "meeting",
+                "elements": [meeting.button(langs[0], pair_id, label=label)],
+            }
+        )
     return t(langs[0], key).replace("*", ""), blocks

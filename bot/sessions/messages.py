@@ -253,6 +253,8 @@ def send_reminder(
         ),
         prompts=prompts,
         session_id=meeting.id or 0,
+        pair_id=pair.id or 0,
+        meeting_link=pair.meeting_link,
     )
     ctx.slack.post_dm(row.user_id, text, blocks)
     return outbox.Sent()

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.i18n import t
+from bot.sessions import meeting
 from bot.slack import ids
 from bot.slack.blocks import Blocks, input_block, plain, section
+from bot.slack.text import escape
 
 
 def build_reminder(
@@ -19,10 +21,15 @@ def build_reminder(
     agenda_line: str,
     prompts: list[str],
     session_id: int,
+    pair_id: int,
+    meeting_link: str | None = None,
 ) -> tuple[str, Blocks]:
-    """The reminder 24 hours before a session, for one person, with the skip button."""
+    """The reminder 24 hours before a session, for one person, with the move and skip
+    buttons and the one that sets where the pair meets."""
     title = t(lang, "reminder.title", partner=partner, when=when, minutes=minutes)
     body = [title, agenda_line]
+    if meeting_link:
+        body.append(t(lang, "reminder.where", link=escape(meeting_link)))
     if prompts:
         body += ["", t(lang, "reminder.prompts"), *("• " + prompt for prompt in prompts)]
     blocks: Blocks = [
@@ -43,6 +50,7 @@ def build_reminder(
                     "text": plain(t(lang, "reminder.skip")),
                     "value": str(session_id),
                 },
+                meeting.button(lang, pair_id),
             ],
         },
     ]
