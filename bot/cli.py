@@ -98,16 +98,20 @@ def _demo(args: argparse.Namespace, env: dict[str, str]) -> int:
     from pathlib import Path
 
     from bot.demo.server import serve, write_transcript
-    from bot.demo.workspace import DEFAULT_FOLDER
+    from bot.demo.workspace import DEFAULT_FOLDER, DemoError
 
     # The demo's page is what a person follows: only problems and the tour's steps are
     # logged (not each migration, request or message).
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("bot.demo").setLevel(logging.INFO)
     if args.transcript:
-        return write_transcript(
-            DEFAULT_FOLDER, Path(args.transcript), tour=args.tour, reset=args.reset
-        )
+        try:
+            return write_transcript(
+                DEFAULT_FOLDER, Path(args.transcript), tour=args.tour, reset=args.reset
+            )
+        except DemoError as error:
+            print(f"mentor-bot: {error}", file=sys.stderr)
+            return 1
     port = args.port
     if port is None:
         try:

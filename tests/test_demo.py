@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,13 @@ from bot.demo.views import Viewer
 from bot.demo.workspace import Demo, DemoError, Target
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where the tests' demos start: Monday 7 December 2026, 09:00 in Berlin.
+START = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[Demo]:
-    workspace = Demo(tmp_path / "demo")
+    workspace = Demo(tmp_path / "demo", start=START)
     try:
         yield workspace
     finally:
@@ -106,7 +108,7 @@ def test_matching_acceptance_and_a_week_bring_the_reminder_with_its_buttons(
     assert "Erinnerung" in reminders[0].text
     assert reminders[0].find_element("session_skip") is not None
     sent_at = float(reminders[0].ts)
-    assert before.timestamp() < sent_at <= demo.clock.now.timestamp()
+    assert before.timestamp() < sent_at < demo.clock.now.timestamp() + 1  # ts: time + counter
 
 
 def test_a_reflection_is_seen_by_its_author_only(demo: Demo) -> None:
@@ -169,7 +171,7 @@ def test_a_demo_keeps_its_workspace_and_clock_across_a_restart_until_reset(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "demo"
-    first = Demo(folder)
+    first = Demo(folder, start=START)
     join(first, KLAUS.id)
     first.advance(timedelta(days=2))
     moment, seen = first.clock.now, texts(first, KLAUS.id)
@@ -202,16 +204,23 @@ def test_bad_input_gets_a_one_line_refusal_and_changes_nothing(demo: Demo) -> No
     assert demo.fake.messages_for(KLAUS.id) == []
 
 
-def _call(page: DemoPage, method: str, path: str, body: Any = None) -> tuple[str, Any]:
+def _call(
+    page: DemoPage, method: str, path: str, body: Any = None, **headers: str
+) -> tuple[str, Any]:
     import io
 
-    raw = json.dumps(body).encode() if body is not None else b""
+    raw = (
+        body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+    )
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path.split("?")[0],
         "QUERY_STRING": path.split("?", 1)[1] if "?" in path else "",
         "CONTENT_LENGTH": str(len(raw)),
+        "CONTENT_TYPE": "application/json",
+        "HTTP_HOST": "127.0.0.1:3000",
         "wsgi.input": io.BytesIO(raw),
+        **headers,
     }
     answer: dict[str, str] = {}
 
@@ -248,6 +257,96 @@ def test_the_page_state_waits_for_a_change_and_shows_the_clock(demo: Demo) -> No
     status, second = _call(page, "GET", f"/api/state?user={KLAUS.id}&after={first['version']}")
     assert time.monotonic() - began < 5
     assert second["now"] > first["now"]
+
+
+def test_only_the_page_itself_may_read_or_drive_the_demo(demo: Demo) -> None:
+    page = DemoPage(demo)
+    before = demo.clock.now
+    # Another site, or a name pointed at this machine by someone else's DNS: refused.
+    status, body = _call(page, "GET", f"/api/state?user={ADMIN}", HTTP_HOST="evil.example")
+    assert status.startswith("403") and "127.0.0.1" in body["error"]
+    status, _ = _call(page, "GET", "/transcript.html", HTTP_HOST="evil.example:3000")
+    assert status.startswith("403")
+    status, _ = _call(
+        page, "POST", "/api/advance", {"by": "week"}, HTTP_ORIGIN="https://evil.example"
+    )
+    assert status.startswith("403")
+    status, _ = _call(page, "POST", "/api/advance", {"by": "week"}, CONTENT_TYPE="text/plain")
+    assert status.startswith("415")  # what a plain HTML form on another site could send
+    assert demo.clock.now == before, "nothing moved"
+    status, _ = _call(
+        page, "POST", "/api/advance", {"by": "hour"}, HTTP_ORIGIN="http://127.0.0.1:3000"
+    )
+    assert status.startswith("200") and demo.clock.now == before + timedelta(hours=1)
+    assert _call(page, "GET", "/", HTTP_HOST="localhost:3000")[0].startswith("200")
+    assert _call(DemoPage(demo, hosts=None), "GET", "/", HTTP_HOST="mentor.lan")[0][:3] == "200"
+
+
+def test_malformed_page_requests_get_a_one_line_json_refusal(demo: Demo) -> None:
+    page = DemoPage(demo)
+    for after in ("--5", "²", "1e3", "9" * 40):
+        status, body = _call(page, "GET", f"/api/state?user={KLAUS.id}&after={after}")
+        assert status.startswith("400") and body["error"] == "after must be a whole number"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    status, body = _call(page, "POST", "/api/type", deep)
+    assert status.startswith("400") and body["error"] == "the body must be JSON"
+
+
+def test_a_waiting_page_is_answered_by_a_change_a_newer_question_or_the_timeout(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from bot.demo import page as page_module
+
+    monkeypatch.setattr(page_module, "POLL_SECONDS", 1.5)
+    page = DemoPage(demo)
+    version = page.state(KLAUS.id, "home", -1)["version"]
+    began = time.monotonic()
+    assert page.state(KLAUS.id, "home", version)["version"] == version  # nothing changed
+    assert 1.4 <= time.monotonic() - began < 5
+    answered: list[float] = []
+
+    def ask() -> None:
+        page.state(KLAUS.id, "home", version, client="tab-1")
+        answered.append(time.monotonic())
+
+    waiting = threading.Thread(target=ask)
+    waiting.start()
+    time.sleep(0.3)
+    asked_again = time.monotonic()
+    page.state(KLAUS.id, "home", -1, client="tab-1")  # the same tab asks anew
+    waiting.join(timeout=5)
+    assert answered and answered[0] - asked_again < 1.0, "the older question was answered"
+    # After a reset the counter starts anew: a page that knew a later version is answered.
+    demo.reset()
+    began = time.monotonic()
+    page.state(KLAUS.id, "home", version + 1000)
+    assert time.monotonic() - began < 1.0
+
+
+def test_two_requests_for_the_next_tour_step_play_two_steps_in_order(demo: Demo) -> None:
+    import threading
+
+    tour = Tour(demo)
+    threads = [threading.Thread(target=tour.next) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert tour.status()["done"] == 2
+    admin = " ".join(texts(demo, ADMIN))
+    assert admin.count("angelegt") == 1, "the cohort was created once"
+    assert any("Mentee" in text for text in texts(demo, KLAUS.id)), "then Klaus joined"
+    # The position is kept with the workspace.
+    folder = demo.folder
+    demo.close()
+    again = Demo(folder)
+    try:
+        assert Tour(again).status()["done"] == 2
+    finally:
+        again.close()
+        demo._start()  # the fixture closes it once more
 
 
 def test_mentor_bot_demo_prints_its_address_and_serves_the_page(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from bot.app.server import HttpServer
 from bot.demo.cast import ADMIN, BY_ID
 from bot.demo.page import DemoPage
-from bot.demo.tour import KLAUS, LENA, Tour
+from bot.demo.tour import KLAUS, LENA
 from bot.demo.workspace import Demo, Target
 from storage.models import Participant
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 #: How Klaus and Lena see their group DM in the sidebar (and its heading).
 GROUP_OF_KLAUS = f"Group: Mentor Bot, {LENA.name}"
 GROUP_OF_LENA = f"Group: Mentor Bot, {KLAUS.name}"
+#: Where the tests' demos start: Monday 7 December 2026, 09:00 in Berlin.
+START = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 #: How long the page may take to show what the bot did (it usually takes well under 1 s).
 SHOWN = 10_000
 
@@ -78,6 +80,7 @@ class Site:
 
     def act_as(self, user: str) -> None:
         self.page.get_by_label("Acting as").select_option(user)
+        expect(self.page.locator(f'body[data-user="{user}"]')).to_have_count(1)
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Mentor Bot — Home")
 
     def open(self, conversation: str) -> None:
@@ -109,7 +112,7 @@ def expect(locator: Any) -> Any:
 
 @pytest.fixture
 def site(browser: Browser, tmp_path: Path) -> Iterator[Site]:
-    demo = Demo(tmp_path / "demo")
+    demo = Demo(tmp_path / "demo", start=START)
     wsgi = DemoPage(demo)
     server = HttpServer(wsgi, host="127.0.0.1", port=0, threads=8).start()
     context = browser.new_context(locale="en-GB")
@@ -204,10 +207,10 @@ def test_a_week_passes_and_the_reminder_arrives_with_its_buttons(site: Site) -> 
     _accepted(site.demo)
     site.act_as(LENA.id)
     site.open("Mentor Bot (direct message)")
-    clock = site.page.get_by_text(re.compile(r"Sonntag, 6\. Dezember 2026, 09:00"))
-    expect(clock).to_be_visible()
+    clock = site.page.get_by_text(re.compile(r"Montag, 7\. Dezember 2026, 09:00"))
+    expect(clock).to_be_visible()  # the simulated time, in Lena's language and zone
     site.page.get_by_role("button", name="+1 week").click()
-    expect(site.page.get_by_text(re.compile(r"Sonntag, 13\. Dezember 2026, 09:00"))).to_be_visible()
+    expect(site.page.get_by_text(re.compile(r"Montag, 14\. Dezember 2026, 09:00"))).to_be_visible()
     reminder = site.log().locator("article", has_text="Erinnerung")
     expect(reminder).to_have_count(1)
     expect(reminder.get_by_role("button", name="Verschieben")).to_be_visible()
@@ -275,8 +278,6 @@ def test_a_modal_works_from_the_keyboard_alone(site: Site) -> None:
 
 
 def test_the_tour_button_plays_the_next_step_and_shows_where_to_look(site: Site) -> None:
-    tour = Tour(site.demo)
-    assert tour.steps, "the tour has steps"
     site.page.get_by_role("button", name="Tour: next step").click()
     expect(site.page.get_by_label("Acting as")).to_have_value(ADMIN)
     expect(site.page.get_by_role("region", name="Guided tour")).to_contain_text("step 2")

@@ -6,10 +6,12 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
@@ -142,30 +144,31 @@ class HttpServer:
         """Stop accepting requests, finish the running ones, and wait for the thread."""
         if not self._stopping.is_set():
             self._stopping.set()
-            # Running requests first, while the loop can still send their answers (closed
-            # first, their threads would write to a closed socket).
+            # No new connections; then the running requests finish while the loop can still
+            # send their answers (closed first, it could not); then everything closes.
+            self._in_loop(lambda: wasyncore.dispatcher.close(self._server))
             self._server.task_dispatcher.shutdown()
-            self._close()
+            self._in_loop(self._server.close)
         self._thread.join(timeout=10)
 
-    def _close(self) -> None:
-        """Close the listening socket from the loop's own thread, woken at once (closed
-        from here, the loop would first wait out its poll timeout, a second); from here
-        when the loop is not running or does not answer."""
-        closed = threading.Event()
+    def _in_loop(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (closing sockets) in the loop's own thread, woken at once (from
+        here, the loop would first wait out its poll timeout, a second); from here when the
+        loop is not running or does not answer."""
+        done = threading.Event()
 
-        def close() -> None:
-            self._server.close()
-            closed.set()
+        def run() -> None:
+            action()
+            done.set()
 
         try:
             if not self._thread.is_alive():
                 raise OSError("not serving")
-            self._server.trigger.pull_trigger(close)
+            self._server.trigger.pull_trigger(run)
         except OSError:
             pass
-        if not closed.wait(timeout=2 if self._thread.is_alive() else 0):
-            self._server.close()
+        if not done.wait(timeout=2 if self._thread.is_alive() else 0):
+            action()
 
 
 def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a server listens)

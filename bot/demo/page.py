@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 #: What a request body may hold at most (a modal's answers are a few kilobytes).
 MAX_BODY = 256 * 1024
+#: The names of this machine: where the page answers by default.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 #: Pages (browser tabs) whose newest question is remembered.
 MAX_PAGES = 1000
 _STATIC = {
@@ -49,8 +52,12 @@ class _Refusal(Exception):
 class DemoPage:
     """The WSGI application of the demo page."""
 
-    def __init__(self, demo: Demo, tour: Tour | None = None) -> None:
+    def __init__(
+        self, demo: Demo, tour: Tour | None = None, *, hosts: frozenset[str] | None = LOOPBACK
+    ) -> None:
+        """``hosts``: the names the page answers to (None: any; see :meth:`_refused`)."""
         self.demo = demo
+        self.hosts = hosts
         self.tour = tour or Tour(demo)
         self._errors: dict[str, tuple[str, dict[str, str]]] = {}
         self._lock = threading.Lock()
@@ -69,6 +76,7 @@ class DemoPage:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO") or "/"
         try:
+            self._refused(environ, method)
             if method == "GET" and path in _STATIC:
                 name, kind = _STATIC[path]
                 content = resources.files("bot.demo").joinpath("static", name).read_bytes()
@@ -92,6 +100,27 @@ class DemoPage:
             return _json(start_response, refusal.status, {"error": str(refusal)})
         except DemoError as error:
             return _json(start_response, "400 Bad Request", {"error": str(error)})
+        except Exception:
+            logger.exception("the demo page failed on %s %s", method, path)
+            failed = "Something went wrong in the demo; the details are in its log."
+            return _json(start_response, "500 Internal Server Error", {"error": failed})
+
+    def _refused(self, environ: Mapping[str, Any], method: str) -> None:
+        """Only requests from the page itself: addressed to one of its own names (a site
+        that points another name at this machine cannot read it), and for anything that
+        changes the workspace, JSON from the page's own origin (a form or a script on
+        another site cannot send that without the browser asking first)."""
+        host = str(environ.get("HTTP_HOST") or "")
+        if self.hosts is not None and host and _hostname(host) not in self.hosts:
+            raise _Refusal("403 Forbidden", f"this demo answers only at {sorted(self.hosts)[0]}")
+        if method != "POST":
+            return
+        origin = str(environ.get("HTTP_ORIGIN") or "")
+        if origin and origin.split("://", 1)[-1] != host:
+            raise _Refusal("403 Forbidden", "requests from other sites are refused")
+        kind = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise _Refusal("415 Unsupported Media Type", "send JSON (application/json)")
 
     # -- the API --------------------------------------------------------------------------
 
@@ -99,7 +128,7 @@ class DemoPage:
         if method == "GET" and name == "state":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             after = _one(query, "after", "-1") or "-1"
-            if not after.lstrip("-").isdigit():
+            if not re.fullmatch(r"-?[0-9]{1,18}", after):
                 raise _Refusal("400 Bad Request", "after must be a whole number")
             return self.state(
                 _one(query, "user", CAST[0].id),
@@ -115,7 +144,7 @@ class DemoPage:
         handler = getattr(self, f"_post_{name}", None)
         if handler is None:
             raise _Refusal("404 Not Found", f"no action {name}")
-        if name not in ("tour", "home"):  # looking on is not taking over
+        if name != "home":  # looking on is not taking over; the tour's button is
             self.taken_over.set()
         result: dict[str, Any] = handler(body) or {}
         return {"ok": True, **result}
@@ -165,7 +194,8 @@ class DemoPage:
             remaining = deadline - time.monotonic()
             version = self.demo.fake.wait_changed(after, timeout=max(0.0, min(0.25, remaining)))
             superseded = client and self._asking.get(client) != ticket
-            if version > after or remaining <= 0 or superseded or self._closing.is_set():
+            # Another version than the page knows (a reset or restart starts counting anew).
+            if version != after or remaining <= 0 or superseded or self._closing.is_set():
                 return version
 
     def _modal_errors(self, user_id: str) -> dict[str, str]:
@@ -267,6 +297,7 @@ def _person(user_id: str) -> dict[str, Any]:
         "title": person.title,
         "tz": person.tz,
         "locale": person.locale,
+        "lang": person.lang,
         "role": person.role,
         "admin": person.admin,
     }
@@ -284,6 +315,13 @@ def _text(body: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def _hostname(host: str) -> str:
+    """``127.0.0.1:3000`` → ``127.0.0.1``; ``[::1]:3000`` → ``::1``."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def _body(environ: Mapping[str, Any]) -> dict[str, Any]:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -294,7 +332,7 @@ def _body(environ: Mapping[str, Any]) -> dict[str, Any]:
     raw = environ["wsgi.input"].read(length) if length else b""
     try:
         body = json.loads(raw or b"{}")
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise _Refusal("400 Bad Request", "the body must be JSON") from error
     if not isinstance(body, dict):
         raise _Refusal("400 Bad Request", "the body must be a JSON object")
@@ -312,7 +350,8 @@ def _reply(
         (
             "Content-Security-Policy",
             "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data: https:; frame-ancestors 'none'",
+            "img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'none'; "
+            "form-action 'self'; object-src 'none'",
         ),
         *extra,
     ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
+import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
 
 from bot.app.server import HttpServer
-from bot.demo.page import DemoPage
+from bot.demo.page import LOOPBACK, DemoPage
 from bot.demo.tour import Tour
 from bot.demo.transcript import transcript_html
 from bot.demo.workspace import DEFAULT_FOLDER, Demo, DemoError
@@ -54,14 +56,22 @@ class AutoTour:
 
 
 def write_transcript(folder: Path, target: Path, *, tour: bool, reset: bool) -> int:
-    """Play the tour (when asked), write the transcript, and stop."""
-    demo = Demo(folder, reset=reset)
+    """Write the transcript and stop: of the demo in ``folder`` as it is, or (``tour``) of
+    the whole tour played in a new demo of its own (``folder`` is left as it is)."""
+    if not target.parent.is_dir():
+        raise DemoError(f"cannot write the transcript: there is no folder {target.parent}")
+    with tempfile.TemporaryDirectory(prefix="mentor-demo-") as scratch:
+        demo = Demo(Path(scratch) if tour else folder, reset=reset and not tour)
+        try:
+            if tour:
+                Tour(demo).play()
+            page = transcript_html(demo)
+        finally:
+            demo.close()
     try:
-        if tour:
-            Tour(demo).play()
-        target.write_text(transcript_html(demo), encoding="utf-8")
-    finally:
-        demo.close()
+        target.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise DemoError(f"cannot write the transcript to {target}: {error.strerror}") from None
     print(f"Transcript written to {target}")
     return 0
 
@@ -77,10 +87,24 @@ def serve(
 ) -> int:
     """Serve the demo page until SIGINT/SIGTERM."""
     demo = Demo(folder, reset=reset)
-    page = DemoPage(demo)
-    server = HttpServer(page, host=host, port=port, threads=PAGE_THREADS).start()
+    local = host in LOOPBACK
+    # On this machine only, the page answers only to its own names (a page elsewhere that
+    # resolves its name to 127.0.0.1 cannot read or drive it).
+    page = DemoPage(demo, hosts=LOOPBACK | {host} if local else None)
+    try:
+        server = HttpServer(page, host=host, port=port, threads=PAGE_THREADS).start()
+    except Exception:
+        demo.close()
+        raise
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - shown, not bound
     print(f"Demo workspace: http://{shown}:{server.port}/{note}", flush=True)
+    if not local:
+        print(
+            f"Warning: the demo listens on {host or 'every address'}: anyone who can reach "
+            "this machine can use it and act as anyone in it.",
+            file=sys.stderr,
+            flush=True,
+        )
     player = AutoTour(page).start() if tour else None
     stop = threading.Event()
 

@@ -9,6 +9,7 @@ by hand) can hand back to the tour: what is already done is not done again.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,11 +53,18 @@ class Tour:
     def __init__(self, demo: Demo) -> None:
         self.demo = demo
         self.steps = steps()
-        self.done = 0
+        # One step at a time, whoever asks (the page's button, the tour playing by itself).
+        self._lock = threading.Lock()
+
+    @property
+    def done(self) -> int:
+        """How many steps were played (kept with the workspace, so a restart goes on)."""
+        return self.demo.tour_done
 
     def restart(self) -> None:
         """Back to the first step (after a reset)."""
-        self.done = 0
+        with self._lock:
+            self.demo.tour_done = 0
 
     def status(self) -> dict[str, Any]:
         """For the page: the step played last and the one that comes next."""
@@ -71,12 +79,17 @@ class Tour:
 
     def next(self) -> dict[str, Any]:
         """Play the next step; returns whom and where to look at."""
-        if self.done >= len(self.steps):
-            raise DemoError("The tour is over: reset the demo to play it again.")
-        step = self.steps[self.done]
-        step.run(self.demo)
-        self.done += 1
-        return {"show": step.show, "where": step.where, "title": step.title, **self.status()}
+        with self._lock:
+            if self.done >= len(self.steps):
+                raise DemoError("The tour is over: reset the demo to play it again.")
+            step = self.steps[self.done]
+            generation = self.demo.generation
+            step.run(self.demo)
+            if self.demo.generation == generation:  # not reset meanwhile
+                self.demo.tour_done += 1
+                self.demo.save()
+                self.demo.fake.touch()  # the pages show the tour's new position
+            return {"show": step.show, "where": step.where, "title": step.title, **self.status()}
 
     def play(self) -> None:
         """Play every step that is left."""
@@ -193,7 +206,10 @@ def _reflect(demo: Demo) -> None:
     demo.type(KLAUS.id, _dm(demo, KLAUS.id), "/mentor reflect")
     stack = demo.fake.modal_stack(KLAUS.id)
     if not stack or stack[-1].get("callback_id") != "reflection":
-        raise DemoError("The reflection modal did not open (no session held yet?).")
+        # No session held (someone who took over paused or ended the pair): the bot said
+        # so; the time that passed stays passed, and the tour goes on.
+        logger.info("tour: Klaus has no session to reflect on")
+        return
     answers = {"happened": "yes", "learned": REFLECTIONS[KLAUS.lang], "rating": "5"}
     demo.submit(KLAUS.id, str(stack[-1]["id"]), answers)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
 import re
 import secrets
@@ -28,11 +29,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
 from bot.app.factory import create_app
 from bot.app.kinds import build_outbox
+from bot.app.scheduler import housekeeping
 from bot.app.startup import check_database, check_slack
 from bot.app.wsgi import create_wsgi
 from bot.core.config import Settings
@@ -112,10 +115,17 @@ class Target:
     view_id: str | None = None
 
 
+#: Marks a step under way; found at start, the saved workspace may lag the database.
+DIRTY = "step-in-progress"
+#: The saved workspace's format (another one is not read, a new demo starts).
+FORMAT = 1
+
+
 def start_time() -> datetime:
-    """Where a new demo's clock starts: today, 08:00 UTC (09:00 in Berlin in winter)."""
-    today = datetime.now(UTC).date()
-    return datetime(today.year, today.month, today.day, 8, tzinfo=UTC)
+    """Where a new demo's clock starts: today at 09:00 in Berlin (the program owner's)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    today = datetime.now(berlin).date()
+    return datetime(today.year, today.month, today.day, 9, tzinfo=berlin).astimezone(UTC)
 
 
 class Demo:
@@ -126,9 +136,16 @@ class Demo:
         reset: Start over, forgetting what the folder holds.
     """
 
-    def __init__(self, folder: Path = DEFAULT_FOLDER, *, reset: bool = False) -> None:
+    def __init__(
+        self, folder: Path = DEFAULT_FOLDER, *, reset: bool = False, start: datetime | None = None
+    ) -> None:
         self.folder = folder
         self.lock = threading.RLock()
+        self.start = start
+        #: Raised by each reset (a tour step under way then is not counted).
+        self.generation = 0
+        #: How many of the tour's steps were played (kept with the workspace).
+        self.tour_done = 0
         if reset:
             self._wipe()
         self._start()
@@ -136,16 +153,20 @@ class Demo:
     # -- lifecycle ------------------------------------------------------------------------
 
     def _wipe(self) -> None:
-        for name in (SNAPSHOT, DATABASE, KEY):
+        for name in (SNAPSHOT, DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", KEY, DIRTY):
             with contextlib.suppress(FileNotFoundError):
                 (self.folder / name).unlink()
 
     def _start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        if (self.folder / DIRTY).exists():
+            logger.warning("the demo stopped in the middle of a step last time: starting anew")
+            self._wipe()
         saved = self._load()
         if saved is None:
             self._wipe()  # a database without its workspace would refer to nothing
-        self.clock = DemoClock(saved["clock"] if saved else start_time())
+        self.clock = DemoClock(saved["clock"] if saved else (self.start or start_time()))
+        self.tour_done = int(saved.get("tour", 0)) if saved else 0
         self.fake = FakeSlack(bot_token=TOKEN, clock=self.clock.timestamp).start()
         if saved:
             self.fake.import_state(saved["fake"])
@@ -201,8 +222,9 @@ class Demo:
     def _key(self) -> str:
         path = self.folder / KEY
         if not path.exists():
-            path.write_text(generate_key() + "\n", encoding="utf-8")
-            path.chmod(0o600)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(generate_key() + "\n")
         return path.read_text(encoding="utf-8").strip()
 
     def _load(self) -> dict[str, Any] | None:
@@ -216,15 +238,30 @@ class Demo:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             logger.warning("the saved demo workspace cannot be read: starting a new one")
             return None
-        return saved if isinstance(saved, dict) and "clock" in saved else None
+        if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+            logger.warning("the saved demo workspace is from another version: starting anew")
+            return None
+        return saved
 
     def _save(self) -> None:
-        state = {"clock": self.clock.now, "fake": self.fake.export_state()}
+        state = {
+            "format": FORMAT,
+            "clock": self.clock.now,
+            "tour": self.tour_done,
+            "fake": self.fake.export_state(),
+        }
         path = self.folder / SNAPSHOT
         partial = path.with_suffix(".tmp")
         with partial.open("wb") as file:
             pickle.dump(state, file)
+            file.flush()
+            os.fsync(file.fileno())
         partial.replace(path)
+
+    def save(self) -> None:
+        """Save the workspace now (e.g. after the tour moved on)."""
+        with self.lock:
+            self._save()
 
     def close(self) -> None:
         """Save the workspace, stop the bot's work and the stand-in."""
@@ -241,6 +278,7 @@ class Demo:
             self.fake.stop()
             self._wipe()
             self._start()
+            self.generation += 1
             self.fake.touch()
 
     def remove(self) -> None:
@@ -255,11 +293,14 @@ class Demo:
         """One thing a person does: alone, then the bot's background work settles, the
         workspace is saved and the page hears of it."""
         with self.lock:
+            dirty = self.folder / DIRTY
+            dirty.touch()
             try:
                 yield
             finally:
                 self._settle()
                 self._save()
+                dirty.unlink(missing_ok=True)
                 self.fake.touch()
 
     def _settle(self) -> None:
@@ -414,9 +455,9 @@ class Demo:
     # -- time -----------------------------------------------------------------------------
 
     def advance(self, delta: timedelta) -> int:
-        """Move the clock on by ``delta``, running each scheduler pass that falls due on the
-        way (planning every hour, the outbox whenever a message is due); returns how many
-        messages were sent."""
+        """Move the clock on by ``delta``, running the scheduler's jobs as they fall due on
+        the way (planning and housekeeping every hour, the outbox whenever a message is
+        due); returns how many messages were sent."""
         if delta <= timedelta(0):
             raise DemoError("Time only moves forward.")
         sent = 0
@@ -426,6 +467,7 @@ class Demo:
             while True:
                 if next_plan <= self.clock.now:
                     planning.plan(self.ctx, self.clock.now)
+                    housekeeping(self.ctx)
                     next_plan = self.clock.now + PLAN_EVERY
                 sent += outbox.dispatch(self.ctx, self.clock.now).sent
                 self._settle()

@@ -62,6 +62,10 @@ async function poll() {
 function show(view) {
   $("now").textContent = view.now_text + " (" + view.zone + ")";
   $("now").dataset.iso = view.now;
+  document.body.dataset.user = view.me.id;
+  // What the person reads is in their Slack language (for screen readers too).
+  $("messages").lang = $("modal-layer").lang = view.me.lang;
+  const focused = focusKey(document.activeElement);
   showSidebar(view.conversations);
   const title = $("conversation-title");
   title.textContent = view.conversation.label;
@@ -75,6 +79,25 @@ function show(view) {
   }
   showModal(view.modal);
   showTour(view.tour);
+  refocus(focused);
+}
+
+// Where the keyboard was, by what the element is (a conversation, a message's button), so
+// an update of the page keeps it there.
+function focusKey(element) {
+  if (!element || element === document.body) return null;
+  if (element.dataset.conversation) return '[data-conversation="' + element.dataset.conversation + '"]';
+  const message = element.closest("[data-ts]");
+  if (message && element.dataset.actionId) {
+    return '[data-ts="' + message.dataset.ts + '"] [data-action-id="' + element.dataset.actionId + '"]';
+  }
+  return element.id ? "#" + element.id : null;
+}
+
+function refocus(key) {
+  if (!key || document.activeElement && document.activeElement !== document.body) return;
+  const element = document.querySelector(key);
+  if (element) element.focus();
 }
 
 // How many messages of each conversation the person has seen here (per person): the
@@ -91,10 +114,14 @@ function showSidebar(conversations) {
   const nav = $("sidebar");
   const known = conversations.some((c) => c.id === state.conversation);
   if (!known) state.conversation = "home";
+  const drawn = JSON.stringify([state.user, state.conversation, conversations.map((c) => [c.id, c.label, unread(c)])]);
+  if (nav.dataset.drawn === drawn) return;  // unchanged: keep it (and the keyboard) as it is
+  nav.dataset.drawn = drawn;
   nav.replaceChildren(...conversations.map((c) => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "conv conv-" + c.kind + (c.id === state.conversation ? " current" : "");
+    button.dataset.conversation = c.id;
     button.textContent = c.label;
     if (c.id === state.conversation) button.setAttribute("aria-current", "true");
     const fresh = unread(c);
