@@ -96,7 +96,9 @@ def test_both_accept_then_the_pair_is_active(bot: Bot) -> None:
     pair = pairs(bot)[0]
     assert (pair.status, pair.mentor_accepted, pair.mentee_accepted) == ("active", True, True)
     final = next(m for m in bot.fake.messages_for("U2") if m.ts == intro.ts)
-    assert "your pair is active" in final.all_text and final.action_ids() == []
+    # the consent buttons are gone; what stays is the one that sets where the pair meets
+    assert "your pair is active" in final.all_text
+    assert final.action_ids() == [ids.MEETING_LINK_OPEN]
     assert "Partner: <@U2> (mentee)" in bot.reply("UEN", "status")
     assert any("You already said yes" in m.text for m in bot.fake.messages_for("UEN"))
 
