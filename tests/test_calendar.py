@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from bot.calendar import feed
 from bot.core.i18n import fmt_datetime
 from bot.delivery import outbox
 from bot.sessions import meeting, planning
@@ -307,3 +308,42 @@ def test_a_meeting_link_is_an_https_link_or_plain_text(typed: str) -> None:
 def test_meeting_link_examples(typed: str, kept: bool) -> None:
     link, problem = meeting.check(typed)
     assert (problem is None and link is not None) == kept
+
+
+def test_a_leaked_link_is_answered_only_so_often(bot: Bot) -> None:
+    activate(bot)
+    path = feed_path(bot, "UEN")
+    answers = [get(bot, path) for _ in range(25)]
+    statuses = [status for status, _, _ in answers]
+    assert statuses[:20] == [200] * 20  # a calendar service polling is always served
+    assert 429 in statuses[20:]
+    refused = next(headers for status, headers, _ in answers if status == 429)
+    assert 1 <= int(refused["retry-after"]) <= 10
+    assert get(bot, feed_path(bot, "UDE"))[0] == 200  # another person's feed is not slowed
+
+
+def test_the_limiter_refills_over_time() -> None:
+    now = [0.0]
+    limiter = feed.Limiter(burst=3, every=2.0, clock=lambda: now[0])
+    assert [limiter.wait("t") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.wait("t") == pytest.approx(2.0)
+    now[0] += 2.0
+    assert limiter.wait("t") == 0.0 and limiter.wait("t") > 0
+
+
+def test_in_socket_mode_the_feed_is_served_beside_healthz(bot: Bot) -> None:
+    activate(bot)
+    from bot.app.wsgi import create_wsgi
+
+    wsgi = create_wsgi(bot.ctx, None)  # what run() serves on PORT in Socket Mode
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answer["status"] = status
+
+    body = b"".join(
+        wsgi({"REQUEST_METHOD": "GET", "PATH_INFO": feed_path(bot, "UEN")}, start_response)
+    )
+    assert answer["status"] == "200 OK" and len(instants(body)) == 3
+    b"".join(wsgi({"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events"}, start_response))
+    assert answer["status"].startswith("404")  # Slack's own requests come over the socket

@@ -192,8 +192,8 @@ def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a serve
 
     if scheduler is not None:
         scheduler.start()
-    # In Socket Mode the HTTP server answers only /healthz: Slack's requests arrive over
-    # the socket, and an unsigned /slack/events must not be accepted.
+    # In Socket Mode the HTTP server answers only /healthz and the calendar feeds: Slack's
+    # requests arrive over the socket, and an unsigned /slack/events must not be accepted.
     wsgi = create_wsgi(ctx, None if settings.socket_mode else app)
     server = HttpServer(wsgi, host=host, port=settings.port).start()
     socket_handler = None
@@ -213,9 +213,13 @@ def run(ctx: Context, *, host: str = "0.0.0.0") -> None:  # noqa: S104  (a serve
                     f"cannot connect to Slack in Socket Mode ({code}): check "
                     "SLACK_APP_TOKEN (an app-level token, xapp-, with connections:write)"
                 ) from error
-            logger.info("connected to Slack in Socket Mode; health on :%s/healthz", settings.port)
+            logger.info(
+                "connected to Slack in Socket Mode; /healthz and /calendar/ on :%s", settings.port
+            )
         else:
-            logger.info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
+            logger.info(
+                "listening on :%s (POST /slack/events, GET /healthz, GET /calendar/)", settings.port
+            )
         stop.wait()
     finally:
         if socket_handler is not None:
