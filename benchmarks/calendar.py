@@ -285,11 +285,14 @@ class FeedClient:
             self.local.connection = connection
         return connection
 
-    def get(self, path: str, etag: str | None) -> tuple[int, float, dict[str, str], bytes]:
+    def get(
+        self, path: str, etag: str | None, *, since: float | None = None
+    ) -> tuple[int, float, dict[str, str], bytes]:
+        """Status, ms (from ``since`` when given: a request's due time), headers, body."""
         headers = {"User-Agent": "bench-calendar/1.0", "Accept": "text/calendar"}
         if etag:
             headers["If-None-Match"] = etag
-        started = time.perf_counter()
+        started = time.perf_counter() if since is None else since
         for attempt in range(2):
             connection = self._connection()
             try:
@@ -311,6 +314,22 @@ class FeedClient:
         raise AssertionError("unreachable")
 
 
+def due_times(count: int, per_second: float, start: float, rng: random.Random) -> list[float]:
+    """Poisson arrivals: ``count`` moments from ``start``, ``per_second`` on average."""
+    moments, at = [], start
+    for _ in range(count):
+        at += rng.expovariate(per_second)
+        moments.append(at)
+    return moments
+
+
+def wait_until(moment: float | None) -> None:
+    if moment is not None:
+        delay = moment - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+
+
 def run_load(
     port: int,
     driver: SlackDriver,
@@ -319,17 +338,38 @@ def run_load(
     concurrency: int,
     commands: int,
     command_threads: int,
+    rate: float,
 ) -> tuple[Results, float, float]:
-    """Feeds and commands at once; the results and the feed and command phases' seconds."""
+    """Feeds and commands at once; the results and the feed and command phases' seconds.
+
+    ``rate`` 0: closed loop, every client sends its next request as soon as it has the
+    answer to the last, and the command threads send until the feeds are done (at least
+    ``commands``). ``rate`` > 0: open loop, people's polls arrive at random (Poisson) at
+    ``rate / 2`` a second (each poll is a 200 and then a 304: ``rate`` feed requests a
+    second), and the ``commands`` commands are spread over the same time; a latency is
+    then counted from the request's due time, so a client late to send counts too.
+    """
     client = FeedClient(port)
     results = Results()
     feeds_done = threading.Event()
     command_users = [p.user_id for p in persons]
+    rng = random.Random(11)
+    order = list(persons)
+    rng.shuffle(order)
+    begin = time.perf_counter() + 0.1
+    feed_due: list[float | None] = [None] * len(order)
+    command_due: list[float | None] = [None] * commands
+    if rate:
+        feed_due = list(due_times(len(order), rate / 2, begin, rng))
+        span = len(order) / (rate / 2)
+        command_due = list(due_times(commands, commands / span, begin, rng))
 
-    def poll(person: Person) -> None:
+    def poll(task: tuple[Person, float | None]) -> None:
+        person, due = task
+        wait_until(due)
         path = f"/calendar/{person.token}.ics"
         try:
-            status, ms, headers, body = client.get(path, None)
+            status, ms, headers, body = client.get(path, None, since=due)
         except OSError as error:
             with results.lock:
                 results.errors[f"feed 200: {type(error).__name__}"] += 1
@@ -355,9 +395,10 @@ def run_load(
             else:
                 results.errors[f"feed 304: status {status}"] += 1
 
-    def command(i: int) -> None:
+    def command(i: int, due: float | None) -> None:
         user = command_users[(i * 7919) % len(command_users)]
-        started = time.perf_counter()
+        wait_until(due)
+        started = time.perf_counter() if due is None else due
         try:
             response = driver.command(user, "status")
             ok = response.status == 200 and "text" in (response.json() or {})
@@ -379,31 +420,27 @@ def run_load(
         nonlocal sent
         while True:
             with sent_lock:
-                if sent >= commands and feeds_done.is_set():
+                if sent >= commands and (rate or feeds_done.is_set()):
                     return
                 i = sent
                 sent += 1
-            command(i)
+            command(i, command_due[i] if i < commands else None)
 
-    order = list(persons)
-    random.Random(11).shuffle(order)
     timings: dict[str, float] = {}
 
     def commands_phase() -> None:
-        started = time.perf_counter()
         threads = [threading.Thread(target=command_loop) for _ in range(command_threads)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        timings["commands"] = time.perf_counter() - started
+        timings["commands"] = time.perf_counter() - begin
 
     commander = threading.Thread(target=commands_phase)
-    started = time.perf_counter()
     commander.start()
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(poll, order))
-    timings["feeds"] = time.perf_counter() - started
+        list(pool.map(poll, zip(order, feed_due, strict=True)))
+    timings["feeds"] = time.perf_counter() - begin
     feeds_done.set()
     commander.join()
     return results, timings["feeds"], timings["commands"]
@@ -501,6 +538,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=100, help="feed clients at once")
     parser.add_argument("--commands", type=int, default=1000, help="at least this many")
     parser.add_argument("--command-threads", type=int, default=10)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="feed requests a second, arriving at random (default 0: each client as fast "
+        "as it is answered)",
+    )
     parser.add_argument("--quick", action="store_true", help="200 people, 200 commands")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="then profile N feeds")
     args = parser.parse_args()
@@ -561,6 +605,7 @@ def main() -> None:
                 concurrency=args.concurrency,
                 commands=args.commands,
                 command_threads=args.command_threads,
+                rate=args.rate,
             )
         finally:
             process.send_signal(signal.SIGTERM)
@@ -580,14 +625,22 @@ def main() -> None:
         figures_of(results.acks),
     )
     errors = sum(results.errors.values())
+    answers = len(results.ok) + len(results.not_modified)
+    load = (
+        f"feed requests arriving at random, {args.rate:g} a second"
+        if args.rate
+        else "closed loop (each client sends its next request when answered)"
+    )
     figures = {
         "people": args.people,
         "sessions_per_pair": args.sessions,
         "concurrency": args.concurrency,
         "command_threads": args.command_threads,
+        "rate_per_s": args.rate or "closed loop",
         "seed_s": round(seeded_s, 1),
         "feeds_s": round(feeds_s, 1),
         "commands_s": round(commands_s, 1),
+        "feed_answers_per_s": round(answers / feeds_s, 1),
         "feed_200": ok,
         "feed_304": not_modified,
         "command_ack": acks,
@@ -604,8 +657,9 @@ def main() -> None:
         f"\n{args.people} people, {args.sessions} sessions per pair, {args.concurrency} feed "
         f"clients, {args.command_threads} command threads; seeded in {seeded_s:.1f} s"
     )
+    print(f"load: {load}")
     print(
-        f"feeds: {len(results.ok) + len(results.not_modified)} answers in {feeds_s:.1f} s; "
+        f"feeds: {answers} answers in {feeds_s:.1f} s ({answers / feeds_s:.0f}/s); "
         f"commands: {len(results.acks)} acks in {commands_s:.1f} s "
         f"({results.acks_during_feeds} while the feeds were polled)"
     )

@@ -347,3 +347,86 @@ def test_in_socket_mode_the_feed_is_served_beside_healthz(bot: Bot) -> None:
     assert answer["status"] == "200 OK" and len(instants(body)) == 3
     b"".join(wsgi({"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events"}, start_response))
     assert answer["status"].startswith("404")  # Slack's own requests come over the socket
+
+
+@pytest.fixture
+def filebot(db: Any) -> Any:
+    """A bot without a public address: calendars as files only, no feeds."""
+    from tests.harness import running_bot
+
+    with running_bot(db, public_url=None) as running:
+        running.fake.add_user("UEN", name="erin", locale="en-US", tz="America/New_York")
+        running.fake.add_user("UDE", name="dieter", locale="de-DE", tz="Europe/Berlin")
+        yield running
+
+
+def files_of(bot: Bot, user: str) -> list[bytes]:
+    return [
+        f.content
+        for m in bot.fake.messages_for(user)
+        for f in m.files
+        if f.filename.endswith(".ics") and f.content is not None
+    ]
+
+
+def test_without_a_public_address_each_change_brings_a_new_file(filebot: Bot) -> None:
+    bot = filebot
+    activate(bot)
+    assert not any(ids.CALENDAR_RESET in m.action_ids() for m in bot.fake.messages_for("UEN"))
+    first, second, third = sessions_of(bot)
+    assert instants(files_of(bot, "UEN")[-1]) == [
+        first.starts_at,
+        second.starts_at,
+        third.starts_at,
+    ]
+    # A skip: the next file has the session cancelled (the calendar removes it).
+    bot.slack.block_action("UDE", ids.SESSION_SKIP, value=str(first.id))
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+    assert len(files_of(bot, "UEN")) == 2 and len(files_of(bot, "UDE")) == 2
+    assert instants(files_of(bot, "UEN")[-1], cancelled=True) == [first.starts_at]
+    # A move: the event comes again with a higher SEQUENCE and its new time.
+    moved = second.starts_at + timedelta(hours=2)
+    planning.move(bot.ctx, second.id or 0, "UEN", moved)
+    outbox.dispatch(bot.ctx)
+    [event] = [
+        e
+        for e in events(files_of(bot, "UDE")[-1])
+        if str(e["UID"]).startswith(f"session-{second.id}-")
+    ]
+    assert event["DTSTART"].dt.astimezone(UTC) == moved and int(event["SEQUENCE"]) == 1
+    # A session planned later comes as a file too.
+    bot.clock.now = second.starts_at + timedelta(hours=3)
+    planning.plan(bot.ctx)
+    outbox.dispatch(bot.ctx)
+    fourth = sessions_of(bot)[-1]
+    assert fourth.starts_at in instants(files_of(bot, "UEN")[-1])
+    # A pause: its sessions are cancelled in the file (a file cannot leave them out).
+    bot.reply("UDE", "pause")
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+    assert fourth.starts_at in instants(files_of(bot, "UEN")[-1], cancelled=True)
+    # /mentor calendar works without feeds; the reset button says links are off.
+    assert "Direktnachrichten" in bot.reply("UDE", "calendar")
+
+
+def test_leaving_without_a_public_address_sends_the_cancelling_file_to_both(filebot: Bot) -> None:
+    bot = filebot
+    activate(bot)
+    planned = [s.starts_at for s in sessions_of(bot)]
+    bot.reply("UEN", "leave")
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+    for user in ("UEN", "UDE"):
+        latest = files_of(bot, user)[-1]
+        assert instants(latest) == [] and instants(latest, cancelled=True) == planned
+
+
+def test_with_feeds_a_change_sends_no_file(bot: Bot) -> None:
+    activate(bot)
+    files = len(files_of(bot, "UEN"))
+    first = sessions_of(bot)[0]
+    bot.slack.block_action("UDE", ids.SESSION_SKIP, value=str(first.id))
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+    assert len(files_of(bot, "UEN")) == files  # the subscribed calendar follows by itself

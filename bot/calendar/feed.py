@@ -124,8 +124,11 @@ class Calendar:
         return '"' + hashlib.sha256(repr(self).encode("utf-8")).hexdigest()[:32] + '"'
 
 
-def calendar_of(session: Session, user_id: str, now: datetime) -> Calendar:
-    """The person's calendar as it stands at ``now``."""
+def calendar_of(
+    session: Session, user_id: str, now: datetime, *, paused_as_cancelled: bool = False
+) -> Calendar:
+    """The person's calendar as it stands at ``now`` (``paused_as_cancelled``: for a file,
+    a session a pause took out is there, cancelled, rather than left out)."""
     me = session.get(SlackUser, user_id)
     lang = lang_of(me.locale if me else None)
     pairs = {
@@ -158,7 +161,7 @@ def calendar_of(session: Session, user_id: str, now: datetime) -> Calendar:
     for meeting in meetings:
         pair = pairs[meeting.pair_id]
         cancelled = _cancelled(meeting, pair)
-        if cancelled is None:
+        if cancelled is None and not paused_as_cancelled:
             continue
         cohort = cohorts.get(pair.cohort_id)
         partner = partners[meeting.pair_id]
@@ -170,7 +173,7 @@ def calendar_of(session: Session, user_id: str, now: datetime) -> Calendar:
                 mentor=pair.mentor_id == user_id,
                 partner_name=names.get(partner) if partner else None,
                 program=cohort.name if cohort else "",
-                cancelled=cancelled,
+                cancelled=cancelled is not False,
             )
         )
     return Calendar(t(lang, "calendar.name"), lang, tuple(events))

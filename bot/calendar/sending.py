@@ -28,17 +28,26 @@ def owe(session: Session, user_id: str, *, key: str, now: datetime) -> bool:
 
 def send_calendar(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome:
     """The feed link (when there is a public address), then the file, in the person's
-    language; nothing for someone who left or forgot meanwhile."""
+    language; nothing for someone who forgot meanwhile, or who left (but the file that
+    takes their sessions out of their calendar).
+
+    After a change (``update`` in the row's args) only the file, and only where there are
+    no feeds: a subscribed calendar follows by itself.
+    """
     user_id = row.user_id
-    if user_id is None:
+    update = bool((row.args or {}).get("update"))
+    if user_id is None or (update and ctx.settings.public_url):
         return outbox.Skipped()
     person = ctx.people.get(user_id, patient=True)
     with ctx.db.transaction() as session:
         participant = queries.participant_of(session, user_id)
-        if participant is None or participant.status == ParticipantStatus.LEFT.value:
+        if participant is None or (
+            participant.status == ParticipantStatus.LEFT.value and not update
+        ):
             return outbox.Skipped()
         token = feed.token_of(ctx, session, user_id) if ctx.settings.public_url else None
-        calendar = feed.calendar_of(session, user_id, now)
+        # A file, once imported, forgets nothing: what a pause took out is cancelled in it.
+        calendar = feed.calendar_of(session, user_id, now, paused_as_cancelled=True)
     url = feed.feed_url(ctx, token) if token else None
     if url:
         text, blocks = build_feed_message(person.lang, url)
@@ -48,7 +57,7 @@ def send_calendar(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
         filename=FILENAME,
         content=calendar.ics(),
         title=t(person.lang, "calendar.file_title"),
-        comment=t(person.lang, "calendar.file_comment"),
+        comment=t(person.lang, "calendar.file_update" if update else "calendar.file_comment"),
     )
     return outbox.Sent()
 

@@ -321,6 +321,8 @@ def end_open_pair(session: Session, user_id: str, now: datetime) -> str | None:
     was_proposed = pair.status == PairStatus.PROPOSED.value
     if not queries.end_pair(session, pair.id, now):
         return None
+    if not was_proposed:  # its sessions to come are cancelled in both calendars
+        sessions.owe_calendar_update(session, pair, f"ended:{pair.id}", now)
     if was_proposed:  # the intro's buttons must go
         outbox.enqueue(
             session, key=f"closed:{pair.id}", kind="pair_closed", due_at=now, pair_id=pair.id

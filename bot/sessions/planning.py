@@ -119,10 +119,28 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
     starts = schedule.series(slot, cohort.cadence, anchor=anchor, since=since, earliest=earliest)
     number = max((s.number for s in existing), default=0)
     added = _add_sessions(session, pair, (mentor, mentee), starts, after=number, need=need)
+    if added and existing:  # the first ones come with the pair's first calendar
+        owe_calendar_update(session, pair, f"planned:{pair.id}:{number + added}", now)
     if pair.slot_anchor != anchor.isoformat():
         pair.slot_anchor = anchor.isoformat()
     session.add(pair)
     return added
+
+
+def owe_calendar_update(session: Session, pair: Pair, key: str, now: datetime) -> None:
+    """Owe both people of the pair their calendar again after a change (sent as a file
+    only where there are no feeds, which follow by themselves: :mod:`bot.calendar`)."""
+    for person in (pair.mentor_id, pair.mentee_id):
+        if person:
+            outbox.enqueue(
+                session,
+                key=f"calendar:{key}:{person}",
+                kind="calendar",
+                due_at=now,
+                user_id=person,
+                pair_id=pair.id,
+                args={"update": True},
+            )
 
 
 def _locked(session: Session, pair: Pair) -> Pair | None:
@@ -315,6 +333,7 @@ def skip(ctx: Context, session_id: int, user_id: str) -> tuple[str, str | None, 
         if changed is None:
             return "already", None, None
         _cancel_pending(session, [session_id])
+        owe_calendar_update(session, pair, f"skipped:{session_id}", now)
         partner = queries.partner_id(pair, user_id)
         if partner:
             notices.owe(
@@ -368,6 +387,8 @@ def cancel_while_away(session: Session, user_id: str, now: datetime, until: date
         )
     ]
     _cancel_pending(session, cancelled)
+    if cancelled:
+        owe_calendar_update(session, pair, f"paused:{min(cancelled)}:{len(cancelled)}", now)
     return len(cancelled)
 
 
@@ -434,6 +455,7 @@ def move(ctx: Context, session_id: int, user_id: str, new_start: datetime) -> st
             meeting.sequence += 1
             session.add(meeting)
             _move_messages(session, pair, meeting, user_id, now)
+            owe_calendar_update(session, pair, f"moved:{meeting.id}:m{meeting.sequence}", now)
         return queries.partner_id(pair, user_id)
 
 
