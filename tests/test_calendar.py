@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -430,3 +430,56 @@ def test_with_feeds_a_change_sends_no_file(bot: Bot) -> None:
     assert bot.ctx.background.wait_idle()
     outbox.dispatch(bot.ctx)
     assert len(files_of(bot, "UEN")) == files  # the subscribed calendar follows by itself
+
+
+@pytest.mark.parametrize(
+    ("mentee_tz", "mentor_tz"),
+    [("Europe/Berlin", "America/New_York"), ("Asia/Kolkata", "America/New_York")],
+)
+def test_across_a_dst_change_and_a_holiday_the_calendar_keeps_the_mentees_wall_clock(
+    bot: Bot, mentee_tz: str, mentor_tz: str
+) -> None:
+    """Mondays in March and April 2027: Europe and the US change to summer time on 28 and
+    14 March, and Easter Monday (29 March) is a holiday in Germany, not in India."""
+    bot.fake.set_user("UDE", tz=mentee_tz)
+    bot.fake.set_user("UEN", tz=mentor_tz)
+    bot.clock.now = datetime(2027, 3, 1, 8, tzinfo=UTC)
+    bot.join("UEN", role="mentor", topics=["genai"], weekdays=["0"], time_window="any")
+    bot.join("UDE", role="mentee", topics=["genai"], weekdays=["0"], time_window="any")
+    with bot.ctx.db.transaction() as session:
+        from storage.models import Cohort
+
+        for cohort in session.exec(select(Cohort)):
+            cohort.cadence = "weekly"
+            session.add(cohort)
+    bot.reply(ADMIN, "admin match")
+    assert bot.ctx.background.wait_idle()
+    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
+    for user in ("UEN", "UDE"):
+        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
+    assert bot.ctx.background.wait_idle()
+    shown: dict[str, datetime] = {}
+    while bot.clock.now < datetime(2027, 4, 20, tzinfo=UTC):  # hourly, as the scheduler
+        bot.clock.advance(hours=6)
+        planning.plan(bot.ctx)
+        outbox.dispatch(bot.ctx)
+        with bot.ctx.db.transaction(write=False) as session:  # as the feed reads it
+            body = feed.calendar_of(session, "UEN", bot.clock.now).ics()
+        for event in events(body):
+            shown[str(event["UID"])] = event["DTSTART"].dt
+    zone = ZoneInfo(mentee_tz)
+    local = sorted(start.astimezone(zone) for start in shown.values())
+    assert len(local) >= 6
+    assert len({(t.hour, t.minute) for t in local}) == 1, "the same wall-clock time all along"
+    days = {t.date() for t in local}
+    if mentee_tz == "Europe/Berlin":
+        assert date(2027, 3, 29) not in days  # Easter Monday: moved within its week
+        assert any(date(2027, 3, 30) <= d <= date(2027, 4, 2) for d in days)
+    else:
+        assert date(2027, 3, 29) in days  # not a holiday in India
+    # Every reminder announced the instant the calendar shows, in the reader's zone.
+    for user, lang, tz in (("UEN", "en", mentor_tz), ("UDE", "de", mentee_tz)):
+        reminders = [m for m in bot.fake.messages_for(user) if ids.SESSION_SKIP in m.action_ids()]
+        assert len(reminders) >= 5
+        for reminder, start in zip(reminders, sorted(shown.values()), strict=False):
+            assert fmt_datetime(start.astimezone(UTC), lang, tz) in reminder.all_text
