@@ -30,13 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from bot.calendar.ics import Event, build_calendar
 from bot.core.context import Context
 from bot.core.i18n import lang_of, t
 from bot.sessions.topics import BY_KEY
+from storage import queries
 from storage.models import (
     CalendarFeed,
     Cohort,
@@ -65,17 +66,30 @@ def _hash(token: str) -> str:
 def token_of(ctx: Context, session: Session, user_id: str, *, renew: bool = False) -> str:
     """The person's feed token: made the first time, a new one (the old one ends) when
     ``renew``."""
-    feed = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user_id)).first()
-    if feed is not None and not renew:
+    if not renew:
+        # Made once, whoever asks first (two senders at once both get the same row).
+        nonce = secrets.token_hex(16)  # 128 bits of randomness
+        table = CalendarFeed.__table__  # type: ignore[attr-defined]
+        session.execute(
+            queries.insert_for(session)(table)
+            .values(
+                user_id=user_id,
+                nonce=nonce,
+                token_hash=_hash(ctx.vault.feed_token(nonce)),
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=[table.c.user_id])
+        )
+        feed = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user_id)).one()
         return ctx.vault.feed_token(feed.nonce)
-    nonce = secrets.token_hex(16)  # 128 bits of randomness
+    token_of(ctx, session, user_id)  # there is a row to renew
+    nonce = secrets.token_hex(16)
     token = ctx.vault.feed_token(nonce)
-    if feed is None:
-        feed = CalendarFeed(user_id=user_id, nonce=nonce, token_hash=_hash(token))
-    else:
-        feed.nonce, feed.token_hash, feed.created_at = nonce, _hash(token), utcnow()
-    session.add(feed)
-    session.flush()
+    session.execute(
+        update(CalendarFeed)
+        .where(col(CalendarFeed.user_id) == user_id)
+        .values(nonce=nonce, token_hash=_hash(token), created_at=utcnow())
+    )
     return token
 
 
