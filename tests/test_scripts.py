@@ -63,3 +63,28 @@ def test_run_installs_once_and_again_only_when_the_project_changed(tmp_path: Pat
         toml.write("\n# a new requirement\n")
     _run(project)
     assert _pip_calls(log) == 2
+
+
+def test_run_without_arguments_starts_the_demo_until_a_slack_token_is_set(tmp_path: Path) -> None:
+    project, _ = _project(tmp_path)
+    shim = project / ".venv" / "bin" / "mentor-bot"
+    shim.write_text('#!/bin/sh\necho "mentor-bot $*"\n')  # which command scripts/run picks
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["PYTHONPATH"] = str(ROOT)
+
+    def chosen() -> str:
+        done = subprocess.run(
+            [str(project / "scripts" / "run")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert chosen() == "mentor-bot demo"  # a fresh machine: no tokens yet
+    (project / ".env").write_text("SLACK_BOT_TOKEN=xoxb-your-bot-token\n")
+    assert chosen() == "mentor-bot demo"  # the placeholder from .env.example is no token
+    (project / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1234-5678-abcdef\n")
+    assert chosen() == "mentor-bot run"
