@@ -29,8 +29,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import case, delete, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.calendar.ics import Event, build_calendar
@@ -142,58 +144,77 @@ def calendar_of(
     session: Session, user_id: str, now: datetime, *, paused_as_cancelled: bool = False
 ) -> Calendar:
     """The person's calendar as it stands at ``now`` (``paused_as_cancelled``: for a file,
-    a session a pause took out is there, cancelled, rather than left out)."""
-    me = session.get(SlackUser, user_id)
-    lang = lang_of(me.locale if me else None)
-    pairs = {
-        pair.id: pair
-        for pair in session.exec(
-            select(Pair).where(or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id))
-        )
-    }
+    a session a pause took out is there, cancelled, rather than left out).
+
+    Three queries of plain columns (a feed is polled often): the person's language; their
+    pairs with the program's name and the partner's; the pairs' sessions in the window.
+    """
+    locale = session.execute(
+        sa_select(col(SlackUser.locale)).where(col(SlackUser.user_id) == user_id)
+    ).scalar()
+    lang = lang_of(locale)
+    pairs = _pairs_of(session, user_id)
     if not pairs:
         return Calendar(t(lang, "calendar.name"), lang, ())
-    meetings = session.exec(
-        select(MentoringSession)
+    meetings = session.execute(
+        sa_select(
+            col(MentoringSession.id),
+            col(MentoringSession.pair_id),
+            col(MentoringSession.starts_at),
+            col(MentoringSession.minutes),
+            col(MentoringSession.status),
+            col(MentoringSession.sequence),
+            col(MentoringSession.agenda_kind),
+            col(MentoringSession.agenda_ref),
+        )
         .where(col(MentoringSession.pair_id).in_(list(pairs)))
         .where(col(MentoringSession.starts_at) >= now - PAST)
         .order_by(col(MentoringSession.starts_at), col(MentoringSession.id))
     ).all()
-    cohort_ids = {pair.cohort_id for pair in pairs.values()}
-    cohorts = {c.id: c for c in session.exec(select(Cohort).where(col(Cohort.id).in_(cohort_ids)))}
-    partners = {
-        pair_id: (pair.mentee_id if pair.mentor_id == user_id else pair.mentor_id)
-        for pair_id, pair in pairs.items()
-    }
-    names = {
-        row.user_id: row.name
-        for row in session.exec(
-            select(SlackUser).where(col(SlackUser.user_id).in_({p for p in partners.values() if p}))
-        )
-    }
     events = []
     for meeting in meetings:
         pair = pairs[meeting.pair_id]
         cancelled = _cancelled(meeting, pair)
         if cancelled is None and not paused_as_cancelled:
             continue
-        cohort = cohorts.get(pair.cohort_id)
-        partner = partners[meeting.pair_id]
         events.append(
             _event(
                 meeting,
                 pair,
                 lang=lang,
                 mentor=pair.mentor_id == user_id,
-                partner_name=names.get(partner) if partner else None,
-                program=cohort.name if cohort else "",
                 cancelled=cancelled is not False,
             )
         )
     return Calendar(t(lang, "calendar.name"), lang, tuple(events))
 
 
-def _cancelled(meeting: MentoringSession, pair: Pair) -> bool | None:
+def _pairs_of(session: Session, user_id: str) -> dict[int, Any]:
+    """The person's pairs (by id), with the program's name and the partner's."""
+    partner_id = case((col(Pair.mentor_id) == user_id, Pair.mentee_id), else_=Pair.mentor_id)
+    return {
+        row.id: row
+        for row in session.execute(
+            sa_select(
+                col(Pair.id),
+                col(Pair.mentor_id),
+                col(Pair.status),
+                col(Pair.ended_at),
+                col(Pair.activated_at),
+                col(Pair.slot_tz),
+                col(Pair.meeting_link),
+                col(Pair.mentee_key),
+                col(Cohort.name).label("program"),
+                col(SlackUser.name).label("partner"),
+            )
+            .join(Cohort, col(Cohort.id) == col(Pair.cohort_id))
+            .outerjoin(SlackUser, col(SlackUser.user_id) == partner_id)
+            .where(or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id))
+        )
+    }
+
+
+def _cancelled(meeting: Any, pair: Any) -> bool | None:
     """Whether the session shows as cancelled; None when it is left out (cancelled by a
     pause of an active pair)."""
     if pair.status != PairStatus.ACTIVE.value:
@@ -206,22 +227,14 @@ def _cancelled(meeting: MentoringSession, pair: Pair) -> bool | None:
     return meeting.status == SessionStatus.SKIPPED.value
 
 
-def _event(
-    meeting: MentoringSession,
-    pair: Pair,
-    *,
-    lang: str,
-    mentor: bool,
-    partner_name: str | None,
-    program: str,
-    cancelled: bool,
-) -> Event:
+def _event(meeting: Any, pair: Any, *, lang: str, mentor: bool, cancelled: bool) -> Event:
+    """One session (``meeting``, ``pair``: rows of the columns :func:`calendar_of` reads)."""
     summary = (
-        t(lang, "calendar.summary", partner=partner_name, program=program)
-        if partner_name
-        else t(lang, "calendar.summary_nobody", program=program)
+        t(lang, "calendar.summary", partner=pair.partner, program=pair.program)
+        if pair.partner
+        else t(lang, "calendar.summary_nobody", program=pair.program)
     )
-    lines = [_agenda(meeting, lang, mentor=mentor)]
+    lines = [_agenda(meeting.agenda_kind, meeting.agenda_ref, lang, mentor=mentor)]
     if pair.meeting_link:
         lines.append(t(lang, "calendar.where", link=pair.meeting_link))
     lines.append(t(lang, "calendar.footer"))
@@ -241,13 +254,11 @@ def _event(
     )
 
 
-def _agenda(meeting: MentoringSession, lang: str, *, mentor: bool) -> str:
-    if meeting.agenda_kind == "topic":
-        topic = BY_KEY.get(meeting.agenda_ref or "")
-        return t(
-            lang, "calendar.agenda_topic", topic=topic.label(lang) if topic else meeting.agenda_ref
-        )
-    if meeting.agenda_kind == "goal":
+def _agenda(kind: str | None, ref: str | None, lang: str, *, mentor: bool) -> str:
+    if kind == "topic":
+        topic = BY_KEY.get(ref or "")
+        return t(lang, "calendar.agenda_topic", topic=topic.label(lang) if topic else ref)
+    if kind == "goal":
         return t(lang, "calendar.agenda_goal_partner" if mentor else "calendar.agenda_goal_own")
     return t(lang, "calendar.agenda_open")
 

@@ -1,0 +1,75 @@
+"""The calendar file as calendar applications read it: whatever the names, topics and
+links hold, and in any zone, ``icalendar`` reads back exactly what was written (Hypothesis),
+and ``recurring_ical_events`` finds each event at its instant."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import recurring_ical_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.calendar.ics import Event, build_calendar
+
+ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC"]
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
+instants = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2029, 12, 31), timezones=st.just(UTC)
+)
+
+
+def shown(text: str) -> str:
+    """What a TEXT value can hold: line breaks as line feeds, no other control characters."""
+    return CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+events = st.builds(
+    Event,
+    uid=st.from_regex(r"session-[0-9]{1,6}-[0-9a-f]{16}@reverse-mentoring", fullmatch=True),
+    start=instants.map(lambda d: d.replace(second=0, microsecond=0)),
+    minutes=st.just(45),
+    tz=st.sampled_from(ZONES),
+    summary=texts,
+    description=texts,
+    location=st.one_of(st.none(), texts.filter(bool), st.just("https://zoom.us/j/1?pwd=a,b;c")),
+    sequence=st.integers(0, 50),
+    cancelled=st.booleans(),
+    stamp=instants,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(events, max_size=8, unique_by=lambda e: e.uid),
+    st.text(st.characters(categories=("L", "Zs")), max_size=40),  # the name is our own text
+)
+def test_a_calendar_reads_back_exactly_what_was_written(written: list[Event], name: str) -> None:
+    raw = build_calendar(written, name=name)
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded, in octets
+    assert b"\n" not in raw.replace(b"\r\n", b"")  # every line ends in CRLF
+    calendar = icalendar.Calendar.from_ical(raw)
+    assert str(calendar["X-WR-CALNAME"]) == shown(name)
+    read = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    assert len(read) == len(written)
+    for event in written:
+        back = read[event.uid]
+        assert back["DTSTART"].dt == event.start  # the same instant
+        assert str(back["DTSTART"].dt.tzinfo) == event.tz  # in the pair's zone
+        assert back["DTEND"].dt - back["DTSTART"].dt == timedelta(minutes=45)
+        assert str(back["SUMMARY"]) == shown(event.summary)
+        if event.description:
+            assert str(back["DESCRIPTION"]) == shown(event.description)
+        if event.location:
+            assert str(back["LOCATION"]) == shown(event.location)
+        assert int(back["SEQUENCE"]) == event.sequence
+        assert str(back["STATUS"]) == ("CANCELLED" if event.cancelled else "CONFIRMED")
+    zones = {str(z["TZID"]) for z in calendar.walk("VTIMEZONE")}
+    assert zones == {event.tz for event in written}
+    found = recurring_ical_events.of(calendar).between(
+        datetime(2025, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
+    )
+    assert sorted(e["DTSTART"].dt for e in found) == sorted(e.start for e in written)
