@@ -53,6 +53,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
 import random  # noqa: E402
+import resource  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -506,22 +507,18 @@ def profile(url: str, key: str, persons: list[Person], count: int) -> None:
         values.sort()
         print(f"  {name:<12} {statistics.fmean(values):7.2f} / {percentile(values, 0.99):7.2f}")
 
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for person in sample:
-        path = f"{feed.FEED_PREFIX}{person.token}.ics"
-        feed.answer(ctx, limiter, path, None)
-        feed.answer(ctx, limiter, path, etags[person.token])
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-    stats.print_stats(30)
-    print(f"\ncProfile of {len(sample)} feeds answered twice (200 and 304), by cumulative time:")
-    print(out.getvalue())
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
-    print("by own time:")
-    print(out.getvalue())
+    for label, with_etag in (("200 (no If-None-Match)", False), ("304", True)):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for person in sample:
+            path = f"{feed.FEED_PREFIX}{person.token}.ics"
+            feed.answer(ctx, limiter, path, etags[person.token] if with_etag else None)
+        profiler.disable()
+        for order, lines in (("cumulative", 25), ("tottime", 12)):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(lines)
+            print(f"\ncProfile of {len(sample)} feed answers {label}, by {order} time:")
+            print(out.getvalue().strip())
     ctx.db.engine.dispose()
 
 
@@ -608,6 +605,7 @@ def main() -> None:
                 warm.get(f"/calendar/{person.token}.ics", None)
             for person in persons[:20]:
                 driver.command(person.user_id, "status")
+            own_before = resource.getrusage(resource.RUSAGE_SELF)
             results, feeds_s, commands_s = run_load(
                 port,
                 driver,
@@ -617,10 +615,16 @@ def main() -> None:
                 command_threads=args.command_threads,
                 rate=args.rate,
             )
+            own = resource.getrusage(resource.RUSAGE_SELF)
+            client_cpu_s = (own.ru_utime + own.ru_stime) - (
+                own_before.ru_utime + own_before.ru_stime
+            )
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
             log.close()
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        bot_cpu_s = child.ru_utime + child.ru_stime
         warnings = [
             line
             for line in log_path.read_text(errors="replace").splitlines()
@@ -652,6 +656,8 @@ def main() -> None:
         "feeds_s": round(feeds_s, 1),
         "commands_s": round(commands_s, 1),
         "feed_answers_per_s": round(answers / feeds_s, 1),
+        "bot_cpu_s": round(bot_cpu_s, 1),
+        "client_cpu_s": round(client_cpu_s, 1),
         "feed_200": ok,
         "feed_304": not_modified,
         "command_ack": acks,
@@ -674,6 +680,10 @@ def main() -> None:
         f"commands: {len(results.acks)} acks in {commands_s:.1f} s "
         f"({len(results.acks_during_feeds)} sent while the feeds were polled: "
         f"'command ack' is those, 'ack (all)' every one)"
+    )
+    print(
+        f"CPU: the bot {bot_cpu_s:.1f} s (its whole run, start-up and warm-up included), "
+        f"this load generator {client_cpu_s:.1f} s (same machine)"
     )
     print(
         f"events per feed: {figures['events_per_feed']}; 200 body {figures['feed_200_kb_mean']} KB"

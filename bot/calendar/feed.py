@@ -101,19 +101,20 @@ def feed_url(ctx: Context, token: str) -> str | None:
     return f"{base}{FEED_PREFIX}{token}.ics" if base else None
 
 
-def owner(ctx: Context, session: Session, token: str) -> str | None:
-    """Whose feed ``token`` opens; None for a wrong, old or ended one."""
+def owner(ctx: Context, session: Session, token: str) -> tuple[str, str | None] | None:
+    """Whose feed ``token`` opens, and their Slack locale; None for a wrong, old or ended
+    token. One query: the row found by the token's hash, then the token itself checked
+    against the stored nonce in constant time as well."""
     if not _TOKEN.match(token):
         return None
-    digest = _hash(token)
-    feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == digest)).first()
-    if feed is None:
+    found = session.execute(
+        sa_select(col(CalendarFeed.user_id), col(CalendarFeed.nonce), col(SlackUser.locale))
+        .outerjoin(SlackUser, col(SlackUser.user_id) == col(CalendarFeed.user_id))
+        .where(col(CalendarFeed.token_hash) == _hash(token))
+    ).first()
+    if found is None or not hmac.compare_digest(ctx.vault.feed_token(found.nonce), token):
         return None
-    # The row was found by the hash; the token itself is checked against the stored
-    # nonce in constant time as well.
-    if not hmac.compare_digest(ctx.vault.feed_token(feed.nonce), token):
-        return None
-    return feed.user_id
+    return found.user_id, found.locale
 
 
 def end(session: Session, user_id: str) -> None:
@@ -135,27 +136,62 @@ class Calendar:
     def ics(self) -> bytes:
         return build_calendar(list(self.events), name=self.name)
 
+
+@dataclass(frozen=True)
+class Sources:
+    """The rows a person's calendar is made of (plain columns, read in three queries)."""
+
+    user_id: str
+    lang: str
+    pairs: dict[int, Any]
+    meetings: list[Any]
+
     def etag(self) -> str:
-        """Changes exactly when the calendar's content does (without building it)."""
-        return '"' + hashlib.sha256(repr(self).encode("utf-8")).hexdigest()[:32] + '"'
+        """Changes exactly when the calendar would (decided without building it)."""
+        rows = (
+            self.user_id,
+            self.lang,
+            sorted(tuple(pair) for pair in self.pairs.values()),
+            [tuple(meeting) for meeting in self.meetings],
+        )
+        return '"' + hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()[:32] + '"'
+
+    def calendar(self, *, paused_as_cancelled: bool = False) -> Calendar:
+        """The calendar itself (``paused_as_cancelled``: for a file, a session a pause
+        took out is there, cancelled, rather than left out)."""
+        events = []
+        for meeting in self.meetings:
+            pair = self.pairs[meeting.pair_id]
+            cancelled = _cancelled(meeting, pair)
+            if cancelled is None and not paused_as_cancelled:
+                continue
+            mentor = pair.mentor_id == self.user_id
+            events.append(
+                _event(
+                    meeting, pair, lang=self.lang, mentor=mentor, cancelled=cancelled is not False
+                )
+            )
+        return Calendar(t(self.lang, "calendar.name"), self.lang, tuple(events))
 
 
 def calendar_of(
     session: Session, user_id: str, now: datetime, *, paused_as_cancelled: bool = False
 ) -> Calendar:
-    """The person's calendar as it stands at ``now`` (``paused_as_cancelled``: for a file,
-    a session a pause took out is there, cancelled, rather than left out).
-
-    Three queries of plain columns (a feed is polled often): the person's language; their
-    pairs with the program's name and the partner's; the pairs' sessions in the window.
-    """
+    """The person's calendar as it stands at ``now`` (``paused_as_cancelled``: see
+    :meth:`Sources.calendar`)."""
     locale = session.execute(
         sa_select(col(SlackUser.locale)).where(col(SlackUser.user_id) == user_id)
     ).scalar()
-    lang = lang_of(locale)
+    sources = sources_of(session, user_id, lang_of(locale), now)
+    return sources.calendar(paused_as_cancelled=paused_as_cancelled)
+
+
+def sources_of(session: Session, user_id: str, lang: str, now: datetime) -> Sources:
+    """The person's pairs (with the program's name and the partner's) and their sessions
+    from :data:`PAST` ago on."""
     pairs = _pairs_of(session, user_id)
     if not pairs:
-        return Calendar(t(lang, "calendar.name"), lang, ())
+        return Sources(user_id, lang, {}, [])
     meetings = session.execute(
         sa_select(
             col(MentoringSession.id),
@@ -171,22 +207,7 @@ def calendar_of(
         .where(col(MentoringSession.starts_at) >= now - PAST)
         .order_by(col(MentoringSession.starts_at), col(MentoringSession.id))
     ).all()
-    events = []
-    for meeting in meetings:
-        pair = pairs[meeting.pair_id]
-        cancelled = _cancelled(meeting, pair)
-        if cancelled is None and not paused_as_cancelled:
-            continue
-        events.append(
-            _event(
-                meeting,
-                pair,
-                lang=lang,
-                mentor=pair.mentor_id == user_id,
-                cancelled=cancelled is not False,
-            )
-        )
-    return Calendar(t(lang, "calendar.name"), lang, tuple(events))
+    return Sources(user_id, lang, pairs, list(meetings))
 
 
 def _pairs_of(session: Session, user_id: str) -> dict[int, Any]:
@@ -327,11 +348,11 @@ def answer(ctx: Context, limiter: Limiter, path: str, if_none_match: str | None)
             b"too many requests\n",
         )
     with ctx.db.transaction(write=False) as session:
-        user_id = owner(ctx, session, token)
-        if user_id is None:
+        found = owner(ctx, session, token)
+        if found is None:
             return _NOT_FOUND
-        calendar = calendar_of(session, user_id, ctx.clock())
-    etag = calendar.etag()
+        sources = sources_of(session, found[0], lang_of(found[1]), ctx.clock())
+    etag = sources.etag()
     headers = [
         ("ETag", etag),
         ("Cache-Control", "private, max-age=300"),
@@ -346,5 +367,5 @@ def answer(ctx: Context, limiter: Limiter, path: str, if_none_match: str | None)
             ("Content-Disposition", 'inline; filename="reverse-mentoring.ics"'),
             *headers,
         ],
-        calendar.ics(),
+        sources.calendar().ics(),
     )
