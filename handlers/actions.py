@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.announcements import announce
 from bot.announcements.views import announce_count, announce_n
+from bot.calendar import feed as calendar_feed
 from bot.calendar import sending as calendar
 from bot.calendar.views import build_feed_message
 from bot.core.background import log_failure
@@ -44,8 +45,12 @@ def forget_and_tell(ctx: Context, user_id: str, response_url: str | None) -> Non
     """Forget the person, confirm it to them, and reset their App Home tab."""
     person = ctx.people.get(user_id, remember=False)
     try:
+        with ctx.db.transaction(write=False) as session:
+            subscribed = calendar_feed.has_feed(session, user_id)
         found = privacy.forget(ctx, user_id)
         text = t(person.lang, "forget.done" if found else "forget.nothing")
+        if subscribed:  # a calendar app keeps what it last read from the link
+            text += " " + t(person.lang, "calendar.ended")
     except Exception:
         log_failure(logger, "forget")
         text = t(person.lang, "error.internal")

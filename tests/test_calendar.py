@@ -168,6 +168,9 @@ def test_leaving_ends_the_feed_and_cancels_the_partners_events(bot: Bot) -> None
     assert get(bot, mine)[0] == 404
     _, _, body = get(bot, theirs)
     assert instants(body) == [] and instants(body, cancelled=True) == planned
+    assert bot.ctx.background.wait_idle()
+    told = [m.text for m in bot.fake.messages_for("UEN") if "calendar link no longer" in m.text]
+    assert told and "remove that calendar" in told[0]  # a calendar app keeps what it read
 
 
 def test_forgetting_ends_the_feed_and_the_partner_no_longer_sees_the_name(bot: Bot) -> None:
@@ -178,6 +181,11 @@ def test_forgetting_ends_the_feed_and_the_partner_no_longer_sees_the_name(bot: B
     assert response.status == 200
     assert bot.ctx.background.wait_idle()
     assert get(bot, mine)[0] == 404
+    assert bot.fake.wait_for(
+        lambda: any(
+            "Kalender-Link funktioniert nicht mehr" in m.text for m in bot.fake.messages_for("UDE")
+        )
+    )
     _, _, body = get(bot, theirs)
     assert b"dieter" not in body
     assert instants(body) == [] and len(instants(body, cancelled=True)) == 3
@@ -296,7 +304,10 @@ def test_a_meeting_link_is_an_https_link_or_plain_text(typed: str) -> None:
     [
         ("https://teams.microsoft.com/l/meetup-join/19%3ameeting_x", True),
         ("  Room 4.12  ", True),
-        ("zoom.us/j/123", True),
+        ("zoom.us/j/123", False),  # Slack would link it as http://
+        ("www.example.com", False),
+        ("https://zoom.us/j/1\u202egpj.exe", False),  # an invisible right-to-left mark
+        ("Raum 4.12, 3. Stock", True),
         ("Teams: see the invite", True),
         ("http://zoom.us/j/1", False),
         ("JavaScript:alert(1)", False),
@@ -483,3 +494,25 @@ def test_across_a_dst_change_and_a_holiday_the_calendar_keeps_the_mentees_wall_c
         assert len(reminders) >= 5
         for reminder, start in zip(reminders, sorted(shown.values()), strict=False):
             assert fmt_datetime(start.astimezone(UTC), lang, tz) in reminder.all_text
+
+
+def test_after_a_new_encryption_key_mentor_calendar_sends_a_link_that_works(bot: Bot) -> None:
+    activate(bot)
+    old = feed_path(bot, "UEN")
+    from bot.core.crypto import Vault, generate_key
+
+    bot.ctx.vault = Vault(generate_key())  # the operator changed MENTOR_ENCRYPTION_KEY
+    assert get(bot, old)[0] == 404  # links made with the old key end
+    bot.reply("UEN", "calendar")
+    assert bot.ctx.background.wait_idle()
+    new = feed_path(bot, "UEN")
+    assert new != old and get(bot, new)[0] == 200
+
+
+def test_an_etag_marked_weak_by_a_proxy_still_gets_304(bot: Bot) -> None:
+    activate(bot)
+    path = feed_path(bot, "UDE")
+    etag = get(bot, path)[1]["etag"]
+    status, headers, body = get(bot, path, "W/" + etag)
+    assert status == 304 and body == b"" and "content-length" not in headers
+    assert get(bot, path, '"something-else", ' + etag)[0] == 304

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import icalendar
+import pytest
 import recurring_ical_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -58,8 +59,10 @@ def test_a_calendar_reads_back_exactly_what_was_written(written: list[Event], na
     for event in written:
         back = read[event.uid]
         assert back["DTSTART"].dt == event.start  # the same instant
-        assert str(back["DTSTART"].dt.tzinfo) == event.tz  # in the pair's zone
-        assert back["DTEND"].dt - back["DTSTART"].dt == timedelta(minutes=45)
+        if str(back["DTSTART"].dt.tzinfo) != event.tz:  # in the pair's zone, but for
+            assert back["DTSTART"].to_ical().endswith(b"Z")  # a local time clocks repeat
+        length = back["DTEND"].dt.astimezone(UTC) - back["DTSTART"].dt.astimezone(UTC)
+        assert length == timedelta(minutes=45)  # in real time, also across a DST change
         assert str(back["SUMMARY"]) == shown(event.summary)
         if event.description:
             assert str(back["DESCRIPTION"]) == shown(event.description)
@@ -68,8 +71,38 @@ def test_a_calendar_reads_back_exactly_what_was_written(written: list[Event], na
         assert int(back["SEQUENCE"]) == event.sequence
         assert str(back["STATUS"]) == ("CANCELLED" if event.cancelled else "CONFIRMED")
     zones = {str(z["TZID"]) for z in calendar.walk("VTIMEZONE")}
-    assert zones == {event.tz for event in written}
+    assert zones >= {str(e["DTSTART"].dt.tzinfo) for e in calendar.walk("VEVENT")} - {"UTC"}
     found = recurring_ical_events.of(calendar).between(
         datetime(2025, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
     )
     assert sorted(e["DTSTART"].dt for e in found) == sorted(e.start for e in written)
+
+
+@pytest.mark.parametrize(
+    ("start", "tz"),
+    [
+        (datetime(2027, 10, 31, 0, 30, tzinfo=UTC), "Europe/Berlin"),  # 02:30, first time
+        (datetime(2027, 10, 31, 1, 30, tzinfo=UTC), "Europe/Berlin"),  # 02:30, again
+        (datetime(2027, 3, 28, 0, 30, tzinfo=UTC), "Europe/Berlin"),  # ends after the jump
+        (datetime(2027, 11, 7, 5, 30, tzinfo=UTC), "America/New_York"),  # 01:30, again
+        (datetime(2027, 4, 3, 15, 30, tzinfo=UTC), "Australia/Sydney"),  # 02:30, again
+    ],
+)
+def test_a_session_at_a_daylight_saving_change_keeps_its_instant_and_length(
+    start: datetime, tz: str
+) -> None:
+    event = Event(
+        uid="session-1-0@reverse-mentoring",
+        start=start,
+        minutes=45,
+        tz=tz,
+        summary="s",
+        description="",
+        location=None,
+        sequence=0,
+        cancelled=False,
+        stamp=start,
+    )
+    [back] = icalendar.Calendar.from_ical(build_calendar([event], name="n")).walk("VEVENT")
+    assert back["DTSTART"].dt.astimezone(UTC) == start
+    assert back["DTEND"].dt.astimezone(UTC) == start + timedelta(minutes=45)

@@ -100,7 +100,8 @@ def _feed(
         logger.warning("calendar feed: database unreachable (%s)", reason)
         start_response("503 Service Unavailable", [("Retry-After", "60"), ("Content-Length", "0")])
         return [b""]
-    start_response(answer.status, [*answer.headers, ("Content-Length", str(len(answer.body)))])
+    length = [] if answer.status.startswith("304") else [("Content-Length", str(len(answer.body)))]
+    start_response(answer.status, [*answer.headers, *length])
     return [b"" if method == "HEAD" else answer.body]
 
 

@@ -56,6 +56,8 @@ PAST = timedelta(weeks=4)
 #: The path of the feeds; a token follows, then ``.ics``.
 FEED_PREFIX = "/calendar/"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+#: Part of every ETag: a version whose texts or format differ answers 200, not 304.
+ETAG_FORMAT = 2
 
 
 # --- the feed's token ----------------------------------------------------------------
@@ -83,7 +85,11 @@ def token_of(ctx: Context, session: Session, user_id: str, *, renew: bool = Fals
             .on_conflict_do_nothing(index_elements=[table.c.user_id])
         )
         feed = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user_id)).one()
-        return ctx.vault.feed_token(feed.nonce)
+        token = ctx.vault.feed_token(feed.nonce)
+        if feed.token_hash != _hash(token):  # MENTOR_ENCRYPTION_KEY changed: a new link
+            feed.token_hash = _hash(token)
+            session.add(feed)
+        return token
     token_of(ctx, session, user_id)  # there is a row to renew
     nonce = secrets.token_hex(16)
     token = ctx.vault.feed_token(nonce)
@@ -117,9 +123,23 @@ def owner(ctx: Context, session: Session, token: str) -> tuple[str, str | None] 
     return found.user_id, found.locale
 
 
-def end(session: Session, user_id: str) -> None:
-    """End the person's feed (``/mentor leave``, ``/mentor forget``): its link is 404."""
-    session.execute(delete(CalendarFeed).where(col(CalendarFeed.user_id) == user_id))
+def end(session: Session, user_id: str) -> bool:
+    """End the person's feed (``/mentor leave``, ``/mentor forget``): its link is 404.
+
+    Returns:
+        Whether they had one (then they are told to remove the subscription: a calendar
+        app keeps what it last read from a link that stopped).
+    """
+    result = session.execute(delete(CalendarFeed).where(col(CalendarFeed.user_id) == user_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def has_feed(session: Session, user_id: str) -> bool:
+    """Whether the person has a calendar link."""
+    found = session.execute(
+        sa_select(col(CalendarFeed.id)).where(col(CalendarFeed.user_id) == user_id)
+    ).first()
+    return found is not None
 
 
 # --- the events ----------------------------------------------------------------------
@@ -149,6 +169,7 @@ class Sources:
     def etag(self) -> str:
         """Changes exactly when the calendar would (decided without building it)."""
         rows = (
+            ETAG_FORMAT,
             self.user_id,
             self.lang,
             sorted(tuple(pair) for pair in self.pairs.values()),
@@ -156,9 +177,13 @@ class Sources:
         )
         return '"' + hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()[:32] + '"'
 
-    def calendar(self, *, paused_as_cancelled: bool = False) -> Calendar:
-        """The calendar itself (``paused_as_cancelled``: for a file, a session a pause
-        took out is there, cancelled, rather than left out)."""
+    def calendar(
+        self, *, paused_as_cancelled: bool = False, stamp: datetime | None = None
+    ) -> Calendar:
+        """The calendar itself. For a file: ``paused_as_cancelled``, a session a pause
+        took out is there, cancelled, rather than left out (an imported file forgets
+        nothing); ``stamp``, when this revision was made (``DTSTAMP``: a newer one
+        replaces what an earlier file put in a calendar)."""
         events = []
         for meeting in self.meetings:
             pair = self.pairs[meeting.pair_id]
@@ -168,22 +193,32 @@ class Sources:
             mentor = pair.mentor_id == self.user_id
             events.append(
                 _event(
-                    meeting, pair, lang=self.lang, mentor=mentor, cancelled=cancelled is not False
+                    meeting,
+                    pair,
+                    lang=self.lang,
+                    mentor=mentor,
+                    cancelled=cancelled is not False,
+                    stamp=stamp,
                 )
             )
         return Calendar(t(self.lang, "calendar.name"), self.lang, tuple(events))
 
 
 def calendar_of(
-    session: Session, user_id: str, now: datetime, *, paused_as_cancelled: bool = False
+    session: Session,
+    user_id: str,
+    now: datetime,
+    *,
+    paused_as_cancelled: bool = False,
+    stamp: datetime | None = None,
 ) -> Calendar:
-    """The person's calendar as it stands at ``now`` (``paused_as_cancelled``: see
+    """The person's calendar as it stands at ``now`` (for a file: see
     :meth:`Sources.calendar`)."""
     locale = session.execute(
         sa_select(col(SlackUser.locale)).where(col(SlackUser.user_id) == user_id)
     ).scalar()
     sources = sources_of(session, user_id, lang_of(locale), now)
-    return sources.calendar(paused_as_cancelled=paused_as_cancelled)
+    return sources.calendar(paused_as_cancelled=paused_as_cancelled, stamp=stamp)
 
 
 def sources_of(session: Session, user_id: str, lang: str, now: datetime) -> Sources:
@@ -248,7 +283,9 @@ def _cancelled(meeting: Any, pair: Any) -> bool | None:
     return meeting.status == SessionStatus.SKIPPED.value
 
 
-def _event(meeting: Any, pair: Any, *, lang: str, mentor: bool, cancelled: bool) -> Event:
+def _event(
+    meeting: Any, pair: Any, *, lang: str, mentor: bool, cancelled: bool, stamp: datetime | None
+) -> Event:
     """One session (``meeting``, ``pair``: rows of the columns :func:`calendar_of` reads)."""
     summary = (
         t(lang, "calendar.summary", partner=pair.partner, program=pair.program)
@@ -259,20 +296,27 @@ def _event(meeting: Any, pair: Any, *, lang: str, mentor: bool, cancelled: bool)
     if pair.meeting_link:
         lines.append(t(lang, "calendar.where", link=pair.meeting_link))
     lines.append(t(lang, "calendar.footer"))
-    stamp = (pair.ended_at if cancelled and pair.ended_at else None) or pair.activated_at
+    revised = (pair.ended_at if cancelled and pair.ended_at else None) or pair.activated_at
     return Event(
-        # Stable whatever the configuration, and unique across installations (a keyed hash).
-        uid=f"session-{meeting.id}-{pair.mentee_key[:16]}@reverse-mentoring",
+        uid=uid_of(meeting.id, pair.mentee_key),
         start=meeting.starts_at,
         minutes=meeting.minutes,
         tz=pair.slot_tz or "UTC",
         summary=summary,
         description="\n\n".join(lines),
         location=pair.meeting_link,
-        sequence=meeting.sequence,
+        # A move raises it, and so does the cancellation (RFC 5546: a change of STATUS).
+        sequence=meeting.sequence + (1 if cancelled else 0),
         cancelled=cancelled,
-        stamp=stamp or meeting.starts_at,
+        stamp=stamp or revised or meeting.starts_at,
     )
+
+
+def uid_of(session_id: int, pair_key: str) -> str:
+    """A session's UID: stable whatever is configured, unique across installations (from
+    a keyed hash of the pair), and telling nothing that links two sessions or a person."""
+    digest = hashlib.sha256(f"{pair_key}:{session_id}".encode()).hexdigest()[:16]
+    return f"session-{session_id}-{digest}@reverse-mentoring"
 
 
 def _agenda(kind: str | None, ref: str | None, lang: str, *, mentor: bool) -> str:
@@ -358,7 +402,9 @@ def answer(ctx: Context, limiter: Limiter, path: str, if_none_match: str | None)
         ("Cache-Control", "private, max-age=300"),
         ("X-Content-Type-Options", "nosniff"),
     ]
-    if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
+    # Compared weakly (RFC 9110, 13.1.2): a proxy that compresses marks the tag W/.
+    asked = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")}
+    if etag in asked or "*" in asked:
         return Answer("304 Not Modified", headers, b"")
     return Answer(
         "200 OK",

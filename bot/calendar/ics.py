@@ -77,14 +77,13 @@ def build_calendar(events: list[Event], *, name: str) -> bytes:
 
 
 def _vevent(event: Event) -> str:
-    local = event.start.astimezone(ZoneInfo(event.tz))
-    end = local + timedelta(minutes=event.minutes)
+    end = event.start + timedelta(minutes=event.minutes)  # in real time, not on the wall clock
     lines = [
         "BEGIN:VEVENT",
         "UID:" + _text(event.uid),
-        "DTSTAMP:" + event.stamp.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"),
-        f"DTSTART;TZID={event.tz}:" + local.strftime("%Y%m%dT%H%M%S"),
-        f"DTEND;TZID={event.tz}:" + end.strftime("%Y%m%dT%H%M%S"),
+        "DTSTAMP:" + _utc(event.stamp),
+        "DTSTART" + _moment(event.start, event.tz),
+        "DTEND" + _moment(end, event.tz),
         "SUMMARY:" + _text(event.summary),
     ]
     if event.description:
@@ -100,6 +99,22 @@ def _vevent(event: Event) -> str:
         "END:VEVENT",
     ]
     return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _moment(moment: datetime, tz: str) -> str:
+    """``;TZID=zone:local`` (so a series keeps its wall-clock time across daylight saving),
+    or ``:…Z`` for the rare moment whose local time is ambiguous or does not exist (the
+    hour a clock goes back or skips), which a reader would otherwise place an hour off."""
+    zone = ZoneInfo(tz)
+    local = moment.astimezone(zone)
+    plain = local.replace(tzinfo=None)
+    if any(plain.replace(fold=f).replace(tzinfo=zone).astimezone(UTC) != moment for f in (0, 1)):
+        return ":" + _utc(moment)
+    return f";TZID={tz}:" + plain.strftime("%Y%m%dT%H%M%S")
 
 
 #: A link that may stand as the event's URL (https, nothing a URI cannot hold).

@@ -47,7 +47,7 @@ def send_calendar(ctx: Context, row: Notification, now: datetime) -> outbox.Outc
             return outbox.Skipped()
         token = feed.token_of(ctx, session, user_id) if ctx.settings.public_url else None
         # A file, once imported, forgets nothing: what a pause took out is cancelled in it.
-        calendar = feed.calendar_of(session, user_id, now, paused_as_cancelled=True)
+        calendar = feed.calendar_of(session, user_id, now, paused_as_cancelled=True, stamp=now)
     url = feed.feed_url(ctx, token) if token else None
     if url:
         text, blocks = build_feed_message(person.lang, url)

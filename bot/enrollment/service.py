@@ -301,9 +301,18 @@ def leave(ctx: Context, user_id: str) -> str:
         participant.updated_at = now
         session.add(participant)
         partner = end_open_pair(session, user_id, now)
-        feed.end(session, user_id)  # their calendar link stops working
-    if partner:
+        ended = feed.end(session, user_id)
+        if ended:  # their calendar link stops working
+            notices.owe(
+                session,
+                key=f"calendar-ended:{user_id}:{now.isoformat()}",
+                user_id=user_id,
+                text="calendar.ended",
+                now=now,
+            )
+    if partner or ended:
         outbox.kick(ctx)
+    if partner:
         return "left"
     return "left_alone"
 

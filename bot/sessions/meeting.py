@@ -9,11 +9,13 @@ Only ``https://`` links or plain text: a link with any other scheme (``http://``
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from bot.core.context import Context
 from bot.core.i18n import t
 from bot.delivery import notices, outbox
+from bot.sessions import planning
 from bot.slack import ids
 from bot.slack.blocks import input_block, plain, section
 from storage import queries
@@ -26,6 +28,8 @@ LINK_INPUT = "link"
 _HTTPS = re.compile(r"^https://[^\s/?#@\\]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$", re.IGNORECASE)
 _SCHEME = re.compile(r"^\s*[a-z][a-z0-9+.\-]*\s*:", re.IGNORECASE)
 _UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file", "about", "blob")
+#: A domain name (with a path, perhaps) written without https://.
+_BARE_LINK = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[/?#]\S*)?$", re.IGNORECASE)
 
 
 def check(text: str) -> tuple[str | None, str | None]:
@@ -35,14 +39,16 @@ def check(text: str) -> tuple[str | None, str | None]:
         return None, None
     if len(value) > LINK_MAX:
         return None, "meeting.too_long"
-    if any(ord(c) < 32 or ord(c) == 127 for c in value) or "<" in value or ">" in value:
-        return None, "meeting.bad"
+    if "<" in value or ">" in value or any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        return None, "meeting.bad"  # mrkdwn, control and invisible formatting characters
     scheme = _SCHEME.match(value)
     looks_like_link = "://" in value or (
         scheme is not None and scheme.group(0).strip(" :").lower() in _UNSAFE_SCHEMES
     )
     if looks_like_link and not _HTTPS.match(value):
         return None, "meeting.bad"
+    if not looks_like_link and any(_BARE_LINK.match(word) for word in value.split()):
+        return None, "meeting.bad"  # Slack would turn it into an http:// link
     return value, None
 
 
@@ -73,6 +79,7 @@ def set_link(ctx: Context, pair_id: int, user_id: str, link: str | None) -> bool
             return True
         pair.meeting_link = link
         session.add(pair)
+        planning.owe_calendar_update(session, pair, f"link:{pair_id}:{now.isoformat()}", now)
         partner = queries.partner_id(pair, user_id)
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
         for person, key in ((user_id, "meeting.saved"), (partner, "meeting.partner_set")):
