@@ -106,3 +106,35 @@ def test_a_session_at_a_daylight_saving_change_keeps_its_instant_and_length(
     [back] = icalendar.Calendar.from_ical(build_calendar([event], name="n")).walk("VEVENT")
     assert back["DTSTART"].dt.astimezone(UTC) == start
     assert back["DTEND"].dt.astimezone(UTC) == start + timedelta(minutes=45)
+
+
+@pytest.mark.parametrize(
+    "tz", ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
+)
+def test_the_zone_rules_in_the_file_give_the_same_instants_as_the_zone_database(tz: str) -> None:
+    """A calendar that reads the file's VTIMEZONE rules rather than knowing the zone by its
+    name (as Outlook does) places every session at the same instant."""
+    starts = [
+        datetime(2026, 1, 5, 8, tzinfo=UTC) + timedelta(days=9 * n, hours=n % 24)
+        for n in range(160)
+    ]
+    written = [
+        Event(
+            uid=f"session-{n}-0@reverse-mentoring",
+            start=start,
+            minutes=45,
+            tz=tz,
+            summary="s",
+            description="",
+            location=None,
+            sequence=0,
+            cancelled=False,
+            stamp=start,
+        )
+        for n, start in enumerate(starts)
+    ]
+    # A name of its own per zone: icalendar remembers a zone it read by its name.
+    custom_name = ("X-Rules-Of-" + tz.replace("/", "-")).encode()
+    custom = build_calendar(written, name="n").replace(tz.encode(), custom_name)
+    read = icalendar.Calendar.from_ical(custom).walk("VEVENT")
+    assert sorted(e["DTSTART"].dt.astimezone(UTC) for e in read) == starts

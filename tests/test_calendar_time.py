@@ -5,7 +5,8 @@ instants its reminders announce, the same instant for both people of a pair.
 
 Zones with daylight saving (Berlin, New York, Sydney), without it (Kolkata, at +5:30),
 start dates over two years (so DST changes and public holidays fall inside), and events:
-scheduler passes, moves, skips, pauses with and without an end, resumes and leaving.
+scheduler passes, moves, skips, pauses with and without an end, resumes, leaving and
+``/mentor forget``.
 
 ``MENTOR_CALENDAR_EXAMPLES=100 pytest tests/test_calendar_time.py`` runs longer.
 """
@@ -28,6 +29,7 @@ from sqlmodel import col, select
 from bot.calendar import feed
 from bot.core.i18n import fmt_datetime
 from bot.delivery import outbox
+from bot.enrollment import privacy
 from bot.enrollment import service as enrollment
 from bot.journal import goals
 from bot.sessions import planning as sessions
@@ -47,6 +49,7 @@ event = st.one_of(
     st.tuples(st.just("pause"), st.integers(0, 3)),  # weeks; 0 = until resume
     st.tuples(st.just("resume"), st.integers(0, 0)),
     st.tuples(st.just("leave"), st.integers(0, 0)),
+    st.tuples(st.just("forget"), st.integers(0, 0)),  # the mentee's data deleted
 )
 
 
@@ -114,6 +117,8 @@ def _run(
             enrollment.resume(bot.ctx, mentee)
         elif kind == "leave":
             enrollment.leave(bot.ctx, mentor)
+        elif kind == "forget":
+            privacy.forget(bot.ctx, mentee)
         else:
             upcoming = [
                 s
