@@ -7,6 +7,7 @@ end (or rolls back on an exception).
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -100,6 +101,10 @@ class Database:
         # polling with sleeps of up to 100 ms (a long latency tail under load).
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
         self._local = threading.local()
+        self._commits = itertools.count(1)
+        #: Raised after each write unit of work this process commits: an answer computed
+        #: from reads begun at an earlier value may be out of date (see bot.calendar.feed).
+        self.commits = 0
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -140,6 +145,8 @@ class Database:
                     try:
                         yield session
                         session.commit()
+                        if write:
+                            self.commits = next(self._commits)
                     except BaseException:
                         session.rollback()
                         raise

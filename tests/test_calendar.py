@@ -139,11 +139,14 @@ def test_a_wrong_or_renewed_token_is_404_and_reveals_nothing(bot: Bot) -> None:
     for probe in (wrong, "/calendar/short.ics", "/calendar/" + "x" * 43, path[:-4]):
         status, _, body = get(bot, probe)
         assert (status, body) == (404, b"not found\n")
+    etag = get(bot, path)[1]["etag"]
+    assert get(bot, path, etag)[0] == 304
     [message] = [m for m in bot.fake.messages_for("UEN") if ids.CALENDAR_RESET in m.action_ids()]
     bot.slack.block_action("UEN", ids.CALENDAR_RESET, message=message)
     assert bot.ctx.background.wait_idle()
     assert bot.fake.wait_for(lambda: feed_path(bot, "UEN") != path)
     assert get(bot, path)[0] == 404  # the old link has stopped
+    assert get(bot, path, etag)[0] == 404  # also for a calendar that asks "changed since?"
     assert get(bot, feed_path(bot, "UEN"))[0] == 200
     [renewed] = [m for m in bot.fake.messages_for("UEN") if ids.CALENDAR_RESET in m.action_ids()]
     assert "old link no longer works" in renewed.all_text  # in place of the old link
@@ -523,3 +526,14 @@ def test_an_etag_marked_weak_by_a_proxy_still_gets_304(bot: Bot) -> None:
     status, headers, body = get(bot, path, "W/" + etag)
     assert status == 304 and body == b"" and "content-length" not in headers
     assert get(bot, path, '"something-else", ' + etag)[0] == 304
+
+
+def test_a_remembered_etag_answers_only_until_a_write_or_a_minute_passes() -> None:
+    now = [0.0]
+    recent = feed.Recent(clock=lambda: now[0])
+    recent.remember("token", '"v1"', commits=7)
+    assert recent.unchanged("token", {'"v1"'}, commits=7) == '"v1"'
+    assert recent.unchanged("token", {'"v0"'}, commits=7) is None  # another version asked
+    assert recent.unchanged("token", {'"v1"'}, commits=8) is None  # something was written
+    now[0] += feed.RECENT_SECONDS  # another instance may have written meanwhile
+    assert recent.unchanged("token", {'"v1"'}, commits=7) is None

@@ -48,6 +48,7 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
     ``/healthz`` answers 200 when the database answers, 503 otherwise.
     """
     limiter = feed.Limiter()
+    recent = feed.Recent()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -68,7 +69,7 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
                 )
             return _answer(start_response, "200 OK", {"ok": True})
         if path.startswith(feed.FEED_PREFIX):
-            return _feed(ctx, limiter, environ, start_response)
+            return _feed(ctx, limiter, recent, environ, start_response)
         if app is not None and path == EVENTS_PATH:
             read = _read(ctx, environ)
             if isinstance(read, tuple):
@@ -82,7 +83,11 @@ def create_wsgi(ctx: Context, app: App | None) -> Callable[..., Iterable[bytes]]
 
 
 def _feed(
-    ctx: Context, limiter: feed.Limiter, environ: dict[str, Any], start_response: Callable[..., Any]
+    ctx: Context,
+    limiter: feed.Limiter,
+    recent: feed.Recent,
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
 ) -> Iterable[bytes]:
     """A calendar feed (GET or HEAD); 503 while the database is away."""
     method = environ.get("REQUEST_METHOD")
@@ -91,7 +96,7 @@ def _feed(
         return [b""]
     try:
         answer = feed.answer(
-            ctx, limiter, environ.get("PATH_INFO", ""), environ.get("HTTP_IF_NONE_MATCH")
+            ctx, limiter, environ.get("PATH_INFO", ""), environ.get("HTTP_IF_NONE_MATCH"), recent
         )
     except Exception as error:
         reason = unreachable(error)

@@ -365,6 +365,39 @@ class Limiter:
         return wait
 
 
+class Recent:
+    """The ETag each feed had when last served, so a calendar polling an unchanged feed
+    gets its 304 without a query: valid while this process committed no write since the
+    reads it came from, and for :data:`RECENT_SECONDS` at most (another instance's writes
+    show after that)."""
+
+    def __init__(self, size: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.clock = size, clock
+        self._seen: OrderedDict[str, tuple[str, int, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def unchanged(self, key: str, asked: set[str], commits: int) -> str | None:
+        """The ETag when it is one of ``asked`` and still valid."""
+        with self._lock:
+            seen = self._seen.get(key)
+        if seen is None:
+            return None
+        etag, at_commits, at = seen
+        fresh = at_commits == commits and self.clock() - at < RECENT_SECONDS
+        return etag if fresh and (etag in asked or "*" in asked) else None
+
+    def remember(self, key: str, etag: str, commits: int) -> None:
+        with self._lock:
+            self._seen.pop(key, None)
+            self._seen[key] = (etag, commits, self.clock())
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+
+#: How long a remembered ETag answers for itself (see :class:`Recent`).
+RECENT_SECONDS = 60.0
+
+
 @dataclass(frozen=True)
 class Answer:
     """An HTTP answer: status line, headers, body."""
@@ -379,31 +412,39 @@ _NOT_FOUND = Answer(
 )
 
 
-def answer(ctx: Context, limiter: Limiter, path: str, if_none_match: str | None) -> Answer:
+def answer(
+    ctx: Context,
+    limiter: Limiter,
+    path: str,
+    if_none_match: str | None,
+    recent: Recent | None = None,
+) -> Answer:
     """``GET /calendar/<token>.ics``: the feed, 304 when unchanged, 404, or 429."""
     token = path[len(FEED_PREFIX) :].removesuffix(".ics")
     if not path.endswith(".ics") or not _TOKEN.match(token):
         return _NOT_FOUND
-    wait = limiter.wait(_hash(token))
+    key = _hash(token)
+    wait = limiter.wait(key)
     if wait:
         return Answer(
             "429 Too Many Requests",
             [("Retry-After", str(max(1, round(wait)))), ("Content-Type", "text/plain")],
             b"too many requests\n",
         )
+    # Compared weakly (RFC 9110, 13.1.2): a proxy that compresses marks the tag W/.
+    asked = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")} - {""}
+    commits = ctx.db.commits  # before the reads: a write committed during them shows
+    if recent is not None and asked and (etag := recent.unchanged(key, asked, commits)):
+        return Answer("304 Not Modified", _feed_headers(etag), b"")
     with ctx.db.transaction(write=False) as session:
         found = owner(ctx, session, token)
         if found is None:
             return _NOT_FOUND
         sources = sources_of(session, found[0], lang_of(found[1]), ctx.clock())
     etag = sources.etag()
-    headers = [
-        ("ETag", etag),
-        ("Cache-Control", "private, max-age=300"),
-        ("X-Content-Type-Options", "nosniff"),
-    ]
-    # Compared weakly (RFC 9110, 13.1.2): a proxy that compresses marks the tag W/.
-    asked = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")}
+    if recent is not None:
+        recent.remember(key, etag, commits)
+    headers = _feed_headers(etag)
     if etag in asked or "*" in asked:
         return Answer("304 Not Modified", headers, b"")
     return Answer(
@@ -415,3 +456,11 @@ def answer(ctx: Context, limiter: Limiter, path: str, if_none_match: str | None)
         ],
         sources.calendar().ics(),
     )
+
+
+def _feed_headers(etag: str) -> list[tuple[str, str]]:
+    return [
+        ("ETag", etag),
+        ("Cache-Control", "private, max-age=300"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
