@@ -251,6 +251,13 @@ def leave(call: Invocation) -> None:
         call.answer(t(lang, "leave.done", partner_note=note))
 
 
+def rematch(call: Invocation) -> None:
+    """``/mentor rematch``: a new partner, no fault, no reason given."""
+    outcome = enrollment.rematch(call.ctx, call.person.user_id)
+    key = {"rematched": "rematch.done", "no_pair": "rematch.no_pair"}.get(outcome, "not_enrolled")
+    call.answer(t(call.person.lang, key))
+
+
 def export(call: Invocation) -> None:
     """``/mentor export``: the person's data as a JSON file in a DM."""
     call.ack()
@@ -490,6 +497,7 @@ SUBCOMMANDS: dict[str, tuple[Subcommand, bool]] = {
     "pause": (pause, True),
     "resume": (resume, False),
     "leave": (leave, False),
+    "rematch": (rematch, False),
     "export": (export, False),
     "reflect": (reflect, False),
     "goals": (goals_, False),

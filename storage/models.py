@@ -155,6 +155,9 @@ class Pair(SQLModel, table=True):
     slot_time: str | None = Field(default=None, max_length=5)
     slot_anchor: str | None = Field(default=None, max_length=10)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why it ended, for the report's counts (never who asked): ``left``, ``forgot``,
+    # ``rematch``; None while open, after a decline, and for pairs ended before it was kept.
+    end_reason: str | None = Field(default=None, max_length=12)
     # Where the pair meets (an https:// link or a room), set by either person; shown in
     # reminders and calendar events.
     meeting_link: str | None = Field(default=None, max_length=300)

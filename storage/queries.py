@@ -166,6 +166,7 @@ def end_pair(
     *,
     status: str = PairStatus.ENDED.value,
     from_states: tuple[str, ...] = OPEN_PAIR_STATES,
+    reason: str | None = None,
 ) -> bool:
     """End a proposed or active pair (as ``ended`` or ``declined``); False when it was no
     longer open.
@@ -177,7 +178,7 @@ def end_pair(
         update(Pair)
         .where(col(Pair.id) == pair_id)
         .where(col(Pair.status).in_(from_states))
-        .values(status=status, ended_at=now)
+        .values(status=status, ended_at=now, end_reason=reason)
         .returning(col(Pair.id))
     )
     if result.first() is None:

@@ -125,7 +125,7 @@ def forget(ctx: Context, user_id: str) -> bool:
     """
     now = ctx.clock()
     with ctx.db.transaction() as session:
-        partner = end_open_pair(session, user_id, now)
+        partner = end_open_pair(session, user_id, now, reason="forgot")
         # The group DM and intro message of each of the person's pairs: found by the
         # plain IDs, which forget_user clears.
         session.execute(

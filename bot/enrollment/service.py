@@ -317,8 +317,33 @@ def leave(ctx: Context, user_id: str) -> str:
     return "left_alone"
 
 
-def end_open_pair(session: Session, user_id: str, now: datetime) -> str | None:
-    """End the person's proposed or active pair.
+def rematch(ctx: Context, user_id: str) -> str:
+    """``/mentor rematch``: end the person's pair without blame; both stay in the program
+    and go back into the pool (a former pair is never proposed again), and the partner
+    learns only that the pair ended and that a new match will come.
+
+    Returns:
+        ``rematched``, ``no_pair`` or ``not_enrolled``.
+    """
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        participant = queries.participant_of(session, user_id)
+        if participant is None or participant.status == ParticipantStatus.LEFT.value:
+            return "not_enrolled"
+        if queries.open_pair_of(session, user_id) is None:
+            return "no_pair"
+        partner = end_open_pair(session, user_id, now, reason="rematch")
+    if partner is None:  # ended meanwhile (a double click, the partner's own request)
+        return "no_pair"
+    outbox.kick(ctx)
+    return "rematched"
+
+
+def end_open_pair(
+    session: Session, user_id: str, now: datetime, *, reason: str = "left"
+) -> str | None:
+    """End the person's proposed or active pair (``reason``: see ``Pair.end_reason``); the
+    partner learns only that it ended and that a new match will come.
 
     Returns:
         The partner's ID when this call ended the pair (so exactly one of two concurrent
@@ -328,7 +353,7 @@ def end_open_pair(session: Session, user_id: str, now: datetime) -> str | None:
     if pair is None or pair.id is None:
         return None
     was_proposed = pair.status == PairStatus.PROPOSED.value
-    if not queries.end_pair(session, pair.id, now):
+    if not queries.end_pair(session, pair.id, now, reason=reason):
         return None
     if not was_proposed:  # its sessions to come are cancelled in both calendars
         sessions.owe_calendar_update(session, pair, f"ended:{pair.id}", now)

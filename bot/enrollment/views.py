@@ -19,7 +19,8 @@ def build_help(lang: str, *, in_program: bool, is_admin: bool) -> str:
     """The help text, listing the commands this person may use."""
     keys = ["help.join", "help.status"]
     if in_program:
-        keys += ["help.goals", "help.reflect", "help.calendar", "help.pause", "help.leave"]
+        keys += ["help.goals", "help.reflect", "help.calendar", "help.pause", "help.rematch"]
+        keys += ["help.leave"]
     keys += ["help.export", "help.forget", "help.help"]
     lines = [t(lang, "help.intro"), *("• " + t(lang, key) for key in keys)]
     if is_admin:
