@@ -11,9 +11,11 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from logging import Logger
 from typing import Any
 
+from babel.dates import format_date
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -291,6 +293,8 @@ def admin(call: Invocation) -> None:
         call.answer(t(lang, "admin.denied"))
     elif len(args) >= 2 and args[0].lower() == "cohort" and args[1].lower() == "create":
         cohort_create(call, args[2:])
+    elif len(args) == 2 and args[0].lower() == "cohort" and args[1].lower() == "list":
+        cohort_list(call)
     elif args and args[0].lower() == "match" and len(args) <= 2:
         match(call, args[1] if len(args) == 2 else None)
     elif args and args[0].lower() == "announce":
@@ -347,7 +351,7 @@ def cohort_create(call: Invocation, args: list[str]) -> None:
     """``/mentor admin cohort create NAME [#channel] [weekly|biweekly|monthly]``."""
     lang = call.person.lang
     try:
-        spec = cohorts.parse_create(args)
+        spec = cohorts.parse_create(args, call.ctx.clock().date())
     except cohorts.CohortError as error:
         usage = t(lang, "cohort.usage")
         if error.key == "cohort.bad_arg":
@@ -355,6 +359,8 @@ def cohort_create(call: Invocation, args: list[str]) -> None:
             call.answer(t(lang, "cohort.bad_arg", arg=arg, usage=usage))
         elif error.key == "cohort.bad_name":
             call.answer(t(lang, "cohort.bad_name") + "\n" + usage)
+        elif error.key == "cohort.bad_until":
+            call.answer(t(lang, "cohort.bad_until", arg=escape(truncate(error.arg, 60))))
         else:
             call.answer(usage)
         return
@@ -365,9 +371,52 @@ def cohort_create(call: Invocation, args: list[str]) -> None:
     channel = t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
     cadence = t(lang, f"cadence.{cohort.cadence}")
     text = t(lang, "cohort.created", name=escape(cohort.name), cadence=cadence, channel=channel)
+    text += " " + t(lang, "cohort.term", date=_day(cohort.term_end, lang))
     if cohort.channel_id:
         text += " " + t(lang, "cohort.channel_private_hint")
     call.answer(text)
+
+
+def _day(iso: str | None, lang: str) -> str:
+    """A term's last day, as the admin reads dates."""
+    if not iso:
+        return "–"
+    return format_date(date.fromisoformat(iso), format="medium", locale=lang)
+
+
+def cohort_list(call: Invocation) -> None:
+    """``/mentor admin cohort list``: each cohort with its term and counts (no names)."""
+    lang = call.person.lang
+    found = cohorts.overview(call.ctx)
+    if not found:
+        call.answer(t(lang, "cohort.list_none"))
+        return
+    lines = [t(lang, "cohort.list_header")]
+    for line in found:
+        cohort = line.cohort
+        channel = t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
+        lines.append(
+            t(
+                lang,
+                "cohort.list_line",
+                name=escape(cohort.name),
+                cadence=t(lang, f"cadence.{cohort.cadence}"),
+                channel=channel,
+                until=_day(cohort.term_end, lang),
+                active=_count(line.participants.get("active", 0), lang),
+                paused=_count(line.participants.get("paused", 0), lang),
+                left=_count(line.participants.get("left", 0), lang),
+                pairs=_count(line.pairs.get("active", 0), lang),
+                proposed=_count(line.pairs.get("proposed", 0), lang),
+            )
+        )
+    call.answer("\n".join(lines))
+
+
+def _count(n: int, lang: str) -> str:
+    """A count of people or pairs for admins: 1 to 4 read "fewer than 5" (never a group
+    that small)."""
+    return t(lang, "report.fewer") if 0 < n < 5 else str(n)
 
 
 def match(call: Invocation, name: str | None) -> None:

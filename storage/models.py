@@ -66,6 +66,11 @@ class Cohort(SQLModel, table=True):
     cadence: str = Field(default=Cadence.BIWEEKLY.value, max_length=16)
     is_open: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The term's last day (YYYY-MM-DD); six months after creation unless set.
+    term_end: str | None = Field(default=None, max_length=10)
+    # A pair with no session held for this many days is nudged, and then closed.
+    nudge_days: int = Field(default=45, sa_column_kwargs={"server_default": "45"})
+    close_days: int = Field(default=90, sa_column_kwargs={"server_default": "90"})
 
 
 class SlackUser(SQLModel, table=True):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, update
@@ -89,9 +90,18 @@ def open_cohorts(session: Session) -> Sequence[Cohort]:
     ).all()
 
 
+def six_months_after(day: date) -> date:
+    """The same day six months later (the month's last day when it has fewer days)."""
+    month = day.month + 6
+    year, month = day.year + (month - 1) // 12, (month - 1) % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def add_cohort(session: Session, cohort: Cohort) -> Cohort | None:
-    """Add a cohort; None when one with the same name key exists (also under a race)."""
+    """Add a cohort (its term six months from its creation unless it has one); None when
+    one with the same name key exists (also under a race)."""
     table = Cohort.__table__  # type: ignore[attr-defined]
+    term_end = cohort.term_end or six_months_after(cohort.created_at.date()).isoformat()
     stmt = (
         insert_for(session)(table)
         .values(
@@ -101,6 +111,9 @@ def add_cohort(session: Session, cohort: Cohort) -> Cohort | None:
             cadence=cohort.cadence,
             is_open=cohort.is_open,
             created_at=cohort.created_at,
+            term_end=term_end,
+            nudge_days=cohort.nudge_days,
+            close_days=cohort.close_days,
         )
         .on_conflict_do_nothing(index_elements=[table.c.name_key])
         .returning(table.c.id)

@@ -48,3 +48,23 @@ def test_an_announcement_owed_to_a_channel_before_0010_keeps_its_channel(empty_u
         channel_args = json.loads(channel_args)
     assert channel_args == {"channel": "C0COHORT"}
     assert rows["announce:7:dm:U1"] is None  # a member's DM names its member already
+
+
+def test_a_cohort_made_before_0013_gets_a_term_of_six_months(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    upgrade(engine, "0012")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO cohort (name, name_key, cadence, is_open, created_at) "
+                "VALUES ('board', 'board', 'biweekly', true, :made)"
+            ),
+            {"made": datetime(2026, 8, 31, 9, tzinfo=UTC)},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT term_end, nudge_days, close_days FROM cohort WHERE name_key = 'board'")
+        ).one()
+    engine.dispose()
+    assert tuple(row) == ("2027-02-28", 45, 90)  # six months on, the month's last day

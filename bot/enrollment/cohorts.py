@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
 
 from bot.core.context import Context
 from storage import queries
-from storage.models import Cadence, Cohort
+from storage.models import Cadence, Cohort, Pair, Participant
 
 NAME = re.compile(r"^[\w-]{1,40}$")
 CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -30,14 +35,20 @@ class CohortSpec:
     name: str
     channel_id: str | None
     cadence: str
+    until: date | None = None
 
 
-def parse_create(words: list[str]) -> CohortSpec:
-    """Parse ``NAME [#channel] [weekly|biweekly|monthly]`` (channel and cadence in any order).
+#: A term ends at most this long after it is set.
+LONGEST_TERM = timedelta(days=3 * 366)
+
+
+def parse_create(words: list[str], today: date) -> CohortSpec:
+    """Parse ``NAME [#channel] [weekly|biweekly|monthly] [until YYYY-MM-DD]`` (in any order
+    after the name).
 
     Raises:
-        CohortError: With the message key ``cohort.usage``, ``cohort.bad_name`` or
-            ``cohort.bad_arg``.
+        CohortError: With the message key ``cohort.usage``, ``cohort.bad_name``,
+            ``cohort.bad_arg`` or ``cohort.bad_until``.
     """
     if not words:
         raise CohortError("cohort.usage")
@@ -46,7 +57,12 @@ def parse_create(words: list[str]) -> CohortSpec:
         raise CohortError("cohort.bad_name")
     channel_id: str | None = None
     cadence: str | None = None
-    for word in rest:
+    until: date | None = None
+    words_left = iter(rest)
+    for word in words_left:
+        if word.lower() == "until" and until is None:
+            until = _until(next(words_left, ""), today)
+            continue
         link = CHANNEL_LINK.match(word)
         if link and channel_id is None:
             channel_id = link.group(1)
@@ -56,11 +72,26 @@ def parse_create(words: list[str]) -> CohortSpec:
             cadence = word.lower()
         else:
             raise CohortError("cohort.bad_arg", word)
-    return CohortSpec(name=name, channel_id=channel_id, cadence=cadence or Cadence.BIWEEKLY.value)
+    return CohortSpec(
+        name=name, channel_id=channel_id, cadence=cadence or Cadence.BIWEEKLY.value, until=until
+    )
+
+
+def _until(word: str, today: date) -> date:
+    """The term's last day: a date after today, within :data:`LONGEST_TERM`."""
+    try:
+        day = date.fromisoformat(word) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word) else None
+    except ValueError:
+        day = None
+    if day is None or not today < day <= today + LONGEST_TERM:
+        raise CohortError("cohort.bad_until", word)
+    return day
 
 
 def create(ctx: Context, spec: CohortSpec) -> Cohort | None:
-    """Create a cohort; None when one with that name (any case) exists."""
+    """Create a cohort (its term: until ``spec.until``, or six months); None when one with
+    that name (any case) exists."""
+    today = ctx.clock().date()
     with ctx.db.transaction() as session:
         return queries.add_cohort(
             session,
@@ -69,5 +100,41 @@ def create(ctx: Context, spec: CohortSpec) -> Cohort | None:
                 name_key=queries.cohort_key(spec.name),
                 channel_id=spec.channel_id,
                 cadence=spec.cadence,
+                term_end=(spec.until or queries.six_months_after(today)).isoformat(),
             ),
         )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """One line of ``/mentor admin cohort list``: the cohort and its counts (no names)."""
+
+    cohort: Cohort
+    participants: dict[str, int]
+    pairs: dict[str, int]
+
+
+def overview(ctx: Context) -> list[Overview]:
+    """Every cohort with how many people are in each state and how many pairs in each."""
+    with ctx.db.transaction(write=False) as session:
+        found = list(session.exec(select(Cohort).order_by(col(Cohort.created_at))))
+        people = session.execute(
+            sa_select(col(Participant.cohort_id), col(Participant.status), func.count()).group_by(
+                col(Participant.cohort_id), col(Participant.status)
+            )
+        ).all()
+        pairs = session.execute(
+            sa_select(col(Pair.cohort_id), col(Pair.status), func.count())
+            .where(col(Pair.status).in_(["proposed", "active"]))
+            .group_by(col(Pair.cohort_id), col(Pair.status))
+        ).all()
+    lines = []
+    for cohort in found:
+        lines.append(
+            Overview(
+                cohort,
+                {status: n for cohort_id, status, n in people if cohort_id == cohort.id},
+                {status: n for cohort_id, status, n in pairs if cohort_id == cohort.id},
+            )
+        )
+    return lines

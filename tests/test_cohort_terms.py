@@ -1,0 +1,66 @@
+"""A cohort's term: six months unless ``until`` says otherwise, and the admin's list of
+cohorts with their terms and counts (no names; groups of 1 to 4 read "fewer than 5")."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from storage.models import Cohort
+from storage.queries import six_months_after
+from tests.harness import ADMIN, Bot
+
+
+def cohorts(bot: Bot) -> dict[str, Cohort]:
+    with bot.ctx.db.transaction(write=False) as session:
+        return {c.name: c for c in session.exec(select(Cohort))}
+
+
+def test_a_cohort_runs_six_months_unless_until_says_otherwise(bot: Bot) -> None:
+    bot.clock.now = datetime(2026, 8, 31, 9, tzinfo=UTC)
+    answer = bot.reply(ADMIN, "admin cohort create board <#C0BOARD01|board> monthly")
+    assert "Feb 28, 2027" in answer  # English (Babel's "en")
+    answer = bot.reply(ADMIN, "admin cohort create sales until 2027-06-30")
+    assert "Jun 30, 2027" in answer
+    made = cohorts(bot)
+    assert (made["board"].term_end, made["sales"].term_end) == ("2027-02-28", "2027-06-30")
+
+
+def test_a_term_that_cannot_be_is_refused_in_one_line_and_nothing_is_made(bot: Bot) -> None:
+    bot.clock.now = datetime(2026, 8, 31, 9, tzinfo=UTC)
+    for bad in ("2026-08-31", "2026-02-30", "next-year", "2030-01-01", ""):
+        answer = bot.reply(ADMIN, f"admin cohort create board until {bad}".strip())
+        assert "2027-06-30" in answer and "\n" not in answer, answer
+    assert cohorts(bot) == {}
+
+
+def test_the_cohort_list_shows_terms_and_counts_never_a_small_group_or_a_name(
+    bot: Bot,
+) -> None:
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    bot.reply(ADMIN, "admin cohort create big until 2027-03-31")
+    bot.reply(ADMIN, "admin cohort create small")
+    for n in range(6):
+        bot.fake.add_user(f"UB{n}", name=f"big{n}", tz="Europe/Berlin")
+        bot.join(f"UB{n}", role="mentee", topics=["genai"], cohort=_id(bot, "big"))
+    bot.join("UEN", role="mentor", topics=["genai"], cohort=_id(bot, "small"))
+    listed = bot.reply(ADMIN, "admin cohort list")
+    big, small = (line for line in listed.splitlines() if line.startswith("•"))
+    assert "*big*" in big and "Mar 31, 2027" in big and "6 active" in big
+    assert "*small*" in small and "fewer than 5 active" in small and "1 active" not in small
+    assert "UB" not in listed and "UEN" not in listed and "erin" not in listed
+    assert "admin" in bot.reply("UEN", "admin cohort list").lower()  # not for everyone
+
+
+def _id(bot: Bot, name: str) -> str:
+    return str(cohorts(bot)[name].id)
+
+
+@given(st.dates(date(2000, 1, 1), date(2100, 12, 31)))
+def test_six_months_after_is_the_same_day_or_the_months_last(day: date) -> None:
+    later = six_months_after(day)
+    assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == 6
+    assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).day == 1)
