@@ -295,6 +295,8 @@ def admin(call: Invocation) -> None:
         cohort_create(call, args[2:])
     elif len(args) == 2 and args[0].lower() == "cohort" and args[1].lower() == "list":
         cohort_list(call)
+    elif len(args) >= 2 and args[0].lower() == "cohort" and args[1].lower() == "edit":
+        cohort_edit(call, args[2:])
     elif args and args[0].lower() == "match" and len(args) <= 2:
         match(call, args[1] if len(args) == 2 else None)
     elif args and args[0].lower() == "announce":
@@ -375,6 +377,40 @@ def cohort_create(call: Invocation, args: list[str]) -> None:
     if cohort.channel_id:
         text += " " + t(lang, "cohort.channel_private_hint")
     call.answer(text)
+
+
+def cohort_edit(call: Invocation, args: list[str]) -> None:
+    """``/mentor admin cohort edit NAME [#channel] [cadence] [until DATE] [nudge N] [close N]``."""
+    lang = call.person.lang
+    try:
+        wanted = cohorts.parse_edit(args, call.ctx.clock().date())
+    except cohorts.CohortError as error:
+        usage = t(lang, "cohort.edit_usage")
+        if error.key in ("cohort.bad_arg", "cohort.bad_days", "cohort.bad_until"):
+            arg = escape(truncate(error.arg, 60))
+            text = t(lang, error.key, arg=arg, usage=usage)
+            call.answer(text if error.key != "cohort.bad_until" else text + " " + usage)
+        else:
+            call.answer(t(lang, error.key) if error.key != "cohort.edit_usage" else usage)
+        return
+    result = cohorts.change(call.ctx, wanted)
+    if isinstance(result, str):
+        given = escape(truncate(" ".join(args[1:]), 60))
+        call.answer(t(lang, result, name=escape(wanted.name), arg=given, usage=""))
+        return
+    channel = t(lang, "cohort.channel", channel=result.channel_id) if result.channel_id else ""
+    call.answer(
+        t(
+            lang,
+            "cohort.edited",
+            name=escape(result.name),
+            cadence=t(lang, f"cadence.{result.cadence}"),
+            channel=channel,
+            until=_day(result.term_end, lang),
+            nudge=result.nudge_days,
+            close=result.close_days,
+        )
+    )
 
 
 def _day(iso: str | None, lang: str) -> str:

@@ -64,3 +64,59 @@ def test_six_months_after_is_the_same_day_or_the_months_last(day: date) -> None:
     later = six_months_after(day)
     assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == 6
     assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).day == 1)
+
+
+def test_an_admin_edits_a_cohorts_channel_cadence_term_and_lapse_limits(bot: Bot) -> None:
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    bot.reply(ADMIN, "admin cohort create board")
+    answer = bot.reply(
+        ADMIN,
+        "admin cohort edit BOARD weekly <#C0BOARD01|board> until 2027-09-30 nudge 30 close 60",
+    )
+    assert "every week" in answer and "Sep 30, 2027" in answer and "30 days" in answer
+    board = cohorts(bot)["board"]
+    assert (board.cadence, board.channel_id, board.term_end) == (
+        "weekly",
+        "C0BOARD01",
+        "2027-09-30",
+    )
+    assert (board.nudge_days, board.close_days) == (30, 60)
+    # Refused in one line, and nothing changes.
+    for bad, says in (
+        ("admin cohort edit board nudge 70", "nudge less than close"),  # 70 ≥ close 60
+        ("admin cohort edit board close 0", "1 to 365"),
+        ("admin cohort edit board until 2026-11-30", "after today"),
+        ("admin cohort edit board sometimes", "I don't understand"),
+        ("admin cohort edit nosuch weekly", "no cohort named"),
+        ("admin cohort edit board", "Usage"),
+    ):
+        assert says in bot.reply(ADMIN, bad), bad
+    assert cohorts(bot)["board"] == board
+
+
+def test_a_new_cadence_applies_from_the_next_session_still_to_be_planned(bot: Bot) -> None:
+    from storage.models import MentoringSession
+
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    bot.reply(ADMIN, "admin cohort create board biweekly")
+    bot.join("UEN", role="mentor", topics=["genai"], weekdays=["1"])
+    bot.join("UDE", role="mentee", topics=["genai"], weekdays=["1"])
+    bot.reply(ADMIN, "admin match")
+    assert bot.ctx.background.wait_idle()
+    from bot.slack import ids
+
+    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
+    for user in ("UEN", "UDE"):
+        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
+    assert bot.ctx.background.wait_idle()
+    bot.reply(ADMIN, "admin cohort edit board weekly")
+    from bot.sessions import planning
+
+    with bot.ctx.db.transaction(write=False) as session:
+        planned = [s.starts_at for s in session.exec(select(MentoringSession))]
+    bot.clock.now = planned[0] + timedelta(hours=1)
+    planning.plan(bot.ctx)
+    with bot.ctx.db.transaction(write=False) as session:
+        now_planned = sorted(s.starts_at for s in session.exec(select(MentoringSession)))
+    assert now_planned[:3] == sorted(planned)  # what was planned stays
+    assert now_planned[3] - now_planned[2] == timedelta(weeks=1)  # then every week

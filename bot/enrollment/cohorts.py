@@ -77,6 +77,87 @@ def parse_create(words: list[str], today: date) -> CohortSpec:
     )
 
 
+@dataclass(frozen=True)
+class CohortChange:
+    """A parsed ``/mentor admin cohort edit``: what to change (None: leave as it is)."""
+
+    name: str
+    channel_id: str | None = None
+    cadence: str | None = None
+    until: date | None = None
+    nudge_days: int | None = None
+    close_days: int | None = None
+
+
+def parse_edit(words: list[str], today: date) -> CohortChange:
+    """Parse ``NAME [#channel] [weekly|biweekly|monthly] [until YYYY-MM-DD] [nudge DAYS]
+    [close DAYS]`` (at least one change, in any order after the name).
+
+    Raises:
+        CohortError: ``cohort.edit_usage``, ``cohort.bad_arg``, ``cohort.bad_until`` or
+            ``cohort.bad_days``.
+    """
+    if len(words) < 2:
+        raise CohortError("cohort.edit_usage")
+    spec = parse_create([words[0]], today)  # a valid name
+    found: dict[str, object] = {}
+    rest = iter(words[1:])
+    for word in rest:
+        lowered = word.lower()
+        if lowered in ("nudge", "close") and lowered not in found:
+            value = next(rest, "")
+            if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= 365:
+                raise CohortError("cohort.bad_days", f"{word} {value}".strip())
+            found[lowered] = int(value)
+        elif lowered == "until" and "until" not in found:
+            found["until"] = _until(next(rest, ""), today)
+        else:
+            single = parse_create([spec.name, word], today)
+            if single.channel_id and "channel" not in found:
+                found["channel"] = single.channel_id
+            elif word.lower() == single.cadence and "cadence" not in found:
+                found["cadence"] = single.cadence
+            else:
+                raise CohortError("cohort.bad_arg", word)
+    return CohortChange(
+        name=spec.name,
+        channel_id=found.get("channel"),  # type: ignore[arg-type]
+        cadence=found.get("cadence"),  # type: ignore[arg-type]
+        until=found.get("until"),  # type: ignore[arg-type]
+        nudge_days=found.get("nudge"),  # type: ignore[arg-type]
+        close_days=found.get("close"),  # type: ignore[arg-type]
+    )
+
+
+def change(ctx: Context, wanted: CohortChange) -> Cohort | str:
+    """Apply ``wanted`` to the cohort of that name (a new cadence applies from each pair's
+    next session still to be planned).
+
+    Returns:
+        The cohort as it is now, or the key of why not: ``cohort.unknown`` or
+        ``cohort.bad_days`` (a pair must be nudged before it is closed).
+    """
+    with ctx.db.transaction() as session:
+        cohort = session.exec(
+            select(Cohort).where(Cohort.name_key == queries.cohort_key(wanted.name))
+        ).first()
+        if cohort is None:
+            return "cohort.unknown"
+        nudge = wanted.nudge_days or cohort.nudge_days
+        close = wanted.close_days or cohort.close_days
+        if nudge >= close:
+            return "cohort.bad_days"
+        cohort.nudge_days, cohort.close_days = nudge, close
+        if wanted.channel_id:
+            cohort.channel_id = wanted.channel_id
+        if wanted.cadence:
+            cohort.cadence = wanted.cadence
+        if wanted.until:
+            cohort.term_end = wanted.until.isoformat()
+        session.add(cohort)
+        return cohort
+
+
 def _until(word: str, today: date) -> date:
     """The term's last day: a date after today, within :data:`LONGEST_TERM`."""
     try:
