@@ -365,7 +365,8 @@ def forget(session: Session, key: bytes, token: str) -> int:
     )
     rows = [
         row
-        for row in session.exec(select(ReportRelease).where(named))
+        # In their order, so the rows written anew keep it (their new ids follow it).
+        for row in session.exec(select(ReportRelease).where(named).order_by(col(ReportRelease.id)))
         if any(p == person for p, _ in [*row.added, *row.removed])
     ]
     if rows:
