@@ -17,7 +17,7 @@ from bot.core.context import Context
 from bot.core.i18n import t, tn, zone
 from bot.core.people import Person
 from bot.delivery import outbox
-from bot.enrollment import privacy
+from bot.enrollment import cohorts, privacy
 from bot.enrollment import service as enrollment
 from bot.enrollment.views import build_home, build_join_modal
 from bot.journal import goals
@@ -178,6 +178,31 @@ def open_meeting_link(ctx: Context, person: Person, value: str, trigger_id: str)
     open_modal(ctx, person, trigger_id, view, None)
 
 
+def handle_cohort_close(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """``cohort_close_confirm``: an admin ends a cohort's term now."""
+    ack()
+    ctx = services(context)
+    value = str(body["actions"][0].get("value", ""))
+    ctx.later(close_cohort, ctx, body["user"]["id"], value, body.get("response_url"))
+
+
+def close_cohort(ctx: Context, user_id: str, value: str, response_url: str | None) -> None:
+    """Close the cohort (once), and say how it went in place of the question."""
+    person = ctx.people.get(user_id)
+    cohort_id = row_id(value)
+    if not person.is_admin:
+        text = t(person.lang, "admin.denied")
+    elif cohort_id is None or (ended := cohorts.close(ctx, cohort_id)) is None:
+        text = t(person.lang, "cohort.closed_before")
+    else:
+        count = t(person.lang, "report.fewer") if 0 < ended < 5 else str(ended)
+        text = t(person.lang, "cohort.closed", pairs=count)
+    if response_url:
+        ctx.slack.respond(response_url, text, replace_original=True)
+    else:
+        ctx.slack.post_dm(user_id, text)
+
+
 def handle_checkin_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The check-in prompt's button opens the progress modal for the mentee's goals."""
     ack()
@@ -280,3 +305,4 @@ def register(app: App) -> None:
     app.action(ids.ANNOUNCE_CANCEL)(handle_announce_answer)
     app.action(ids.CALENDAR_RESET)(handle_calendar_reset)
     app.action(ids.MEETING_LINK_OPEN)(handle_meeting_link_open)
+    app.action(ids.COHORT_CLOSE_CONFIRM)(handle_cohort_close)

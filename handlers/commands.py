@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from logging import Logger
 from typing import Any
 
-from babel.dates import format_date
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -31,7 +27,7 @@ from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.core.i18n import fmt_date, t, tn
 from bot.core.people import Person
-from bot.enrollment import cohorts, privacy
+from bot.enrollment import privacy
 from bot.enrollment import service as enrollment
 from bot.enrollment.views import (
     build_admin_usage,
@@ -47,31 +43,13 @@ from bot.reporting import report
 from bot.reporting.views import build_report
 from bot.slack import ids
 from bot.slack.text import escape, truncate
-from handlers.common import services, slack_error_text
+from handlers.cohort_commands import cohort_close, cohort_create, cohort_edit, cohort_list
+from handlers.common import Invocation, Subcommand, services, slack_error_text
 from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
 
 WEEKS = re.compile(r"^[0-9]{1,2}$")
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One ``/mentor`` call: who, the words after the subcommand, the payload, and ack."""
-
-    ctx: Context
-    person: Person
-    name: str
-    args: list[str]
-    command: dict[str, Any]
-    ack: Ack
-
-    def answer(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        """Acknowledge with an ephemeral answer only the person sees."""
-        self.ack(text=text, blocks=blocks, response_type="ephemeral")
-
-
-Subcommand = Callable[[Invocation], None]
 
 
 def handle_mentor(ack: Ack, command: dict[str, Any], context: BoltContext, logger: Logger) -> None:
@@ -297,6 +275,8 @@ def admin(call: Invocation) -> None:
         cohort_list(call)
     elif len(args) >= 2 and args[0].lower() == "cohort" and args[1].lower() == "edit":
         cohort_edit(call, args[2:])
+    elif len(args) == 3 and args[0].lower() == "cohort" and args[1].lower() == "close":
+        cohort_close(call, args[2])
     elif args and args[0].lower() == "match" and len(args) <= 2:
         match(call, args[1] if len(args) == 2 else None)
     elif args and args[0].lower() == "announce":
@@ -347,112 +327,6 @@ def admin_announce(call: Invocation) -> None:
                 else "",
             )
         )
-
-
-def cohort_create(call: Invocation, args: list[str]) -> None:
-    """``/mentor admin cohort create NAME [#channel] [weekly|biweekly|monthly]``."""
-    lang = call.person.lang
-    try:
-        spec = cohorts.parse_create(args, call.ctx.clock().date())
-    except cohorts.CohortError as error:
-        usage = t(lang, "cohort.usage")
-        if error.key == "cohort.bad_arg":
-            arg = escape(truncate(error.arg, 60))
-            call.answer(t(lang, "cohort.bad_arg", arg=arg, usage=usage))
-        elif error.key == "cohort.bad_name":
-            call.answer(t(lang, "cohort.bad_name") + "\n" + usage)
-        elif error.key == "cohort.bad_until":
-            call.answer(t(lang, "cohort.bad_until", arg=escape(truncate(error.arg, 60))))
-        else:
-            call.answer(usage)
-        return
-    cohort = cohorts.create(call.ctx, spec)
-    if cohort is None:
-        call.answer(t(lang, "cohort.exists", name=escape(spec.name)))
-        return
-    channel = t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
-    cadence = t(lang, f"cadence.{cohort.cadence}")
-    text = t(lang, "cohort.created", name=escape(cohort.name), cadence=cadence, channel=channel)
-    text += " " + t(lang, "cohort.term", date=_day(cohort.term_end, lang))
-    if cohort.channel_id:
-        text += " " + t(lang, "cohort.channel_private_hint")
-    call.answer(text)
-
-
-def cohort_edit(call: Invocation, args: list[str]) -> None:
-    """``/mentor admin cohort edit NAME [#channel] [cadence] [until DATE] [nudge N] [close N]``."""
-    lang = call.person.lang
-    try:
-        wanted = cohorts.parse_edit(args, call.ctx.clock().date())
-    except cohorts.CohortError as error:
-        usage = t(lang, "cohort.edit_usage")
-        if error.key in ("cohort.bad_arg", "cohort.bad_days", "cohort.bad_until"):
-            arg = escape(truncate(error.arg, 60))
-            text = t(lang, error.key, arg=arg, usage=usage)
-            call.answer(text if error.key != "cohort.bad_until" else text + " " + usage)
-        else:
-            call.answer(t(lang, error.key) if error.key != "cohort.edit_usage" else usage)
-        return
-    result = cohorts.change(call.ctx, wanted)
-    if isinstance(result, str):
-        given = escape(truncate(" ".join(args[1:]), 60))
-        call.answer(t(lang, result, name=escape(wanted.name), arg=given, usage=""))
-        return
-    channel = t(lang, "cohort.channel", channel=result.channel_id) if result.channel_id else ""
-    call.answer(
-        t(
-            lang,
-            "cohort.edited",
-            name=escape(result.name),
-            cadence=t(lang, f"cadence.{result.cadence}"),
-            channel=channel,
-            until=_day(result.term_end, lang),
-            nudge=result.nudge_days,
-            close=result.close_days,
-        )
-    )
-
-
-def _day(iso: str | None, lang: str) -> str:
-    """A term's last day, as the admin reads dates."""
-    if not iso:
-        return "–"
-    return format_date(date.fromisoformat(iso), format="medium", locale=lang)
-
-
-def cohort_list(call: Invocation) -> None:
-    """``/mentor admin cohort list``: each cohort with its term and counts (no names)."""
-    lang = call.person.lang
-    found = cohorts.overview(call.ctx)
-    if not found:
-        call.answer(t(lang, "cohort.list_none"))
-        return
-    lines = [t(lang, "cohort.list_header")]
-    for line in found:
-        cohort = line.cohort
-        channel = t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
-        lines.append(
-            t(
-                lang,
-                "cohort.list_line",
-                name=escape(cohort.name),
-                cadence=t(lang, f"cadence.{cohort.cadence}"),
-                channel=channel,
-                until=_day(cohort.term_end, lang),
-                active=_count(line.participants.get("active", 0), lang),
-                paused=_count(line.participants.get("paused", 0), lang),
-                left=_count(line.participants.get("left", 0), lang),
-                pairs=_count(line.pairs.get("active", 0), lang),
-                proposed=_count(line.pairs.get("proposed", 0), lang),
-            )
-        )
-    call.answer("\n".join(lines))
-
-
-def _count(n: int, lang: str) -> str:
-    """A count of people or pairs for admins: 1 to 4 read "fewer than 5" (never a group
-    that small)."""
-    return t(lang, "report.fewer") if 0 < n < 5 else str(n)
 
 
 def match(call: Invocation, name: str | None) -> None:

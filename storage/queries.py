@@ -122,10 +122,16 @@ def add_cohort(session: Session, cohort: Cohort) -> Cohort | None:
     return session.get(Cohort, new_id) if new_id is not None else None
 
 
-def cohort_named(session: Session, name: str) -> Cohort:
-    """The cohort called ``name``, created (with defaults) when it does not exist yet."""
+def cohort_named(session: Session, name: str, now: datetime | None = None) -> Cohort:
+    """The cohort called ``name``, created (with defaults, made ``now``) when it does not
+    exist yet."""
     key = cohort_key(name)
-    created = add_cohort(session, Cohort(name=name, name_key=key))
+    made = (
+        Cohort(name=name, name_key=key)
+        if now is None
+        else Cohort(name=name, name_key=key, created_at=now)
+    )
+    created = add_cohort(session, made)
     if created is not None:
         return created
     found = cohort_by_name(session, name)

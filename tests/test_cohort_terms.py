@@ -120,3 +120,109 @@ def test_a_new_cadence_applies_from_the_next_session_still_to_be_planned(bot: Bo
         now_planned = sorted(s.starts_at for s in session.exec(select(MentoringSession)))
     assert now_planned[:3] == sorted(planned)  # what was planned stays
     assert now_planned[3] - now_planned[2] == timedelta(weeks=1)  # then every week
+
+
+def _active_pair(bot: Bot, cohort: str = "") -> None:
+    from bot.slack import ids
+
+    extra = {"cohort": _id(bot, cohort)} if cohort else {}
+    bot.join("UEN", role="mentor", topics=["genai"], **extra)
+    bot.join("UDE", role="mentee", topics=["genai"], **extra)
+    bot.reply(ADMIN, "admin match")
+    assert bot.ctx.background.wait_idle()
+    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
+    for user in ("UEN", "UDE"):
+        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
+    assert bot.ctx.background.wait_idle()
+
+
+def test_closing_a_cohort_asks_first_then_thanks_each_pair_and_cancels_what_is_left(
+    bot: Bot,
+) -> None:
+    from bot.delivery import outbox
+    from bot.slack import ids
+    from storage.models import MentoringSession, Pair
+
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    bot.reply(ADMIN, "admin cohort create board")
+    _active_pair(bot)
+    response = bot.command(ADMIN, "admin cohort close board")
+    [button] = [
+        e
+        for b in response.json()["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == ids.COHORT_CLOSE_CONFIRM
+    ]
+    with bot.ctx.db.transaction(write=False) as session:
+        assert session.exec(select(Pair)).one().status == "active"  # only asked so far
+    assert "admin" in bot.reply("UEN", "admin cohort close board").lower()  # not for everyone
+    bot.slack.block_action("UEN", ids.COHORT_CLOSE_CONFIRM, value=button["value"])
+    assert bot.ctx.background.wait_idle()
+    with bot.ctx.db.transaction(write=False) as session:
+        assert session.exec(select(Pair)).one().status == "active"  # a non-admin's click
+    bot.slack.block_action(ADMIN, ids.COHORT_CLOSE_CONFIRM, value=button["value"])
+    bot.slack.block_action(ADMIN, ids.COHORT_CLOSE_CONFIRM, value=button["value"])  # twice
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+    with bot.ctx.db.transaction(write=False) as session:
+        pair = session.exec(select(Pair)).one()
+        left = session.exec(select(MentoringSession)).all()
+        board = session.exec(select(Cohort)).one()
+    assert (pair.status, pair.end_reason) == ("ended", "term")
+    assert left and all(s.status == "cancelled" for s in left)
+    assert (board.is_open, board.term_end) == (False, "2026-12-01")
+    for user, words in (
+        ("UEN", "thank you for taking part"),
+        ("UDE", "Danke, dass du dabei warst"),
+    ):
+        thanked = [m for m in bot.fake.messages_for(user) if words in m.text]
+        assert len(thanked) == 1, user  # once, though the button was pressed twice
+    assert "closed already" in bot.reply(ADMIN, "admin cohort close board")
+
+
+def test_a_term_ends_by_itself_the_day_after_its_last_day_once(bot: Bot) -> None:
+    from bot.app.scheduler import plan_sessions
+    from bot.delivery import outbox
+    from storage.models import Pair
+
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    bot.reply(ADMIN, "admin cohort create board until 2026-12-20")
+    _active_pair(bot)
+    bot.clock.now = datetime(2026, 12, 20, 23, tzinfo=UTC)  # its last day
+    plan_sessions(bot.ctx)
+    with bot.ctx.db.transaction(write=False) as session:
+        assert session.exec(select(Pair)).one().status == "active"
+    bot.clock.now = datetime(2026, 12, 21, 0, 30, tzinfo=UTC)
+    plan_sessions(bot.ctx)
+    plan_sessions(bot.ctx)  # the next hourly pass: nothing more
+    assert bot.ctx.background.wait_idle()
+    outbox.dispatch(bot.ctx)
+    with bot.ctx.db.transaction(write=False) as session:
+        assert session.exec(select(Pair)).one().end_reason == "term"
+    thanked = [m for m in bot.fake.messages_for("UEN") if "thank you for taking part" in m.text]
+    assert len(thanked) == 1
+
+
+def test_after_the_only_cohort_closed_joining_says_no_cohort_is_open(bot: Bot) -> None:
+    from bot.slack import ids
+
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    bot.join("UEN", role="mentor", topics=["genai"])  # makes "general"
+    response = bot.command(ADMIN, "admin cohort close general")
+    [button] = [
+        e
+        for b in response.json()["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == ids.COHORT_CLOSE_CONFIRM
+    ]
+    bot.slack.block_action(ADMIN, ids.COHORT_CLOSE_CONFIRM, value=button["value"])
+    assert bot.ctx.background.wait_idle()
+    refused = bot.join("UDE", role="mentee", topics=["genai"])
+    assert "Kohorte" in refused.json()["errors"]["role"]  # in the modal, in German
+    bot.reply(ADMIN, "admin cohort create spring")
+    assert bot.join("UDE", role="mentee", topics=["genai"]).status == 200
+    with bot.ctx.db.transaction(write=False) as session:
+        from storage.models import Participant
+
+        joined = session.exec(select(Participant).where(Participant.user_id == "UDE")).one()
+    assert joined.cohort_id == int(_id(bot, "spring"))

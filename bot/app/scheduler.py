@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.delivery import outbox
+from bot.enrollment import cohorts
 from bot.sessions import planning as sessions
 from storage import queries
 
@@ -29,6 +30,7 @@ def housekeeping(ctx: Context) -> None:
 
 def plan_sessions(ctx: Context) -> None:
     """Keep every active pair's next sessions (and their messages) planned."""
+    cohorts.end_terms(ctx)  # a term that ended plans nothing more
     added = sessions.plan(ctx)
     if added:
         logger.info("planned %s sessions", added)

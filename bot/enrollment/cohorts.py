@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from bot.core.context import Context
+from bot.delivery import notices, outbox
+from bot.sessions import planning
 from storage import queries
 from storage.models import Cadence, Cohort, Pair, Participant
 
@@ -219,3 +221,83 @@ def overview(ctx: Context) -> list[Overview]:
             )
         )
     return lines
+
+
+def find(ctx: Context, name: str) -> Cohort | None:
+    """The cohort of that name (any case)."""
+    with ctx.db.transaction(write=False) as session:
+        return session.exec(
+            select(Cohort).where(Cohort.name_key == queries.cohort_key(name))
+        ).first()
+
+
+def close(ctx: Context, cohort_id: int, now: datetime | None = None) -> int | None:
+    """End the cohort's term now (``admin cohort close``, or its last day passed): each
+    open pair ends (``end_reason`` ``term``), its remaining sessions are cancelled and both
+    people's calendars follow, and each person of an active pair is thanked; the cohort
+    takes no one new. Once: a closed cohort is not closed again.
+
+    Returns:
+        How many pairs ended; None when the cohort is unknown or closed already.
+    """
+    now = now or ctx.clock()
+    with ctx.db.transaction() as session:
+        cohort = session.exec(
+            select(Cohort).where(Cohort.id == cohort_id).with_for_update()
+        ).first()
+        if cohort is None or not cohort.is_open:
+            return None
+        cohort.is_open = False
+        if cohort.term_end is None or cohort.term_end > now.date().isoformat():
+            cohort.term_end = now.date().isoformat()
+        session.add(cohort)
+        ended = 0
+        for pair in session.exec(
+            select(Pair)
+            .where(Pair.cohort_id == cohort_id)
+            .where(col(Pair.status).in_(["proposed", "active"]))
+        ).all():
+            was_active = pair.status == "active"
+            if pair.id is None or not queries.end_pair(session, pair.id, now, reason="term"):
+                continue
+            ended += 1
+            if not was_active:
+                outbox.enqueue(
+                    session,
+                    key=f"closed:{pair.id}",
+                    kind="pair_closed",
+                    due_at=now,
+                    pair_id=pair.id,
+                )
+                continue
+            planning.owe_calendar_update(session, pair, f"term:{pair.id}", now)
+            for person in (pair.mentor_id, pair.mentee_id):
+                if person:
+                    notices.owe(
+                        session,
+                        key=f"term-thanks:{pair.id}:{person}",
+                        user_id=person,
+                        text="term.thanks",
+                        now=now,
+                        pair_id=pair.id,
+                    )
+    outbox.kick(ctx)
+    return ended
+
+
+def end_terms(ctx: Context, now: datetime | None = None) -> int:
+    """Close every open cohort whose term's last day has passed (the scheduler's hourly
+    pass, ``mentor-bot dispatch``); returns how many closed."""
+    now = now or ctx.clock()
+    today = now.date().isoformat()
+    with ctx.db.transaction(write=False) as session:
+        due = [
+            c.id
+            for c in session.exec(
+                select(Cohort)
+                .where(col(Cohort.is_open).is_(True))
+                .where(col(Cohort.term_end) < today)
+            )
+            if c.id is not None
+        ]
+    return sum(1 for cohort_id in due if close(ctx, cohort_id, now) is not None)

@@ -139,7 +139,9 @@ def _enroll(ctx: Context, user_id: str, form: JoinForm) -> Enrolled:
         if cohort is None:
             if form.cohort_id is not None:
                 raise EnrollmentError({"cohort": "join.error.cohort"})
-            cohort = queries.cohort_named(session, DEFAULT_COHORT)
+            cohort = queries.cohort_named(session, DEFAULT_COHORT, now)
+            if not cohort.is_open:  # its term ended, and no other cohort is open
+                raise EnrollmentError({"role": "join.error.no_open_cohort"})
         created = current is None or current.status == ParticipantStatus.LEFT.value
         if current is not None and not created and queries.open_pair_of(session, user_id):
             if current.role != form.role:

@@ -259,6 +259,26 @@ def build_home(lang: str, tz: str | None, status: Status | None) -> dict[str, An
     return {"type": "home", "blocks": blocks}
 
 
+def build_cohort_close(lang: str, question: str, cohort_id: int) -> Blocks:
+    """The question with the ``cohort_close_confirm`` button."""
+    return [
+        section(question),
+        {
+            "type": "actions",
+            "block_id": "cohort_close",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.COHORT_CLOSE_CONFIRM,
+                    "text": plain(t(lang, "cohort.close_button")),
+                    "style": "danger",
+                    "value": str(cohort_id),
+                }
+            ],
+        },
+    ]
+
+
 def build_forget_confirm(lang: str) -> Blocks:
     """The ephemeral question with the ``forget_confirm`` button."""
     return [

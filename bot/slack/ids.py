@@ -49,3 +49,6 @@ TIME_WINDOW = "time_window"
 CALENDAR_RESET = "calendar_reset"
 MEETING_LINK_OPEN = "meeting_link_open"
 MEETING_LINK = "meeting_link"
+
+# program cycle (SPEC.md, "Program cycle")
+COHORT_CLOSE_CONFIRM = "cohort_close_confirm"
