@@ -346,6 +346,9 @@ def send_intro(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome
         mentor_id=mentor.user_id,
         mentee_id=mentee.user_id,
         topics=shared,
+        # Matching never pairs one department; said only when both named theirs.
+        other_departments=bool(mentor.department and mentee.department),
+        weekdays=sorted(set(mentor.weekdays) & set(mentee.weekdays)),
     )
     channel = ctx.slack.group_dm(members)
     ts = ctx.slack.post(channel, text, blocks)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel.dates import get_day_names
+
 from bot.core.i18n import t
 from bot.sessions import meeting
 from bot.sessions.topics import labels
@@ -10,9 +12,18 @@ from bot.slack.blocks import Blocks, plain, section
 
 
 def build_intro(
-    langs: list[str], *, pair_id: int, mentor_id: str, mentee_id: str, topics: list[str]
+    langs: list[str],
+    *,
+    pair_id: int,
+    mentor_id: str,
+    mentee_id: str,
+    topics: list[str],
+    other_departments: bool = False,
+    weekdays: list[int] | None = None,
 ) -> tuple[str, Blocks]:
-    """The intro to a proposed pair, in each of the pair's languages, with the buttons.
+    """The intro to a proposed pair, in each of the pair's languages, with the buttons:
+    who is who and what each role asks of them, and why these two (shared topics,
+    different departments, weekdays both prefer).
 
     Both people see one message in their group DM; when their languages differ it says
     everything in both.
@@ -27,6 +38,8 @@ def build_intro(
                         t(lang, "intro.mentor", user=mentor_id),
                         t(lang, "intro.mentee", user=mentee_id),
                         t(lang, "intro.topics", topics=", ".join(labels(topics, lang))),
+                        *_why(lang, other_departments, weekdays or []),
+                        t(lang, "intro.roles"),
                         "_" + t(lang, "intro.ask") + "_",
                     ]
                 )
@@ -55,6 +68,17 @@ def build_intro(
     }
     fallback = t(langs[0], "intro.title").strip("*")
     return fallback, [*sections, buttons]
+
+
+def _why(lang: str, other_departments: bool, weekdays: list[int]) -> list[str]:
+    """Why these two were matched, beyond their topics (nothing when nothing more)."""
+    reasons = []
+    if other_departments:
+        reasons.append(t(lang, "intro.why_departments"))
+    if weekdays:
+        days = ", ".join(get_day_names("wide", locale=lang)[d] for d in sorted(weekdays))
+        reasons.append(t(lang, "intro.why_weekdays", days=days))
+    return [t(lang, "intro.why", reasons="; ".join(reasons))] if reasons else []
 
 
 def build_pair_closed(
