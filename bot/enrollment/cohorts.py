@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from bot.core.context import Context
 from bot.delivery import notices, outbox
-from bot.sessions import planning
+from bot.enrollment import service
 from storage import queries
 from storage.models import Cadence, Cohort, Pair, Participant
 
@@ -258,19 +258,11 @@ def close(ctx: Context, cohort_id: int, now: datetime | None = None) -> int | No
             .where(col(Pair.status).in_(["proposed", "active"]))
         ).all():
             was_active = pair.status == "active"
-            if pair.id is None or not queries.end_pair(session, pair.id, now, reason="term"):
+            if not service.end_pair(session, pair, now, reason="term"):
                 continue
             ended += 1
             if not was_active:
-                outbox.enqueue(
-                    session,
-                    key=f"closed:{pair.id}",
-                    kind="pair_closed",
-                    due_at=now,
-                    pair_id=pair.id,
-                )
-                continue
-            planning.owe_calendar_update(session, pair, f"term:{pair.id}", now)
+                continue  # a proposal: nothing to thank for
             for person in (pair.mentor_id, pair.mentee_id):
                 if person:
                     notices.owe(

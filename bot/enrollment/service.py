@@ -341,6 +341,26 @@ def rematch(ctx: Context, user_id: str) -> str:
     return "rematched"
 
 
+def end_pair(session: Session, pair: Pair, now: datetime, *, reason: str) -> bool:
+    """End a proposed or active pair (``reason``: see ``Pair.end_reason``) with what that
+    owes in the same unit of work: a proposal's intro loses its buttons; an active pair's
+    sessions to come are cancelled, in both people's calendars too.
+
+    Returns:
+        Whether this call ended it (of two at once, exactly one does).
+    """
+    was_proposed = pair.status == PairStatus.PROPOSED.value
+    if pair.id is None or not queries.end_pair(session, pair.id, now, reason=reason):
+        return False
+    if was_proposed:  # the intro's buttons must go
+        outbox.enqueue(
+            session, key=f"closed:{pair.id}", kind="pair_closed", due_at=now, pair_id=pair.id
+        )
+    else:
+        sessions.owe_calendar_update(session, pair, f"ended:{pair.id}", now)
+    return True
+
+
 def end_open_pair(
     session: Session, user_id: str, now: datetime, *, reason: str = "left"
 ) -> str | None:
@@ -352,17 +372,8 @@ def end_open_pair(
         callers tells the partner), else None.
     """
     pair = queries.open_pair_of(session, user_id)
-    if pair is None or pair.id is None:
+    if pair is None or not end_pair(session, pair, now, reason=reason):
         return None
-    was_proposed = pair.status == PairStatus.PROPOSED.value
-    if not queries.end_pair(session, pair.id, now, reason=reason):
-        return None
-    if not was_proposed:  # its sessions to come are cancelled in both calendars
-        sessions.owe_calendar_update(session, pair, f"ended:{pair.id}", now)
-    if was_proposed:  # the intro's buttons must go
-        outbox.enqueue(
-            session, key=f"closed:{pair.id}", kind="pair_closed", due_at=now, pair_id=pair.id
-        )
     partner = queries.partner_id(pair, user_id)
     if partner:  # no reason, no name; owed in this unit of work
         notices.owe(
