@@ -28,7 +28,7 @@ from bot.sessions import planning as sessions
 from bot.sessions.views import build_move_modal
 from bot.slack import ids
 from handlers.commands import open_modal, open_reflection
-from handlers.common import services
+from handlers.common import answer_click, services
 from handlers.edge import row_id
 
 logger = logging.getLogger(__name__)
@@ -55,10 +55,7 @@ def forget_and_tell(ctx: Context, user_id: str, response_url: str | None) -> Non
         log_failure(logger, "forget")
         text = t(person.lang, "error.internal")
         found = False
-    if response_url:
-        ctx.slack.respond(response_url, text, replace_original=True)
-    else:
-        ctx.slack.post_dm(user_id, text)
+    answer_click(ctx, user_id, response_url, text, replace_original=True)
     if found:  # the home tab showed their enrollment; it now shows nothing about them
         ctx.slack.publish_home(user_id, build_home(person.lang, person.tz, None))
 
@@ -92,10 +89,7 @@ def answer_pair(
         pairing.answer(ctx, pair_id, user_id, accept=accept) if pair_id is not None else "not_yours"
     )
     text = t(person.lang, f"consent.{outcome}")
-    if response_url:
-        ctx.slack.respond(response_url, text)
-    else:
-        ctx.slack.post_dm(user_id, text)
+    answer_click(ctx, user_id, response_url, text)
 
 
 def handle_reflect_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -131,10 +125,7 @@ def skip_session(ctx: Context, user_id: str, value: str, response_url: str | Non
     if partner:
         outbox.kick(ctx)  # the partner's notice was owed with the skip
     text = t(person.lang, f"session.{outcome}")
-    if response_url:
-        ctx.slack.respond(response_url, text)
-    else:
-        ctx.slack.post_dm(user_id, text)
+    answer_click(ctx, user_id, response_url, text)
 
 
 def handle_calendar_reset(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -152,10 +143,7 @@ def reset_calendar(ctx: Context, user_id: str, response_url: str | None) -> None
         text, blocks = t(person.lang, "calendar.off"), None
     else:
         text, blocks = build_feed_message(person.lang, url, renewed=True)
-    if response_url:
-        ctx.slack.respond(response_url, text, blocks=blocks, replace_original=url is not None)
-    else:
-        ctx.slack.post_dm(user_id, text, blocks)
+    answer_click(ctx, user_id, response_url, text, blocks=blocks, replace_original=url is not None)
 
 
 def handle_meeting_link_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -197,10 +185,7 @@ def close_cohort(ctx: Context, user_id: str, value: str, response_url: str | Non
     else:
         count = t(person.lang, "report.fewer") if 0 < ended < 5 else str(ended)
         text = t(person.lang, "cohort.closed", pairs=count)
-    if response_url:
-        ctx.slack.respond(response_url, text, replace_original=True)
-    else:
-        ctx.slack.post_dm(user_id, text)
+    answer_click(ctx, user_id, response_url, text, replace_original=True)
 
 
 def handle_checkin_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -285,10 +270,7 @@ def decide_announcement(
     else:
         dropped = announce.cancel(ctx, announcement_id, user_id)
         text = t(lang, "announce.cancelled" if dropped else "announce.decided")
-    if response_url:
-        ctx.slack.respond(response_url, text, replace_original=True)
-    else:
-        ctx.slack.post_dm(user_id, text)
+    answer_click(ctx, user_id, response_url, text, replace_original=True)
 
 
 def register(app: App) -> None:

@@ -20,6 +20,23 @@ def services(context: BoltContext) -> Context:
     return ctx
 
 
+def answer_click(
+    ctx: Context,
+    user_id: str,
+    response_url: str | None,
+    text: str,
+    *,
+    blocks: list[dict[str, Any]] | None = None,
+    replace_original: bool = False,
+) -> None:
+    """Answer the person who clicked: through the interaction's ``response_url`` (to them
+    alone, or in place of the message), or in their DM when there is none."""
+    if response_url:
+        ctx.slack.respond(response_url, text, blocks=blocks, replace_original=replace_original)
+    else:
+        ctx.slack.post_dm(user_id, text, blocks)
+
+
 def slack_error_text(lang: str, error: Exception) -> str:
     """A message telling the person Slack refused something, with Slack's error code."""
     code: Any = "unknown"
