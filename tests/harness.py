@@ -265,3 +265,15 @@ def dispatch_env(bot: Bot) -> dict[str, str]:
         "DATABASE_URL": bot.ctx.db.engine.url.render_as_string(hide_password=False),
         "MENTOR_ENCRYPTION_KEY": bot.ctx.settings.encryption_key.get_secret_value(),
     }
+
+
+def match_and_accept(bot: Bot, mentor: str = "UEN", mentee: str = "UDE") -> None:
+    """The admin matches; both people say yes in the intro, as they would in Slack."""
+    from bot.slack import ids
+
+    bot.reply(ADMIN, "admin match")
+    assert bot.ctx.background.wait_idle()
+    intro = next(m for m in bot.fake.messages_for(mentor) if ids.PAIR_ACCEPT in m.action_ids())
+    for user in (mentor, mentee):
+        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
+    assert bot.ctx.background.wait_idle()

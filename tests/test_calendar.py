@@ -25,7 +25,7 @@ from bot.delivery import outbox
 from bot.sessions import meeting, planning
 from bot.slack import ids
 from storage.models import MentoringSession
-from tests.harness import ADMIN, PUBLIC_URL, Bot
+from tests.harness import PUBLIC_URL, Bot, match_and_accept
 
 FEED = re.compile(re.escape(PUBLIC_URL) + r"(/calendar/[A-Za-z0-9_-]+\.ics)")
 
@@ -34,12 +34,7 @@ def activate(bot: Bot) -> None:
     """UEN (New York, mornings) mentors UDE (Berlin, afternoons); both prefer Tuesdays."""
     bot.join("UEN", role="mentor", topics=["genai", "data"], weekdays=["1"], time_window="morning")
     bot.join("UDE", role="mentee", topics=["genai"], weekdays=["1"], time_window="afternoon")
-    bot.reply(ADMIN, "admin match")
-    assert bot.ctx.background.wait_idle()
-    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
-    bot.slack.block_action("UEN", ids.PAIR_ACCEPT, message=intro)
-    bot.slack.block_action("UDE", ids.PAIR_ACCEPT, message=intro)
-    assert bot.ctx.background.wait_idle()
+    match_and_accept(bot)
     outbox.dispatch(bot.ctx)
 
 
@@ -470,12 +465,7 @@ def test_across_a_dst_change_and_a_holiday_the_calendar_keeps_the_mentees_wall_c
         for cohort in session.exec(select(Cohort)):
             cohort.cadence = "weekly"
             session.add(cohort)
-    bot.reply(ADMIN, "admin match")
-    assert bot.ctx.background.wait_idle()
-    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
-    for user in ("UEN", "UDE"):
-        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
-    assert bot.ctx.background.wait_idle()
+    match_and_accept(bot)
     shown: dict[str, datetime] = {}
     while bot.clock.now < datetime(2027, 4, 20, tzinfo=UTC):  # hourly, as the scheduler
         bot.clock.advance(hours=6)

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from storage.models import Cohort
 from storage.queries import six_months_after
-from tests.harness import ADMIN, Bot
+from tests.harness import ADMIN, Bot, match_and_accept
 
 
 def cohorts(bot: Bot) -> dict[str, Cohort]:
@@ -101,14 +101,7 @@ def test_a_new_cadence_applies_from_the_next_session_still_to_be_planned(bot: Bo
     bot.reply(ADMIN, "admin cohort create board biweekly")
     bot.join("UEN", role="mentor", topics=["genai"], weekdays=["1"])
     bot.join("UDE", role="mentee", topics=["genai"], weekdays=["1"])
-    bot.reply(ADMIN, "admin match")
-    assert bot.ctx.background.wait_idle()
-    from bot.slack import ids
-
-    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
-    for user in ("UEN", "UDE"):
-        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
-    assert bot.ctx.background.wait_idle()
+    match_and_accept(bot)
     bot.reply(ADMIN, "admin cohort edit board weekly")
     from bot.sessions import planning
 
@@ -123,17 +116,11 @@ def test_a_new_cadence_applies_from_the_next_session_still_to_be_planned(bot: Bo
 
 
 def _active_pair(bot: Bot, cohort: str = "") -> None:
-    from bot.slack import ids
 
     extra = {"cohort": _id(bot, cohort)} if cohort else {}
     bot.join("UEN", role="mentor", topics=["genai"], **extra)
     bot.join("UDE", role="mentee", topics=["genai"], **extra)
-    bot.reply(ADMIN, "admin match")
-    assert bot.ctx.background.wait_idle()
-    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
-    for user in ("UEN", "UDE"):
-        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
-    assert bot.ctx.background.wait_idle()
+    match_and_accept(bot)
 
 
 def test_closing_a_cohort_asks_first_then_thanks_each_pair_and_cancels_what_is_left(

@@ -6,20 +6,14 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.slack import ids
 from storage.models import MentoringSession, Pair, Participant
-from tests.harness import ADMIN, Bot
+from tests.harness import ADMIN, Bot, match_and_accept
 
 
 def activate(bot: Bot) -> None:
     bot.join("UEN", role="mentor", topics=["genai", "data"])
     bot.join("UDE", role="mentee", topics=["genai"])
-    bot.reply(ADMIN, "admin match")
-    assert bot.ctx.background.wait_idle()
-    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
-    for user in ("UEN", "UDE"):
-        bot.slack.block_action(user, ids.PAIR_ACCEPT, message=intro)
-    assert bot.ctx.background.wait_idle()
+    match_and_accept(bot)
 
 
 def pairs(bot: Bot) -> list[Pair]:

@@ -18,7 +18,7 @@ from bot.fakeslack import RateLimits
 from bot.sessions import planning as sessions
 from bot.slack import ids
 from storage.models import MentoringSession, Notification
-from tests.harness import ADMIN, Bot, activate_pairs, dispatch_env
+from tests.harness import Bot, activate_pairs, dispatch_env, match_and_accept
 
 
 def sessions_of(bot: Bot) -> list[MentoringSession]:
@@ -30,12 +30,7 @@ def activate(bot: Bot) -> None:
     """UEN (New York, mornings) mentors UDE (Berlin, afternoons); both prefer Tuesdays."""
     bot.join("UEN", role="mentor", topics=["genai", "data"], weekdays=["1"], time_window="morning")
     bot.join("UDE", role="mentee", topics=["genai"], weekdays=["1"], time_window="afternoon")
-    bot.reply(ADMIN, "admin match")
-    assert bot.ctx.background.wait_idle()
-    intro = next(m for m in bot.fake.messages_for("UEN") if ids.PAIR_ACCEPT in m.action_ids())
-    bot.slack.block_action("UEN", ids.PAIR_ACCEPT, message=intro)
-    bot.slack.block_action("UDE", ids.PAIR_ACCEPT, message=intro)
-    assert bot.ctx.background.wait_idle()
+    match_and_accept(bot)
 
 
 def messages(bot: Bot, user: str, action_id: str) -> list[Any]:
