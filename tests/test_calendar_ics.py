@@ -78,6 +78,22 @@ def test_a_calendar_reads_back_exactly_what_was_written(written: list[Event], na
     assert sorted(e["DTSTART"].dt for e in found) == sorted(e.start for e in written)
 
 
+def plain_event(number: int, start: datetime, tz: str) -> Event:
+    """A 45-minute session with nothing but its time."""
+    return Event(
+        uid=f"session-{number}-0@reverse-mentoring",
+        start=start,
+        minutes=45,
+        tz=tz,
+        summary="s",
+        description="",
+        location=None,
+        sequence=0,
+        cancelled=False,
+        stamp=start,
+    )
+
+
 @pytest.mark.parametrize(
     ("start", "tz"),
     [
@@ -91,18 +107,7 @@ def test_a_calendar_reads_back_exactly_what_was_written(written: list[Event], na
 def test_a_session_at_a_daylight_saving_change_keeps_its_instant_and_length(
     start: datetime, tz: str
 ) -> None:
-    event = Event(
-        uid="session-1-0@reverse-mentoring",
-        start=start,
-        minutes=45,
-        tz=tz,
-        summary="s",
-        description="",
-        location=None,
-        sequence=0,
-        cancelled=False,
-        stamp=start,
-    )
+    event = plain_event(1, start, tz)
     [back] = icalendar.Calendar.from_ical(build_calendar([event], name="n")).walk("VEVENT")
     assert back["DTSTART"].dt.astimezone(UTC) == start
     assert back["DTEND"].dt.astimezone(UTC) == start + timedelta(minutes=45)
@@ -118,21 +123,7 @@ def test_the_zone_rules_in_the_file_give_the_same_instants_as_the_zone_database(
         datetime(2026, 1, 5, 8, tzinfo=UTC) + timedelta(days=9 * n, hours=n % 24)
         for n in range(160)
     ]
-    written = [
-        Event(
-            uid=f"session-{n}-0@reverse-mentoring",
-            start=start,
-            minutes=45,
-            tz=tz,
-            summary="s",
-            description="",
-            location=None,
-            sequence=0,
-            cancelled=False,
-            stamp=start,
-        )
-        for n, start in enumerate(starts)
-    ]
+    written = [plain_event(n, start, tz) for n, start in enumerate(starts)]
     # A name of its own per zone: icalendar remembers a zone it read by its name.
     custom_name = ("X-Rules-Of-" + tz.replace("/", "-")).encode()
     custom = build_calendar(written, name="n").replace(tz.encode(), custom_name)
