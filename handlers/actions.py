@@ -28,7 +28,7 @@ from bot.sessions import planning as sessions
 from bot.sessions.views import build_move_modal
 from bot.slack import ids
 from handlers.commands import open_modal, open_reflection
-from handlers.common import answer_click, services
+from handlers.common import answer_click, count_text, services
 from handlers.edge import row_id
 
 logger = logging.getLogger(__name__)
@@ -183,8 +183,7 @@ def close_cohort(ctx: Context, user_id: str, value: str, response_url: str | Non
     elif cohort_id is None or (ended := cohorts.close(ctx, cohort_id)) is None:
         text = t(person.lang, "cohort.closed_before")
     else:
-        count = t(person.lang, "report.fewer") if 0 < ended < 5 else str(ended)
-        text = t(person.lang, "cohort.closed", pairs=count)
+        text = t(person.lang, "cohort.closed", pairs=count_text(person.lang, ended))
     answer_click(ctx, user_id, response_url, text, replace_original=True)
 
 

@@ -10,7 +10,7 @@ from bot.core.i18n import t
 from bot.enrollment import cohorts
 from bot.enrollment.views import build_cohort_close
 from bot.slack.text import escape, truncate
-from handlers.common import Invocation
+from handlers.common import Invocation, count_text
 
 
 def cohort_create(call: Invocation, args: list[str]) -> None:
@@ -62,11 +62,11 @@ def cohort_list(call: Invocation) -> None:
                 cadence=t(lang, f"cadence.{cohort.cadence}"),
                 channel=channel,
                 until=_day(cohort.term_end, lang),
-                active=_count(line.participants.get("active", 0), lang),
-                paused=_count(line.participants.get("paused", 0), lang),
-                left=_count(line.participants.get("left", 0), lang),
-                pairs=_count(line.pairs.get("active", 0), lang),
-                proposed=_count(line.pairs.get("proposed", 0), lang),
+                active=count_text(lang, line.participants.get("active", 0)),
+                paused=count_text(lang, line.participants.get("paused", 0)),
+                left=count_text(lang, line.participants.get("left", 0)),
+                pairs=count_text(lang, line.pairs.get("active", 0)),
+                proposed=count_text(lang, line.pairs.get("proposed", 0)),
             )
         )
     call.answer("\n".join(lines))
@@ -79,12 +79,12 @@ def cohort_edit(call: Invocation, args: list[str]) -> None:
         wanted = cohorts.parse_edit(args, call.ctx.clock().date())
     except cohorts.CohortError as error:
         usage = t(lang, "cohort.edit_usage")
-        if error.key in ("cohort.bad_arg", "cohort.bad_days", "cohort.bad_until"):
-            arg = escape(truncate(error.arg, 60))
-            text = t(lang, error.key, arg=arg, usage=usage)
-            call.answer(text if error.key != "cohort.bad_until" else text + " " + usage)
+        if error.key == "cohort.edit_usage":
+            call.answer(usage)
+        elif error.key == "cohort.bad_until":  # its text does not end in the usage
+            call.answer(t(lang, error.key, arg=escape(truncate(error.arg, 60))) + " " + usage)
         else:
-            call.answer(t(lang, error.key) if error.key != "cohort.edit_usage" else usage)
+            call.answer(t(lang, error.key, arg=escape(truncate(error.arg, 60)), usage=usage))
         return
     result = cohorts.change(call.ctx, wanted)
     if isinstance(result, str):
@@ -125,9 +125,3 @@ def _day(iso: str | None, lang: str) -> str:
     if not iso:
         return "–"
     return format_date(date.fromisoformat(iso), format="medium", locale=lang)
-
-
-def _count(n: int, lang: str) -> str:
-    """A count of people or pairs for admins: 1 to 4 read "fewer than 5" (never a group
-    that small)."""
-    return t(lang, "report.fewer") if 0 < n < 5 else str(n)

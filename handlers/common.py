@@ -37,6 +37,12 @@ def answer_click(
         ctx.slack.post_dm(user_id, text, blocks)
 
 
+def count_text(lang: str, n: int) -> str:
+    """A count of people or pairs for admins: 1 to 4 read "fewer than 5" (never a group
+    that small)."""
+    return t(lang, "report.fewer") if 0 < n < 5 else str(n)
+
+
 def slack_error_text(lang: str, error: Exception) -> str:
     """A message telling the person Slack refused something, with Slack's error code."""
     code: Any = "unknown"

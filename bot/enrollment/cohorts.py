@@ -140,9 +140,7 @@ def change(ctx: Context, wanted: CohortChange) -> Cohort | str:
         ``cohort.bad_days`` (a pair must be nudged before it is closed).
     """
     with ctx.db.transaction() as session:
-        cohort = session.exec(
-            select(Cohort).where(Cohort.name_key == queries.cohort_key(wanted.name))
-        ).first()
+        cohort = queries.cohort_by_name(session, wanted.name)
         if cohort is None:
             return "cohort.unknown"
         nudge = wanted.nudge_days or cohort.nudge_days
@@ -226,9 +224,7 @@ def overview(ctx: Context) -> list[Overview]:
 def find(ctx: Context, name: str) -> Cohort | None:
     """The cohort of that name (any case)."""
     with ctx.db.transaction(write=False) as session:
-        return session.exec(
-            select(Cohort).where(Cohort.name_key == queries.cohort_key(name))
-        ).first()
+        return queries.cohort_by_name(session, name)
 
 
 def close(ctx: Context, cohort_id: int, now: datetime | None = None) -> int | None:
