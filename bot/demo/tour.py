@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.demo.cast import ADMIN, BY_ID, CAST, Person
+from bot.demo.cast import ADMIN, BY_ID, CAST, PROGRAM_CHANNEL_NAME, Person
 from bot.demo.workspace import Demo, DemoError, Target
 
 logger = logging.getLogger(__name__)
@@ -117,8 +117,6 @@ def _dm(demo: Demo, user_id: str) -> str:
 
 
 def _create_cohort(demo: Demo) -> None:
-    from bot.demo.cast import PROGRAM_CHANNEL_NAME
-
     demo.type(
         ADMIN,
         _dm(demo, ADMIN),

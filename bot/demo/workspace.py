@@ -24,6 +24,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -98,8 +99,6 @@ class _InstantWaits:
         self._lock = threading.Lock()
 
     def clock(self) -> float:
-        import time
-
         return time.monotonic() + self._skipped
 
     def sleep(self, seconds: float) -> None:
