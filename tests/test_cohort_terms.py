@@ -3,9 +3,10 @@ cohorts with their terms and counts (no names; groups of 1 to 4 read "fewer than
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
@@ -213,3 +214,32 @@ def test_after_the_only_cohort_closed_joining_says_no_cohort_is_open(bot: Bot) -
 
         joined = session.exec(select(Participant).where(Participant.user_id == "UDE")).one()
     assert joined.cohort_id == int(_id(bot, "spring"))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.datetimes(datetime(2026, 1, 1), datetime(2029, 12, 1), timezones=st.just(UTC)),
+    days=st.integers(1, 40),
+    gaps=st.lists(st.integers(1, 24 * 5), min_size=1, max_size=40),  # outages of days too
+)
+def test_a_term_ends_at_the_first_pass_after_its_last_day_whenever_passes_come(
+    bot: Bot, start: datetime, days: int, gaps: list[int]
+) -> None:
+    from bot.enrollment import cohorts as cohort_service
+
+    name = f"c{next(_NAMES)}"
+    bot.clock.now = start
+    last_day = (start + timedelta(days=days)).date()
+    bot.reply(ADMIN, f"admin cohort create {name} until {last_day.isoformat()}")
+    for gap in gaps:
+        bot.clock.now += timedelta(hours=gap)
+        cohort_service.end_terms(bot.ctx)
+        cohort = cohort_service.find(bot.ctx, name)
+        assert cohort is not None
+        assert cohort.is_open == (bot.clock.now.date() <= last_day)
+        assert cohort.term_end == last_day.isoformat()  # closed by its term, not moved
+
+
+_NAMES = itertools.count()
