@@ -130,8 +130,8 @@ def _dispatch(ctx: object, at: str | None) -> int:
     from datetime import UTC, datetime
 
     from bot.core.context import Context
+    from bot.cycle import prompts as cycle
     from bot.delivery import outbox
-    from bot.enrollment import cohorts
     from bot.journal import playbook
     from bot.sessions import planning as sessions
     from storage.migrate import upgrade
@@ -154,7 +154,7 @@ def _dispatch(ctx: object, at: str | None) -> int:
         check_slack(ctx.slack.client, ctx.settings.api_url)
         upgrade(ctx.db.engine)
         playbook.backfill_at_start(ctx)
-        cohorts.end_terms(ctx, when)
+        cycle.tick(ctx, when)
         sessions.plan(ctx, when)
         summary = outbox.dispatch(ctx, when)
     finally:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers import actions, commands, events, views
+from handlers import actions, commands, cycle, events, views
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ ANY = re.compile(".*", re.DOTALL)
 
 def register_all(app: App) -> None:
     """Register every handler on ``app``; last, the ones for what none of them knows."""
-    for module in (commands, actions, views, events):
+    for module in (commands, actions, cycle, views, events):
         module.register(app)
     # Bolt answers 404 to an interaction no listener takes, which Slack shows the person
     # as an error: an old button, a link button, a view of an earlier version.

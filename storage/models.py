@@ -365,6 +365,49 @@ class BestPractice(SQLModel, table=True):
     author: str | None = Field(default=None, max_length=32, index=True)
 
 
+class SurveyKind(StrEnum):
+    """The program cycle's private questions (SPEC.md, "Program cycle")."""
+
+    # The mentee's confidence in the pair's topics when the pair becomes active.
+    BASELINE = "baseline"
+    # "How is it going with your partner?", 30 days in and at the middle of the term.
+    PULSE = "pulse"
+    # At the term's end: confidence again (mentee), would recommend (both).
+    CLOSING = "closing"
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One person's answer to a self-assessment, a pulse or the closing survey; private
+    like a reflection: only its author sees it (``/mentor export``), reports count only
+    aggregates over 5 or more people, and ``/mentor forget`` deletes it.
+
+    ``moment`` tells a pair's pulses apart (``30d``, ``mid``); ``confidence`` maps each of
+    the pair's topics to 1-5 (the mentee's self-assessment and closing survey); ``score``
+    is the pulse's 1-5 or the closing survey's would-recommend 0-10. A learning shared in
+    the closing survey is stored only in the playbook, without the author's ID.
+    """
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "user_id", "kind", "moment", name="uq_survey_answer"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    user_id: str = Field(max_length=32, index=True)
+    role: str = Field(max_length=8)
+    kind: str = Field(max_length=10)
+    moment: str = Field(default="", max_length=8)
+    confidence: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    score: int | None = Field(default=None)
+    new_partner: bool = Field(default=False)
+    # Whether the closing survey's learning was shared (so a second submission does not
+    # share it twice); the playbook's copy has no link back.
+    shared: bool = Field(default=False)
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class ReportRelease(SQLModel, table=True):
     """One figure an admin report or export showed, kept to check later ones against.
 

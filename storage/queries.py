@@ -27,6 +27,7 @@ from storage.models import (
     Reflection,
     SessionStatus,
     SlackUser,
+    SurveyAnswer,
 )
 
 OPEN_PAIR_STATES = (PairStatus.PROPOSED.value, PairStatus.ACTIVE.value)
@@ -264,7 +265,15 @@ def forget_user(session: Session, user_id: str) -> bool:
     plain IDs and the group DM.
     """
     found = False
-    for table in (Participant, SlackUser, Notification, Reflection, Goal, CalendarFeed):
+    for table in (
+        Participant,
+        SlackUser,
+        Notification,
+        Reflection,
+        Goal,
+        CalendarFeed,
+        SurveyAnswer,
+    ):
         result = session.execute(delete(table).where(col(table.user_id) == user_id))
         found = found or bool(result.rowcount)  # type: ignore[attr-defined]
     # An announcement's author, and the progress message in their DM.

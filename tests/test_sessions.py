@@ -17,7 +17,7 @@ from bot.delivery import outbox
 from bot.fakeslack import RateLimits
 from bot.sessions import planning as sessions
 from bot.slack import ids
-from storage.models import MentoringSession, Notification
+from storage.models import Cohort, MentoringSession, Notification
 from tests.harness import Bot, activate_pairs, dispatch_env, match_and_accept
 
 
@@ -166,6 +166,10 @@ def test_two_dispatch_processes_that_both_plan_ahead_plan_each_session_once(bot:
     """Months later, two `mentor-bot dispatch` runs at once both find every pair short of
     planned sessions: both exit 0, and each pair's sessions stay numbered once each."""
     activate_pairs(bot, 6)
+    with bot.ctx.db.transaction() as session:  # no session is reported held: never lapse
+        for cohort in session.exec(select(Cohort)):
+            cohort.nudge_days = cohort.close_days = 1000
+            session.add(cohort)
     env = dispatch_env(bot)
     at = max(s.starts_at for s in sessions_of(bot))
     for _ in range(3):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.announcements import sending as announcements
 from bot.calendar import sending as calendar
+from bot.cycle import prompts as cycle
 from bot.delivery import notices
 from bot.delivery.outbox import Outbox
 from bot.enrollment import welcome
@@ -25,6 +26,7 @@ def build_outbox() -> Outbox:
             notices.NOTICE,
             *announcements.KINDS,
             *calendar.KINDS,
+            *cycle.KINDS,
         ],
         after_pass=[announcements.after_pass],
     )

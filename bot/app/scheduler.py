@@ -11,8 +11,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core.background import log_failure
 from bot.core.context import Context
+from bot.cycle import prompts as cycle
 from bot.delivery import outbox
-from bot.enrollment import cohorts
 from bot.sessions import planning as sessions
 from storage import queries
 
@@ -30,7 +30,7 @@ def housekeeping(ctx: Context) -> None:
 
 def plan_sessions(ctx: Context) -> None:
     """Keep every active pair's next sessions (and their messages) planned."""
-    cohorts.end_terms(ctx)  # a term that ended plans nothing more
+    cycle.tick(ctx)  # a term that ended plans nothing more; pulses, lapsed pairs
     added = sessions.plan(ctx)
     if added:
         logger.info("planned %s sessions", added)

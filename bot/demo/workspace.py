@@ -42,9 +42,9 @@ from bot.app.wsgi import create_wsgi
 from bot.core.config import Settings
 from bot.core.context import Context
 from bot.core.crypto import generate_key
+from bot.cycle import prompts as cycle
 from bot.delivery import outbox
 from bot.demo.cast import ADMIN, CAST, PROGRAM_CHANNEL, PROGRAM_CHANNEL_NAME
-from bot.enrollment import cohorts
 from bot.fakeslack.driver import AppResponse, SlackDriver
 from bot.fakeslack.records import Message
 from bot.fakeslack.server import ApiError, FakeSlack
@@ -466,7 +466,7 @@ class Demo:
             next_plan = self.clock.now
             while True:
                 if next_plan <= self.clock.now:
-                    cohorts.end_terms(self.ctx)
+                    cycle.tick(self.ctx, self.clock.now)
                     planning.plan(self.ctx, self.clock.now)
                     housekeeping(self.ctx)
                     next_plan = self.clock.now + PLAN_EVERY

@@ -11,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from bot.core.context import Context
-from bot.delivery import notices, outbox
+from bot.delivery import outbox
 from bot.enrollment import service
 from storage import queries
 from storage.models import Cadence, Cohort, Pair, Participant
@@ -230,7 +230,8 @@ def find(ctx: Context, name: str) -> Cohort | None:
 def close(ctx: Context, cohort_id: int, now: datetime | None = None) -> int | None:
     """End the cohort's term now (``admin cohort close``, or its last day passed): each
     open pair ends (``end_reason`` ``term``), its remaining sessions are cancelled and both
-    people's calendars follow, and each person of an active pair is thanked; the cohort
+    people's calendars follow, and each person of an active pair is thanked and gets the
+    closing survey (:mod:`bot.cycle`); the cohort
     takes no one new. Once: a closed cohort is not closed again.
 
     Returns:
@@ -260,14 +261,14 @@ def close(ctx: Context, cohort_id: int, now: datetime | None = None) -> int | No
             if not was_active:
                 continue  # a proposal: nothing to thank for
             for person in (pair.mentor_id, pair.mentee_id):
-                if person:
-                    notices.owe(
+                if person:  # thanks, with the closing survey's button (bot.cycle)
+                    outbox.enqueue(
                         session,
-                        key=f"term-thanks:{pair.id}:{person}",
-                        user_id=person,
-                        text="term.thanks",
-                        now=now,
+                        key=f"closing-survey:{pair.id}:{person}",
+                        kind="closing_survey",
+                        due_at=now,
                         pair_id=pair.id,
+                        user_id=person,
                     )
     outbox.kick(ctx)
     return ended

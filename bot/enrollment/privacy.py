@@ -16,7 +16,7 @@ from bot.enrollment.service import end_open_pair
 from bot.journal import goals, reflections
 from bot.reporting import hashes, releases
 from storage import queries
-from storage.models import Cohort, Notification, Pair, Participant, SlackUser
+from storage.models import Cohort, Notification, Pair, Participant, SlackUser, SurveyAnswer
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -43,6 +43,21 @@ def collect(ctx: Context, user_id: str) -> dict[str, Any]:
         participant = queries.participant_of(session, user_id)
         cohort = session.get(Cohort, participant.cohort_id) if participant else None
         pairs = queries.pairs_of(session, user_id)
+        answers = [
+            {
+                "question": answer.kind,
+                "moment": answer.moment or None,
+                "confidence": answer.confidence,
+                "score": answer.score,
+                "asked_for_new_partner": answer.new_partner,
+                "answered_at": _iso(answer.answered_at),
+            }
+            for answer in session.exec(
+                select(SurveyAnswer)
+                .where(SurveyAnswer.user_id == user_id)
+                .order_by(col(SurveyAnswer.id))
+            )
+        ]
         cohort_names = {
             pair.cohort_id: (c.name if (c := session.get(Cohort, pair.cohort_id)) else None)
             for pair in pairs
@@ -50,6 +65,7 @@ def collect(ctx: Context, user_id: str) -> dict[str, Any]:
     return {
         "reflections": reflections.mine(ctx, user_id),
         "learning_goals": goals.mine(ctx, user_id),
+        "check_ins_and_surveys": answers,
         "exported_at": ctx.clock().isoformat(),
         "slack_user_id": user_id,
         "slack_profile_cache": _profile(profile) if profile is not None else None,

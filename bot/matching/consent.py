@@ -298,6 +298,15 @@ def _accept(session: Session, pair: Pair, user_id: str, now: datetime) -> str:
     for person in (pair.mentor_id, pair.mentee_id):
         if person:  # each their sessions for their calendar
             calendar.owe(session, person, key=f"pair:{pair.id}:{person}", now=now)
+    if pair.mentee_id:  # the baseline: the mentee's private self-assessment (bot.cycle)
+        outbox.enqueue(
+            session,
+            key=f"self-assessment:{pair.id}",
+            kind="self_assessment",
+            due_at=now,
+            pair_id=pair.id,
+            user_id=pair.mentee_id,
+        )
     return "active"
 
 

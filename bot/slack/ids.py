@@ -52,3 +52,17 @@ MEETING_LINK = "meeting_link"
 
 # program cycle (SPEC.md, "Program cycle")
 COHORT_CLOSE_CONFIRM = "cohort_close_confirm"
+SELF_ASSESSMENT_OPEN = "self_assessment_open"
+SELF_ASSESSMENT = "self_assessment"
+PULSE_OPEN = "pulse_open"
+PULSE = "pulse"
+CLOSING_SURVEY_OPEN = "closing_survey_open"
+CLOSING_SURVEY = "closing_survey"
+
+# the program cycle's modal inputs (block_id == action_id; a topic's confidence block is
+# CONFIDENCE_PREFIX + the topic's key)
+CONFIDENCE_PREFIX = "confidence_"
+PULSE_SCORE = "pulse_score"
+NEW_PARTNER = "new_partner"
+RECOMMEND = "recommend"
+SURVEY_LEARNING = "survey_learning"
