@@ -183,24 +183,17 @@ def save(ctx: Context, user_id: str, row_id: int, answers: Answers) -> str:
                 kind=asked.kind.value,
                 moment=asked.moment,
             )
-        mine.confidence = {topic: answers.confidence[topic] for topic in sorted(answers.confidence)}
+        mine.confidence = {  # in the order asked: the closing survey asks the same
+            topic: answers.confidence[topic]
+            for topic in asked.topics
+            if topic in answers.confidence
+        }
         mine.score = answers.score
         mine.new_partner = mine.new_partner or answers.new_partner
         mine.answered_at = now
         outcome = "saved"
         if answers.learning and not mine.shared:
-            session.add(
-                BestPractice(
-                    cohort_id=asked.cohort_id,
-                    topic=None,
-                    text=ctx.vault.encrypt(answers.learning),
-                    month=now.strftime("%Y-%m"),
-                    author=hashes.author_hash(
-                        hashes.population_key(ctx.settings.encryption_key.get_secret_value()),
-                        ctx.vault.user_key(user_id),
-                    ),
-                )
-            )
+            session.add(_learning(ctx, asked.cohort_id, user_id, answers.learning, now))
             mine.shared = True
             outcome = "shared"
         session.add(mine)
@@ -214,6 +207,21 @@ def save(ctx: Context, user_id: str, row_id: int, answers: Answers) -> str:
             now=now,
         )
     return outcome
+
+
+def _learning(ctx: Context, cohort_id: int, user_id: str, text: str, now: datetime) -> BestPractice:
+    """A learning for the playbook: sealed, with its month and a keyed hash of its author
+    (never their ID), under no topic."""
+    return BestPractice(
+        cohort_id=cohort_id,
+        topic=None,
+        text=ctx.vault.encrypt(text),
+        month=now.strftime("%Y-%m"),
+        author=hashes.author_hash(
+            hashes.population_key(ctx.settings.encryption_key.get_secret_value()),
+            ctx.vault.user_key(user_id),
+        ),
+    )
 
 
 def _ends(session: Session, user_id: str, pair_id: int, now: datetime) -> bool:
