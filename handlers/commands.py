@@ -36,15 +36,14 @@ from bot.enrollment.views import (
     build_join_modal,
     build_status,
 )
-from bot.journal import goals, playbook, reflections
+from bot.journal import goals, reflections
 from bot.journal.views import build_goals_modal, build_reflection_modal
 from bot.matching import consent as pairing
-from bot.reporting import report
-from bot.reporting.views import build_report
 from bot.slack import ids
 from bot.slack.text import escape, truncate
 from handlers.cohort_commands import cohort_close, cohort_create, cohort_edit, cohort_list
 from handlers.common import Invocation, Subcommand, services, slack_error_text
+from handlers.reports import admin_export, admin_report
 from storage.db import unreachable
 
 logger = logging.getLogger(__name__)
@@ -365,87 +364,6 @@ def run_matching(ctx: Context, lang: str, targets: list[Any], response_url: str)
             )
         )
     ctx.slack.respond(response_url, "\n".join(lines))
-
-
-def report_targets(call: Invocation, name: str | None, command: str) -> list[Any] | None:
-    """The cohorts an admin report or export covers; None (after saying why) when none."""
-    lang = call.person.lang
-    try:
-        targets = report.find_cohorts(call.ctx, name)
-    except report.UnknownCohort:
-        call.answer(
-            t(lang, "report.unknown", name=escape(truncate(name or "", 40)), command=command)
-        )
-        return None
-    if not targets:
-        call.answer(t(lang, "report.no_cohorts"))
-        return None
-    return targets
-
-
-def admin_report(call: Invocation, name: str | None) -> None:
-    """``/mentor admin report [COHORT]``: the figures follow as a DM."""
-    targets = report_targets(call, name, "report")
-    if targets is not None:
-        call.answer(t(call.person.lang, "report.building"))
-        response_url = call.command["response_url"]
-        call.ctx.later(send_report, call.ctx, call.person, targets, name is None, response_url)
-
-
-def send_report(
-    ctx: Context, person: Person, targets: list[Any], total: bool, response_url: str
-) -> None:
-    """Compute and release the figures, and DM them to the admin."""
-    try:
-        made = report.make_report(ctx, targets, total=total)
-        for text, blocks in build_report(person.lang, person.tz, made):
-            ctx.slack.post_dm(person.user_id, text, blocks)
-    except (SlackApiError, SlackClientError) as error:
-        logger.warning("admin report failed: %s", error)
-        ctx.slack.respond(response_url, slack_error_text(person.lang, error))
-    except Exception:
-        log_failure(logger, "admin report")
-        ctx.slack.respond(response_url, t(person.lang, "error.internal"))
-
-
-def admin_export(call: Invocation, name: str | None) -> None:
-    """``/mentor admin export [COHORT]``: CSV and playbook follow as files in a DM."""
-    targets = report_targets(call, name, "export")
-    if targets is not None:
-        call.answer(t(call.person.lang, "export.admin_building"))
-        response_url = call.command["response_url"]
-        every = name is None
-        call.ctx.later(send_admin_export, call.ctx, call.person, targets, every, response_url)
-
-
-def send_admin_export(
-    ctx: Context, person: Person, targets: list[Any], every: bool, response_url: str
-) -> None:
-    """Upload the figures per month (CSV) and the playbook (Markdown) to the admin's DM."""
-    lang = person.lang
-    stem = "all" if every else re.sub(r"[^A-Za-z0-9_-]", "_", targets[0].name)
-    day = ctx.clock().date().isoformat()
-    try:
-        ctx.slack.upload_to_dm(
-            person.user_id,
-            filename=f"reverse-mentoring-figures-{stem}-{day}.csv",
-            content=report.make_csv(ctx, targets),
-            title=t(lang, "export.csv_title"),
-            comment=t(lang, "export.csv_comment"),
-        )
-        ctx.slack.upload_to_dm(
-            person.user_id,
-            filename=f"reverse-mentoring-playbook-{stem}-{day}.md",
-            content=playbook.build(ctx, targets, lang, person.tz, every=every).encode("utf-8"),
-            title=t(lang, "export.playbook_title"),
-            comment=t(lang, "export.playbook_comment"),
-        )
-    except (SlackApiError, SlackClientError) as error:
-        logger.warning("admin export upload failed: %s", error)
-        ctx.slack.respond(response_url, slack_error_text(lang, error))
-    except Exception:
-        log_failure(logger, "admin export")
-        ctx.slack.respond(response_url, t(lang, "error.internal"))
 
 
 # name -> (function, whether it takes arguments)

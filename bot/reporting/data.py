@@ -21,6 +21,7 @@ from storage.models import (
     Participant,
     ParticipantStatus,
     Reflection,
+    SurveyAnswer,
 )
 
 
@@ -31,6 +32,7 @@ class _Member:
     role: str
     left: bool
     joined_at: datetime
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class _Pair:
     ended_at: datetime | None
     # Per side: whether that person used /mentor forget (the pair lost their plain ID).
     forgotten: tuple[bool, bool] = (False, False)
+    end_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,20 @@ class _Goal:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """A self-assessment, pulse or closing survey answer: its numbers, never a text."""
+
+    token: str
+    pair_id: int
+    cohort_id: int
+    kind: str
+    moment: str
+    confidence: tuple[tuple[str, int], ...]
+    score: int | None
+    answered_at: datetime
+
+
 @dataclass
 class Data:
     """Everything the figures need, with people as tokens (keyed hashes of their IDs)."""
@@ -83,6 +100,7 @@ class Data:
     sessions: list[_Session] = field(default_factory=list)
     reflections: dict[int, list[_Reflection]] = field(default_factory=dict)
     goals: list[_Goal] = field(default_factory=list)
+    answers: list[_Answer] = field(default_factory=list)
     # The participants' rows (id, joined) as read: a row gone by the time the figures are
     # released means a /mentor forget came between (see bot.reporting.report._forgotten_since).
     enrolled: set[tuple[int, datetime]] = field(default_factory=set)
@@ -102,6 +120,7 @@ def load(session: Session, token: Callable[[str], str], now: datetime) -> Data:
     _load_sessions(session, data)
     _load_reflections(session, token, data)
     _load_goals(session, token, data)
+    _load_answers(session, token, data)
     return data
 
 
@@ -114,11 +133,13 @@ def _load_members(session: Session, token: Callable[[str], str], data: Data) -> 
             col(Participant.role),
             col(Participant.status),
             col(Participant.joined_at),
+            col(Participant.topics),
         )
     )
-    for participant_id, user_id, cohort_id, role, status, joined_at in rows:
+    for participant_id, user_id, cohort_id, role, status, joined_at, topics in rows:
         left = status == ParticipantStatus.LEFT.value
-        data.members.append(_Member(token(user_id), cohort_id, role, left, joined_at))
+        member = _Member(token(user_id), cohort_id, role, left, joined_at, tuple(topics or ()))
+        data.members.append(member)
         data.enrolled.add((participant_id, joined_at))
 
 
@@ -135,9 +156,10 @@ def _load_pairs(session: Session, data: Data) -> None:
             col(Pair.ended_at),
             col(Pair.mentor_id).is_(None),
             col(Pair.mentee_id).is_(None),
+            col(Pair.end_reason),
         )
     )
-    for pair_id, cohort_id, mentor, mentee, status, created, activated, ended, *gone in rows:
+    for pair_id, cohort_id, mentor, mentee, status, created, activated, ended, *rest in rows:
         data.pairs[pair_id] = _Pair(
             cohort_id,
             (mentor, mentee),
@@ -145,7 +167,8 @@ def _load_pairs(session: Session, data: Data) -> None:
             created,
             activated,
             ended,
-            (bool(gone[0]), bool(gone[1])),
+            (bool(rest[0]), bool(rest[1])),
+            rest[2],
         )
 
 
@@ -194,4 +217,24 @@ def _load_goals(session: Session, token: Callable[[str], str], data: Data) -> No
     for goal_id, user_id, cohort_id, progress, done, created, updated in rows:
         data.goals.append(
             _Goal(goal_id, token(user_id), cohort_id, progress, done, created, updated)
+        )
+
+
+def _load_answers(session: Session, token: Callable[[str], str], data: Data) -> None:
+    rows = session.execute(
+        sa_select(
+            col(SurveyAnswer.user_id),
+            col(SurveyAnswer.pair_id),
+            col(SurveyAnswer.cohort_id),
+            col(SurveyAnswer.kind),
+            col(SurveyAnswer.moment),
+            col(SurveyAnswer.confidence),
+            col(SurveyAnswer.score),
+            col(SurveyAnswer.answered_at),
+        )
+    )
+    for user_id, pair_id, cohort_id, kind, moment, confidence, score, answered_at in rows:
+        rated = tuple((str(k), int(v)) for k, v in (confidence or {}).items())
+        data.answers.append(
+            _Answer(token(user_id), pair_id, cohort_id, kind, moment, rated, score, answered_at)
         )

@@ -45,6 +45,7 @@ from functools import cached_property
 from statistics import fmean
 
 from bot.reporting.data import Data, _Goal, _Member, _Pair, _Reflection, _Session
+from bot.sessions.topics import KEYS
 from storage.models import Cohort, PairStatus, SessionStatus
 
 MIN_GROUP = 5
@@ -58,7 +59,7 @@ FEWER = "fewer than 5"
 
 NOT_SHOWN = "not shown"
 
-COUNT, PERCENT, AVERAGE = "count", "percent", "average"
+COUNT, PERCENT, AVERAGE, NET = "count", "percent", "average", "net"
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,47 @@ METRICS: tuple[Metric, ...] = (
     Metric("goals_set", COUNT, "goals_set"),
     Metric("goals_done", COUNT, "goals_done"),
     Metric("goal_progress", AVERAGE, "average_goal_progress"),
+    Metric("sessions_per_pair", AVERAGE, "sessions_held_per_pair"),
+    Metric("pairs_rematched", COUNT, "pairs_rematched"),
+    Metric("pairs_lapsed", COUNT, "pairs_lapsed"),
+    Metric("pulse_average", AVERAGE, "pulse_average"),
+    Metric("net_promoter", NET, "would_recommend_net_score"),
 )
-BY_KEY = {metric.key: metric for metric in METRICS}
 
-PAIR_METRICS = ("pairs_proposed", "pairs_active", "pairs_ended")
+CONFIDENCE_BEFORE, CONFIDENCE_AFTER, WANTED, OFFERED = (
+    "conf_before",
+    "conf_after",
+    "wanted",
+    "offered",
+)
+
+TOPIC_METRICS: tuple[Metric, ...] = tuple(
+    Metric(f"{prefix}:{topic}", kind, f"{prefix}_{topic}")
+    for topic in KEYS
+    for prefix, kind in (
+        (CONFIDENCE_BEFORE, AVERAGE),
+        (CONFIDENCE_AFTER, AVERAGE),
+        (WANTED, COUNT),
+        (OFFERED, COUNT),
+    )
+)
+"""Per topic of the library (``PREFIX:TOPIC``): the confidence of the mentees who rated
+it both when their pair began and in the closing survey, before and after; how many
+mentees want it and how many mentors offer it (see :mod:`bot.reporting.outcomes`)."""
+
+BY_KEY = {metric.key: metric for metric in (*METRICS, *TOPIC_METRICS)}
+
+PAIR_METRICS = (
+    "pairs_proposed",
+    "pairs_active",
+    "pairs_ended",
+    "pairs_rematched",
+    "pairs_lapsed",
+    "sessions_per_pair",
+)
 """The metrics that count sides of pairs (items :func:`pair_item`)."""
 
-SESSION_METRICS = ("sessions_held", "sessions_skipped", "reflection_rate")
+SESSION_METRICS = ("sessions_held", "sessions_skipped", "reflection_rate", "sessions_per_pair")
 """The metrics that count sides of sessions (items :func:`session_item`)."""
 
 
@@ -193,7 +228,7 @@ class Period:
 EVERYTHING = Period(ALL)
 
 
-def _count(metric: str, items: Iterable[Iterable[Contribution]]) -> Figure:
+def counted(metric: str, items: Iterable[Iterable[Contribution]]) -> Figure:
     """A count of ``items``, each given by its contributions (one per person)."""
     contributions: set[Contribution] = set()
     number = 0
@@ -203,7 +238,7 @@ def _count(metric: str, items: Iterable[Iterable[Contribution]]) -> Figure:
     return Figure(metric, float(number), frozenset(contributions))
 
 
-def _average(metric: str, values: list[tuple[Contribution, int]]) -> Figure:
+def averaged(metric: str, values: list[tuple[Contribution, int]]) -> Figure:
     """The mean of ``values`` (contribution, value); 0 when there are none."""
     mean = fmean(v for _, v in values) if values else 0.0
     return Figure(metric, mean, frozenset(c for c, _ in values))
@@ -217,6 +252,7 @@ def compute(data: Data, cohort_ids: frozenset[int] | None, period: Period) -> li
         *scope.pairs(),
         *scope.sessions(),
         *scope.goals(),
+        *scope.outcomes(),
     ]
 
 
@@ -266,8 +302,8 @@ class _Scope:
             return [Contribution(m.token, f"member|{m.token}")]
 
         return [
-            _count("mentors", (member(m) for m in members if m.role == "mentor")),
-            _count("mentees", (member(m) for m in members if m.role == "mentee")),
+            counted("mentors", (member(m) for m in members if m.role == "mentor")),
+            counted("mentees", (member(m) for m in members if m.role == "mentee")),
         ]
 
     def pairs(self) -> list[Figure]:
@@ -286,14 +322,14 @@ class _Scope:
             active = [i for i, p in pairs.items() if p.status == PairStatus.ACTIVE.value]
             ended = [i for i, p in pairs.items() if p.status in finished]
         return [
-            _count("pairs_proposed", (self.of_pair(i) for i in proposed)),
-            _count("pairs_active", (self.of_pair(i) for i in active)),
-            _count("pairs_ended", (self.of_pair(i) for i in ended)),
+            counted("pairs_proposed", (self.of_pair(i) for i in proposed)),
+            counted("pairs_active", (self.of_pair(i) for i in active)),
+            counted("pairs_ended", (self.of_pair(i) for i in ended)),
         ]
 
-    def sessions(self) -> list[Figure]:
-        """``sessions_held``, ``sessions_skipped``, ``reflection_rate`` and
-        ``average_rating``."""
+    @cached_property
+    def held_and_skipped(self) -> tuple[list[_Session], list[_Session]]:
+        """The sessions in scope held, and those skipped."""
         data, pairs = self.data, self.live_pairs
         held: list[_Session] = []
         skipped: list[_Session] = []
@@ -305,6 +341,13 @@ class _Scope:
                 held.append(meeting)
             elif state == "skipped":
                 skipped.append(meeting)
+        return held, skipped
+
+    def sessions(self) -> list[Figure]:
+        """``sessions_held``, ``sessions_skipped``, ``reflection_rate`` and
+        ``average_rating``."""
+        data = self.data
+        held, skipped = self.held_and_skipped
         written = [r for m in held for r in data.reflections.get(m.id, [])]
         rate = 100.0 * len(written) / (2 * len(held)) if held else 0.0
         rate_parts = {c for m in held for c in self.of_session(m)}
@@ -317,10 +360,10 @@ class _Scope:
             if r.rating is not None
         ]
         return [
-            _count("sessions_held", (self.of_session(m) for m in held)),
-            _count("sessions_skipped", (self.of_session(m) for m in skipped)),
+            counted("sessions_held", (self.of_session(m) for m in held)),
+            counted("sessions_skipped", (self.of_session(m) for m in skipped)),
             Figure("reflection_rate", rate, frozenset(rate_parts)),
-            _average("average_rating", ratings),
+            averaged("average_rating", ratings),
         ]
 
     def goals(self) -> list[Figure]:
@@ -341,9 +384,66 @@ class _Scope:
 
         progress = [(goal(g, g.progress or 0), g.progress or 0) for g in rated]
         return [
-            _count("goals_set", ([goal(g)] for g in goals_set)),
-            _count("goals_done", ([goal(g)] for g in goals_done)),
-            _average("goal_progress", progress),
+            counted("goals_set", ([goal(g)] for g in goals_set)),
+            counted("goals_done", ([goal(g)] for g in goals_done)),
+            averaged("goal_progress", progress),
+        ]
+
+    def outcomes(self) -> list[Figure]:
+        """``sessions_per_pair`` (sessions held per pair with a session in the period),
+        ``pairs_rematched``, ``pairs_lapsed``, ``pulse_average`` and ``net_promoter``
+        (would recommend, 0-10: the share of 9s and 10s minus that of 0 to 6, in
+        points)."""
+        period, pairs = self.period, self.live_pairs
+        started = sorted(  # the pairs with a session (held or not) in the period
+            {
+                m.pair_id
+                for m in self.data.sessions
+                if m.pair_id in pairs and period.contains(m.starts_at)
+            }
+        )
+        held = self.held_and_skipped[0]
+        per_pair = len(held) / len(started) if started else 0.0
+        parts = {c for i in started for c in self.of_pair(i)}
+        parts.update(c for m in held for c in self.of_session(m))
+        answers = [
+            a
+            for a in self.data.answers
+            if self.within(a.cohort_id) and period.contains(a.answered_at) and a.score is not None
+        ]
+        pulses = [
+            (
+                Contribution(a.token, f"pulse|{a.pair_id}|{a.moment}|{a.token}|{a.score}"),
+                a.score or 0,
+            )
+            for a in answers
+            if a.kind == "pulse"
+        ]
+        scores = [a.score or 0 for a in answers if a.kind == "closing"]
+        net = (
+            100.0 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
+            if scores
+            else 0.0
+        )
+        recommend = {
+            Contribution(a.token, f"recommend|{a.pair_id}|{a.token}|{a.score}")
+            for a in answers
+            if a.kind == "closing"
+        }
+
+        def ended(reason: str) -> Iterable[list[Contribution]]:
+            return (
+                self.of_pair(i)
+                for i, p in pairs.items()
+                if p.end_reason == reason and period.contains(p.ended_at)
+            )
+
+        return [
+            Figure("sessions_per_pair", per_pair, frozenset(parts)),
+            counted("pairs_rematched", ended("rematch")),
+            counted("pairs_lapsed", ended("lapsed")),
+            averaged("pulse_average", pulses),
+            Figure("net_promoter", net, frozenset(recommend)),
         ]
 
 
@@ -361,7 +461,7 @@ def _session_state(meeting: _Session, said: list[_Reflection], now: datetime) ->
 def rounded(metric: Metric, value: float) -> float:
     """The value as shown: whole counts and percentages, averages to one decimal (halves
     round up, as people expect: 4.25 is 4.3)."""
-    step = Decimal("0.1") if metric.kind == AVERAGE else Decimal("1")
+    step = Decimal("0.1") if metric.kind == AVERAGE else Decimal("1")  # NET: whole points
     return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 

@@ -21,7 +21,7 @@ import csv
 import io
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_
@@ -29,7 +29,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.core.context import Context
-from bot.reporting import releases
+from bot.reporting import outcomes, releases
 from bot.reporting.data import Data, load
 from bot.reporting.figures import (
     ALL,
@@ -42,6 +42,7 @@ from bot.reporting.figures import (
     UNCHANGED,
     Figure,
     Metric,
+    Period,
     Shown,
     compute,
     months_of,
@@ -68,10 +69,12 @@ class ScopeReport:
 
 @dataclass(frozen=True)
 class Report:
-    """A report: when it was made, and the figures per cohort (the total last)."""
+    """A report: when it was made, the figures per cohort (the total last), and the
+    sessions held per month of the total (or of the one cohort) for the chart."""
 
     made_at: datetime
     scopes: list[ScopeReport]
+    months: list[tuple[str, Shown]] = field(default_factory=list)
 
 
 def find_cohorts(ctx: Context, name: str | None) -> list[Cohort]:
@@ -162,20 +165,44 @@ def _forgotten_since(session: Session, data: Data) -> bool:
 
 
 def make_report(ctx: Context, cohorts: list[Cohort], *, total: bool) -> Report:
-    """The figures of everything so far for each cohort, then (``total``) for all."""
+    """The figures of everything so far for each cohort, then (``total``) for all, each
+    with its outcomes per topic; then, for the chart, the sessions held in each month of
+    the total (or of the one cohort), released under the same rules as the CSV's."""
     now = ctx.clock()
 
     def plan(data: Data) -> list[_Step]:
-        steps = [
-            _Step(str(c.id), ALL, compute(data, frozenset({c.id or 0}), EVERYTHING), c.name)
-            for c in cohorts
-        ]
+        steps = []
+        for cohort in cohorts:
+            ids = frozenset({cohort.id or 0})
+            figures = [*compute(data, ids, EVERYTHING), *outcomes.by_topic(data, ids)]
+            steps.append(_Step(str(cohort.id), ALL, figures, cohort.name))
         if total:
-            steps.append(_Step(ALL, ALL, compute(data, None, EVERYTHING)))
+            figures = [*compute(data, None, EVERYTHING), *outcomes.by_topic(data, None)]
+            steps.append(_Step(ALL, ALL, figures))
+        if total or len(cohorts) == 1:
+            scope = ALL if total else str(cohorts[0].id)
+            chosen = None if total else frozenset({cohorts[0].id or 0})
+            for period in _months(data, cohorts):
+                held = [f for f in compute(data, chosen, period) if f.metric == "sessions_held"]
+                steps.append(_Step(scope, period.key, held, MONTH))
         return steps
 
-    scopes = [ScopeReport(step.label, shown) for step, shown in _released(ctx, now, plan)]
-    return Report(made_at=now, scopes=scopes)
+    released = _released(ctx, now, plan)
+    scopes = [ScopeReport(step.label, shown) for step, shown in released if step.label is not MONTH]
+    months = [(step.period, shown[0]) for step, shown in released if step.label is MONTH]
+    return Report(made_at=now, scopes=scopes, months=months)
+
+
+MONTH = object()
+"""The label of a report's steps for the chart's months."""
+
+
+def _months(data: Data, cohorts: list[Cohort]) -> list[Period]:
+    """The months from the first activity of any of the cohorts up to the current one."""
+    found: dict[str, Period] = {}
+    for cohort in cohorts:
+        found.update((period.key, period) for period in months_of(data, cohort))
+    return [found[key] for key in sorted(found)]
 
 
 CSV_HEADER = ["cohort", "month", *(metric.column for metric in METRICS), "notes"]

@@ -7,27 +7,42 @@ from babel.numbers import format_decimal, format_percent
 from bot.core.i18n import fmt_date, t
 from bot.reporting.figures import (
     AVERAGE,
+    CONFIDENCE_AFTER,
+    CONFIDENCE_BEFORE,
     FEWER_THAN,
+    METRICS,
+    NET,
+    OFFERED,
     PERCENT,
     UNCHANGED,
     VALUE,
+    WANTED,
     Metric,
     Shown,
 )
 from bot.reporting.report import Report
+from bot.sessions.topics import BY_KEY as BY_TOPIC
+from bot.sessions.topics import KEYS
 from bot.slack.blocks import Blocks, mrkdwn, plain, section
 from bot.slack.text import escape
 
 # Slack takes 50 blocks per message; a report with many cohorts goes out in parts.
 REPORT_BLOCKS_PER_MESSAGE = 49
 
+SCALAR = {metric.key for metric in METRICS}
+
 
 def report_number(lang: str, metric: Metric, value: float) -> str:
-    """A figure in the admin's language: 12, 83 % (de) / 83% (en), 4.2 / 4,2."""
+    """A figure in the admin's language: 12, 83 % (de) / 83% (en), 4.2 / 4,2, +40."""
     if metric.kind == PERCENT:
         return format_percent(value / 100, locale=lang)
     pattern = "#,##0.0" if metric.kind == AVERAGE else "#,##0"
-    return format_decimal(value, format=pattern, locale=lang)
+    number = format_decimal(
+        abs(value) if metric.kind == NET else value, format=pattern, locale=lang
+    )
+    if metric.kind == NET and value != 0:
+        return ("+" if value > 0 else "−") + number
+    return number
 
 
 def report_trend(lang: str, metric: Metric, trend: float) -> str:
@@ -41,9 +56,9 @@ def report_trend(lang: str, metric: Metric, trend: float) -> str:
     return t(lang, "report.points", value=text) if metric.kind == PERCENT else text
 
 
-def report_line(lang: str, tz: str | None, shown: Shown) -> str:
-    """One figure of the report, as a mrkdwn list line."""
-    label = t(lang, f"report.metric.{shown.metric.key}")
+def report_value(lang: str, tz: str | None, shown: Shown) -> str:
+    """A figure as the report shows it: its value (with its trend), the earlier value it
+    still shows, "fewer than 5", or "not shown"."""
     if shown.state == VALUE and shown.value is not None:
         value = f"*{report_number(lang, shown.metric, shown.value)}*"
         if shown.trend is not None:
@@ -55,7 +70,49 @@ def report_line(lang: str, tz: str | None, shown: Shown) -> str:
         value = "_" + t(lang, "report.fewer") + "_"
     else:
         value = "_" + t(lang, "report.withheld") + "_"
-    return f"• {label}: {value}"
+    return value
+
+
+def report_line(lang: str, tz: str | None, shown: Shown) -> str:
+    """One figure of the report, as a mrkdwn list line."""
+    return f"• {t(lang, f'report.metric.{shown.metric.key}')}: {report_value(lang, tz, shown)}"
+
+
+def _by_topic(figures: list[Shown], prefix: str) -> dict[str, Shown]:
+    return {
+        shown.metric.key.split(":", 1)[1]: shown
+        for shown in figures
+        if shown.metric.key.startswith(prefix + ":")
+    }
+
+
+def outcome_lines(lang: str, tz: str | None, figures: list[Shown]) -> tuple[list[str], list[str]]:
+    """The confidence per topic (before → after, and the change when both are shown) and
+    the demand per topic (wanted by mentees, offered by mentors), as mrkdwn lines."""
+    before, after = _by_topic(figures, CONFIDENCE_BEFORE), _by_topic(figures, CONFIDENCE_AFTER)
+    confidence = []
+    for topic in (key for key in KEYS if key in before and key in after):
+        first, last = before[topic], after[topic]
+        values = f"{report_value(lang, tz, first)} → {report_value(lang, tz, last)}"
+        line = f"• {BY_TOPIC[topic].label(lang)}: {values}"
+        if first.value is not None and last.value is not None and first.state == last.state:
+            change = report_trend(lang, first.metric, round(last.value - first.value, 1))
+            line += " " + t(lang, "report.change", change=change)
+        confidence.append(line)
+    wanted, offered = _by_topic(figures, WANTED), _by_topic(figures, OFFERED)
+    demand = [
+        "• "
+        + t(
+            lang,
+            "report.demand.line",
+            topic=BY_TOPIC[topic].label(lang),
+            wanted=report_value(lang, tz, wanted[topic]),
+            offered=report_value(lang, tz, offered[topic]),
+        )
+        for topic in KEYS
+        if topic in wanted and topic in offered
+    ]
+    return confidence, demand
 
 
 def build_report(lang: str, tz: str | None, report: Report) -> list[tuple[str, Blocks]]:
@@ -76,12 +133,21 @@ def build_report(lang: str, tz: str | None, report: Report) -> list[tuple[str, B
             if scope.cohort is None
             else t(lang, "report.cohort", name=escape(scope.cohort))
         )
-        lines = [f"*{name}*", *(report_line(lang, tz, shown) for shown in scope.figures)]
-        if len(current) + 3 > REPORT_BLOCKS_PER_MESSAGE:
+        scalar = [shown for shown in scope.figures if shown.metric.key in SCALAR]
+        lines = [f"*{name}*", *(report_line(lang, tz, shown) for shown in scalar)]
+        confidence, demand = outcome_lines(lang, tz, scope.figures)
+        blocks: Blocks = [{"type": "divider"}, section("\n".join(lines))]
+        if confidence:
+            blocks.append(
+                section("\n".join(["_" + t(lang, "report.confidence") + "_", *confidence]))
+            )
+        if demand:
+            blocks.append(section("\n".join(["_" + t(lang, "report.demand") + "_", *demand])))
+        if len(current) + len(blocks) + 1 > REPORT_BLOCKS_PER_MESSAGE:
             messages.append((fallback, current))
             fallback = t(lang, "report.continued")
             current = []
-        current += [{"type": "divider"}, section("\n".join(lines))]
+        current += blocks
     current.append({"type": "context", "elements": [mrkdwn("_" + t(lang, "report.footer") + "_")]})
     messages.append((fallback, current))
     return messages
