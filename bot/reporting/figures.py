@@ -22,7 +22,15 @@ average_rating      of the ratings on sessions held             sessions of the 
 goals_set           learning goals                              set in the month
 goals_done          goals reached                               reached in the month
 goal_progress       average progress (1-5) of rated goals       rated in the month
+sessions_per_pair   sessions held / pairs with a session        sessions of the month
+pairs_rematched     ended by a new-partner wish                 ended in the month
+pairs_lapsed        closed after no session reported held       ended in the month
+pulse_average       average of the check-ins (1-5)              answered in the month
+net_promoter        % 9-10 minus % 0-6 of would-recommend       answered in the month
 ==================  ==========================================  ===========================
+
+Per topic, in the report only (:data:`TOPIC_METRICS`, :mod:`bot.reporting.outcomes`):
+confidence before and after, and demand.
 
 Contributions: a participant's membership; each side of each pair or session counted
 (both sides of the sessions held, and each reflection on them, for the reflection rate);
