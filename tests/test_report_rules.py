@@ -272,3 +272,31 @@ def test_shared_learnings_lose_mentions_ids_and_markdown_structure() -> None:
         "  \\1. one",
     ]
     assert clean("Use UTC and UX research") == "Use UTC and UX research"
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_outcomes_of_every_topic_fit_slack_and_show_a_change_only_between_shown_values(
+    lang: str,
+) -> None:
+    from bot.reporting.figures import TOPIC_METRICS
+
+    scalar = [Shown(m, UNCHANGED, value=4.5, since=NOW) for m in METRICS]
+    per_topic = [Shown(m, UNCHANGED, value=2.5, since=NOW) for m in TOPIC_METRICS]
+    names = [f"{'c' * 38}{n:02d}" for n in range(30)]
+    scopes = [ScopeReport(name, scalar + per_topic) for name in names]
+    messages = build_report(lang, "Europe/Berlin", Report(NOW, scopes))
+    for text, blocks in messages:
+        assert check_message(text=text, blocks=blocks) is None
+        assert "…" not in json.dumps(blocks, ensure_ascii=False)
+    everything = json.dumps(messages, ensure_ascii=False)
+    assert all(everything.count(name) == 1 for name in names)
+    masked = [
+        Shown(BY_KEY["conf_before:genai"], FEWER_THAN),
+        Shown(BY_KEY["conf_after:genai"], FEWER_THAN),
+        Shown(BY_KEY["conf_before:cx"], VALUE, value=2.0),
+        Shown(BY_KEY["conf_after:cx"], VALUE, value=3.5),
+    ]
+    [(_, blocks)] = build_report("en", None, Report(NOW, [ScopeReport("c", masked)]))
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Generative AI: _fewer than 5_ → _fewer than 5_\\n" in text  # no change to tell
+    assert "*2.0* → *3.5* (change +1.5)" in text

@@ -82,3 +82,31 @@ def test_partner_role_comes_from_the_pair() -> None:
     home = json.dumps(build_home("en", None, _status(role="mentor")))
     assert "<@U2> (mentee)" in home
     assert "paused until Jan 1, 2027" in home
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_program_cycles_messages_and_modals_fit_slacks_limits_uncut(lang: str) -> None:
+    from bot.cycle.answers import Answers, Ask
+    from bot.cycle.views import build_modal, build_nudge, build_question
+    from bot.sessions.topics import KEYS
+    from storage.models import SurveyKind
+
+    every = list(KEYS)  # a pair can have at most every topic of the library
+    before = Answers(confidence=dict.fromkeys(every, 3), score=7, new_partner=False)
+    for kind, topics, score in (
+        (SurveyKind.BASELINE, every, None),
+        (SurveyKind.PULSE, [], 2),
+        (SurveyKind.CLOSING, every, 10),
+        (SurveyKind.CLOSING, [], 0),  # a mentor's
+    ):
+        previous = Answers(before.confidence if topics else {}, score)
+        for answered in (None, previous):
+            asked = Ask(9, kind, "30d", 1, 1, "mentee", topics, answered)
+            view = build_modal(lang, asked)
+            assert check_view(view, surface="modal") is None, kind
+            assert "…" not in json.dumps(view, ensure_ascii=False), kind
+        text, blocks = build_question(lang, kind, 9)
+        assert check_message(text=text, blocks=blocks) is None
+    for when, session_id in (("Tuesday, December 1, 2026 at 9:00 AM", 12), (None, None)):
+        text, blocks = build_nudge(lang, when, session_id)
+        assert check_message(text=text, blocks=blocks) is None
