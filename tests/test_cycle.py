@@ -5,8 +5,9 @@ ends, and lapsed pairs nudged and then closed; every answer private to its autho
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -270,3 +271,20 @@ def test_a_session_reported_held_starts_the_count_again(bot: Bot) -> None:
     assert _nudges(bot, "UEN") == []  # 45 days after the start, but not after the session
     _day(bot, held_day + 46)
     assert len(_nudges(bot, "UEN")) == 1
+
+
+def test_no_session_is_planned_after_the_terms_last_day(bot: Bot) -> None:
+    from bot.sessions import planning
+    from storage.models import Cohort, MentoringSession
+
+    _pair(bot, until="until 2027-01-20")
+    for day in range(0, 60, 3):
+        bot.clock.now = START + timedelta(days=day)
+        planning.plan(bot.ctx)
+    with bot.ctx.db.transaction(write=False) as session:
+        planned = session.exec(select(MentoringSession)).all()
+        cohort = session.exec(select(Cohort)).one()
+    assert cohort.created_at == START  # the term starts on the bot's clock
+    last = max(s.starts_at for s in planned if s.status == "scheduled")
+    assert last.astimezone(ZoneInfo("Europe/Berlin")).date() <= date(2027, 1, 20)
+    assert last > datetime(2027, 1, 5, tzinfo=UTC)  # and the term's sessions all are

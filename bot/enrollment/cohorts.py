@@ -172,11 +172,13 @@ def _until(word: str, today: date) -> date:
 def create(ctx: Context, spec: CohortSpec) -> Cohort | None:
     """Create a cohort (its term: until ``spec.until``, or six months); None when one with
     that name (any case) exists."""
-    today = ctx.clock().date()
+    now = ctx.clock()
+    today = now.date()
     with ctx.db.transaction() as session:
         return queries.add_cohort(
             session,
             Cohort(
+                created_at=now,  # the term starts on the bot's clock (simulated in a demo)
                 name=spec.name,
                 name_key=queries.cohort_key(spec.name),
                 channel_id=spec.channel_id,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -118,7 +119,10 @@ def plan_pair(session: Session, pair: Pair, now: datetime) -> int:
     since = max((_series_day(s, slot) for s in live), default=None)
     starts = schedule.series(slot, cohort.cadence, anchor=anchor, since=since, earliest=earliest)
     number = max((s.number for s in existing), default=0)
-    added = _add_sessions(session, pair, (mentor, mentee), starts, after=number, need=need)
+    last_day = date.fromisoformat(cohort.term_end) if cohort.term_end else None
+    added = _add_sessions(
+        session, pair, (mentor, mentee), starts, after=number, need=need, last_day=last_day
+    )
     if added and existing:  # the first ones come with the pair's first calendar
         owe_calendar_update(session, pair, f"planned:{pair.id}:{number + added}", now)
     if pair.slot_anchor != anchor.isoformat():
@@ -185,9 +189,11 @@ def _add_sessions(
     *,
     after: int,
     need: int,
+    last_day: date | None = None,
 ) -> int:
     """Add up to ``need`` sessions from the series' ``starts`` (numbered on from
-    ``after``), skipping any at which either person is paused, each with what it owes.
+    ``after``), skipping any at which either person is paused and none after the term's
+    ``last_day`` (in the slot's zone), each with what it owes.
 
     Returns:
         How many sessions were added.
@@ -195,6 +201,8 @@ def _add_sessions(
     number = after
     added = 0
     for day, starts_at in starts:
+        if last_day is not None and max(day, _local_day(pair, starts_at)) > last_day:
+            break  # the term is over by then: nothing more to plan
         if any(away_at(person, starts_at) for person in people):
             continue  # a pause with an end: the rhythm resumes after it
         number += 1
@@ -208,6 +216,11 @@ def _add_sessions(
         if added == need:
             break
     return added
+
+
+def _local_day(pair: Pair, moment: datetime) -> date:
+    """The date of ``moment`` in the pair's slot zone."""
+    return moment.astimezone(ZoneInfo(pair.slot_tz)).date() if pair.slot_tz else moment.date()
 
 
 CHECKIN_EVERY = 3
