@@ -27,7 +27,7 @@ in this process (``bot.calendar.feed.answer`` against a ``Context`` on the same 
 by phase and under cProfile, to show where a feed's time goes.
 
 Usage:
-    .venv/bin/python benchmarks/calendar.py [--quick | --people 2000 --sessions 20
+    .venv/bin/python benchmarks/calendar_feeds.py [--quick | --people 2000 --sessions 20
         --concurrency 100 --commands 1000] [--command-threads 10] [--rate 50 | --rate 0]
         [--profile 200]
 """
@@ -39,9 +39,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# This file is named like the standard library's calendar module, which the libraries
-# below import: its own folder must not come first on the path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
