@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from logging import Logger
 from typing import Any
 
@@ -21,6 +22,8 @@ from bot.slack.text import clean
 from handlers.commands import open_modal
 from handlers.common import services
 from handlers.edge import row_id
+
+DIGITS = re.compile(r"[0-9]{1,2}")
 
 
 def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -54,7 +57,7 @@ def _choice(values: dict[str, Any], block_id: str) -> str | None:
 
 
 def _number(value: str | None, allowed: range) -> int | None:
-    if value is None or not value.isdigit() or int(value) not in allowed:
+    if not isinstance(value, str) or not DIGITS.fullmatch(value) or int(value) not in allowed:
         return None
     return int(value)
 

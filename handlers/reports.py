@@ -56,7 +56,7 @@ def send_report(
         made = report.make_report(ctx, targets, total=total)
         for text, blocks in build_report(person.lang, person.tz, made):
             ctx.slack.post_dm(person.user_id, text, blocks)
-        drawn = chart.chart_data(person.lang, made)
+        drawn = chart.chart_data(person.lang, made, person.tz)
         if not drawn.empty:  # only to the admin who asked, in their DM
             ctx.slack.upload_to_dm(
                 person.user_id,
@@ -120,7 +120,7 @@ def send_debrief(ctx: Context, person: Person, cohort: Any, stem: str, day: str)
     from figures released under the report's rules."""
     lang = person.lang
     made = report.make_report(ctx, [cohort], total=False)
-    drawn = chart.chart_data(lang, made)
+    drawn = chart.chart_data(lang, made, person.tz)
     picture = None
     if not drawn.empty:
         picture = f"reverse-mentoring-chart-{stem}-{day}.png"

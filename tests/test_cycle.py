@@ -111,6 +111,20 @@ def test_a_forged_or_impossible_answer_is_refused_in_the_modal_and_nothing_is_st
     }
     refused = bot.slack.view_submission("UDE", view, values)
     assert refused.json()["response_action"] == "errors"
+    for extra in ({ids.NEW_PARTNER: ["yes"]}, {ids.SURVEY_LEARNING: "Slides are out."}):
+        block, answer = next(iter(extra.items()))
+        element: dict[str, Any] = (
+            {"type": "checkboxes", "selected_options": [{"value": "yes"}]}
+            if block == ids.NEW_PARTNER
+            else {"type": "plain_text_input", "value": answer}
+        )
+        values = bot.slack.state_from(view, {"confidence_genai": "2", "confidence_data": "4"})
+        values[block] = {block: element}  # a field the self-assessment does not have
+        refused = bot.slack.view_submission("UDE", view, values)
+        assert refused.json()["response_action"] == "errors", block
+    with bot.ctx.db.transaction(write=False) as session:
+        assert session.exec(select(Pair)).one().status == "active"
+        assert session.exec(select(BestPractice)).all() == []
     forged = dict(view, private_metadata="999999")
     values = bot.slack.state_from(view, {"confidence_genai": "2", "confidence_data": "4"})
     refused = bot.slack.view_submission("UDE", forged, values)
@@ -171,10 +185,13 @@ def test_the_term_end_thanks_each_person_once_with_a_survey_whose_learning_is_an
     assert view is not None
     bot.slack.submit("UDE", view, {"confidence_genai": "2", "confidence_data": "3"})
     bot.clock.now = datetime(2026, 12, 21, 0, 30, tzinfo=UTC)
-    for _ in range(3):
+    for _ in range(9):  # the passes of the night, to 9:30 in Berlin: nobody is woken
         plan_sessions(bot.ctx)
         _settle(bot)
+        assert _asking(bot, "UEN", ids.CLOSING_SURVEY_OPEN) == []
         bot.clock.now += timedelta(hours=1)
+    plan_sessions(bot.ctx)  # 10:30 in Berlin, the mentee's zone
+    _settle(bot)
     [mentor_survey] = _asking(bot, "UEN", ids.CLOSING_SURVEY_OPEN)
     [mentee_survey] = _asking(bot, "UDE", ids.CLOSING_SURVEY_OPEN)
     assert "thank you for taking part" in mentor_survey.text
@@ -252,6 +269,23 @@ def test_a_pair_that_reports_no_session_is_nudged_at_45_days_and_closed_at_90(bo
     assert _texts(bot, "UEN").count(t("en", "pair.lapsed")) == 1
     assert _texts(bot, "UDE").count(t("de", "pair.lapsed")) == 1
     assert len(_nudges(bot, "UEN")) == 1  # one nudge for the whole lapse
+
+
+def test_a_session_reported_held_just_before_the_close_keeps_the_pair(bot: Bot) -> None:
+    from bot.cycle import prompts
+    from storage.models import MentoringSession
+
+    pair = _pair(bot)
+    for day in (45, 60, 75, 89):
+        _day(bot, day)
+    with bot.ctx.db.transaction() as session:  # reported between the pass's read and close
+        first = session.exec(select(MentoringSession)).first()
+        assert first is not None and first.id is not None
+        session.add(Reflection(session_id=first.id, user_id="UDE", happened=True))
+    bot.clock.now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC) + timedelta(days=90)
+    assert pair.id is not None and not prompts._close(bot.ctx, pair.id, bot.clock.now)
+    with bot.ctx.db.transaction(write=False) as session:
+        assert session.exec(select(Pair)).one().status == "active"
 
 
 def test_a_session_reported_held_starts_the_count_again(bot: Bot) -> None:

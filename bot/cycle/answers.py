@@ -151,6 +151,10 @@ def _check(asked: Ask, answers: Answers) -> None:
         raise CycleError("cycle.invalid")
     if asked.kind == SurveyKind.BASELINE and answers.score is not None:
         raise CycleError("cycle.invalid")
+    if answers.new_partner and asked.kind != SurveyKind.PULSE:
+        raise CycleError("cycle.invalid")
+    if answers.learning and asked.kind != SurveyKind.CLOSING:
+        raise CycleError("cycle.invalid")
     if answers.learning is not None and len(answers.learning) > LEARNED_MAX:
         raise CycleError("cycle.too_long")
 

@@ -11,11 +11,13 @@ two processes, owes each message once; each sender decides from the state at sen
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.core.background import log_failure
 from bot.core.context import Context
 from bot.core.i18n import fmt_datetime
 from bot.cycle import moments
@@ -40,13 +42,15 @@ logger = logging.getLogger(__name__)
 
 
 def tick(ctx: Context, now: datetime | None = None) -> None:
-    """The program cycle's hourly pass: terms, pulses, lapsed pairs."""
+    """The program cycle's hourly pass: terms, pulses, lapsed pairs. A step that fails
+    is logged (:func:`bot.core.background.log_failure`) and the others go on, as does
+    the planning that follows; its work waits for the next pass."""
     now = now or ctx.clock()
-    cohorts.end_terms(ctx, now)
-    owe_pulses(ctx, now)
-    closed = lapses(ctx, now)
-    if closed:
-        logger.info("closed %s lapsed pairs", closed)
+    for step in (cohorts.end_terms, owe_pulses, lapses):
+        try:
+            step(ctx, now)
+        except Exception:
+            log_failure(logger, "program cycle: %s", step.__name__)
 
 
 Active = tuple[Pair, Cohort]
@@ -117,6 +121,40 @@ def _since(pair: Pair, held: datetime | None, people: list[Participant | None]) 
     return max(sign for sign in signs if sign is not None)
 
 
+@dataclass(frozen=True)
+class _Signs:
+    """What decides whether pairs lapsed: the latest session each reported held, the
+    people, and when each lapse was first nudged."""
+
+    held: dict[int, datetime]
+    people: dict[str, Participant]
+    nudged: dict[str, datetime]
+
+    @classmethod
+    def load(cls, session: Session, pairs: list[Pair]) -> _Signs:
+        pair_ids = [pair.id for pair in pairs if pair.id is not None]
+        ids = {p for pair in pairs for p in (pair.mentor_id, pair.mentee_id) if p}
+        people = {
+            p.user_id: p
+            for p in session.exec(select(Participant).where(col(Participant.user_id).in_(ids)))
+        }
+        return cls(_last_held(session, pair_ids), people, _nudged(session, pair_ids))
+
+    def verdict(self, pair: Pair, cohort: Cohort, now: datetime) -> tuple[str, str, datetime]:
+        """``wait``, ``nudge`` or ``close``, with the lapse's key and since when."""
+        members = [self.people.get(pair.mentor_id or ""), self.people.get(pair.mentee_id or "")]
+        since = _since(pair, self.held.get(pair.id or 0), members)
+        key = f"lapse:{pair.id}:{since.date().isoformat()}"
+        if pair.slot_tz is None or any(away_at(m, now) for m in members):
+            return "wait", key, since
+        lapse = moments.lapse(since, pair.slot_tz, cohort.nudge_days, cohort.close_days)
+        if now < lapse.nudge_at:
+            return "wait", key, since
+        if moments.may_close(lapse, self.nudged.get(key), now):
+            return "close", key, since
+        return "nudge", key, since
+
+
 def lapses(ctx: Context, now: datetime) -> int:
     """Nudge the pairs that have reported no session held for their cohort's ``nudge``
     days, and close those that stay silent until its ``close`` days (like a re-pair,
@@ -126,41 +164,31 @@ def lapses(ctx: Context, now: datetime) -> int:
     to_close: list[int] = []
     with ctx.db.transaction(write=False) as session:
         active = _active(session)
-        held = _last_held(session, [pair.id for pair, _ in active if pair.id is not None])
-        ids = {p for pair, _ in active for p in (pair.mentor_id, pair.mentee_id) if p}
-        people = {
-            p.user_id: p
-            for p in session.exec(select(Participant).where(col(Participant.user_id).in_(ids)))
-        }
-        nudged = _nudged(session, [pair.id for pair, _ in active if pair.id is not None])
-        for pair, cohort in active:
-            members = [people.get(pair.mentor_id or ""), people.get(pair.mentee_id or "")]
-            if pair.id is None or pair.slot_tz is None or any(away_at(m, now) for m in members):
-                continue
-            since = _since(pair, held.get(pair.id), members)
-            lapse = moments.lapse(since, pair.slot_tz, cohort.nudge_days, cohort.close_days)
-            if now < lapse.nudge_at:
-                continue
-            key = f"lapse:{pair.id}:{since.date().isoformat()}"
-            if moments.may_close(lapse, nudged.get(key), now):
-                to_close.append(pair.id)
-                continue
-            for person in (pair.mentor_id, pair.mentee_id):
-                if person:
-                    nudges.append(
-                        {
-                            "key": f"{key}:{person}",
-                            "kind": "lapse_nudge",
-                            "due_at": now,
-                            "pair_id": pair.id,
-                            "user_id": person,
-                            "args": {"since": since.isoformat()},
-                        }
-                    )
+        signs = _Signs.load(session, [pair for pair, _ in active])
+    for pair, cohort in active:
+        verdict, key, since = signs.verdict(pair, cohort, now)
+        if verdict == "close" and pair.id is not None:
+            to_close.append(pair.id)
+        if verdict != "nudge":
+            continue
+        for person in (pair.mentor_id, pair.mentee_id):
+            if person:
+                nudges.append(
+                    {
+                        "key": f"{key}:{person}",
+                        "kind": "lapse_nudge",
+                        "due_at": now,
+                        "pair_id": pair.id,
+                        "user_id": person,
+                        "args": {"since": since.isoformat()},
+                    }
+                )
     if nudges:
         with ctx.db.transaction() as session:
             outbox.enqueue_many(session, nudges)
     closed = sum(1 for pair_id in to_close if _close(ctx, pair_id, now))
+    if closed:
+        logger.info("closed %s lapsed pairs", closed)
     if nudges or closed:
         outbox.kick(ctx)
     return closed
@@ -180,10 +208,17 @@ def _nudged(session: Session, pair_ids: list[int]) -> dict[str, datetime]:
 
 
 def _close(ctx: Context, pair_id: int, now: datetime) -> bool:
-    """Close a lapsed pair like a re-pair; both are told kindly, neither is blamed."""
+    """Close a lapsed pair like a re-pair, after deciding again under the pair's lock (a
+    session reported held or a pause meanwhile keeps it); both are told kindly, neither
+    is blamed."""
     with ctx.db.transaction() as session:
         pair = session.exec(select(Pair).where(Pair.id == pair_id).with_for_update()).first()
-        if pair is None or not service.end_pair(session, pair, now, reason="lapsed"):
+        cohort = session.get(Cohort, pair.cohort_id) if pair is not None else None
+        if pair is None or cohort is None or pair.status != PairStatus.ACTIVE.value:
+            return False
+        if _Signs.load(session, [pair]).verdict(pair, cohort, now)[0] != "close":
+            return False
+        if not service.end_pair(session, pair, now, reason="lapsed"):
             return False
         for person in (pair.mentor_id, pair.mentee_id):
             if person:
@@ -235,7 +270,10 @@ def send_nudge(ctx: Context, row: Notification, now: datetime) -> outbox.Outcome
             .where(col(MentoringSession.starts_at) > now)
             .order_by(col(MentoringSession.starts_at))
         ).first()
+        participant = queries.participant_of(session, row.user_id or "")
     if row.user_id not in (pair.mentor_id, pair.mentee_id) or (held and held > since):
+        return outbox.Skipped()
+    if away_at(participant, now) or now - row.due_at > moments.STALE:
         return outbox.Skipped()
     person = ctx.people.get(row.user_id or "", patient=True)
     when = fmt_datetime(upcoming.starts_at, person.lang, person.tz) if upcoming else None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -268,12 +269,22 @@ def close(ctx: Context, cohort_id: int, now: datetime | None = None) -> int | No
                         session,
                         key=f"closing-survey:{pair.id}:{person}",
                         kind="closing_survey",
-                        due_at=now,
+                        due_at=_not_at_night(now, pair.slot_tz),
                         pair_id=pair.id,
                         user_id=person,
                     )
     outbox.kick(ctx)
     return ended
+
+
+def _not_at_night(now: datetime, tz: str | None) -> datetime:
+    """``now``, or 10:00 that day in ``tz`` when that is later (a term that ends by itself
+    ends just after midnight UTC: its thanks come in the morning)."""
+    if tz is None:
+        return now
+    zone = ZoneInfo(tz)
+    morning = datetime.combine(now.astimezone(zone).date(), time(10), tzinfo=zone)
+    return max(now, morning.astimezone(UTC))
 
 
 def end_terms(ctx: Context, now: datetime | None = None) -> int:

@@ -60,7 +60,12 @@ def build(
             lines += ["", "## " + t(lang, title).rstrip(":"), "", *(_plain(r) for r in rows)]
     lines = [line.replace("• ", "- ", 1) if line.startswith("• ") else line for line in lines]
     if chart:
-        lines += ["", "## " + t(lang, "debrief.chart"), "", f"![{t(lang, 'chart.title')}]({chart})"]
+        lines += [
+            "",
+            "## " + t(lang, "debrief.chart"),
+            "",
+            t(lang, "debrief.chart_file", file=chart),
+        ]
     lines += ["", "## " + t(lang, "debrief.playbook"), ""]
     lines += ["#" + line if line.startswith("#") else line for line in playbook.splitlines()]
     return "\n".join(lines).rstrip() + "\n"

@@ -22,7 +22,7 @@ average_rating      of the ratings on sessions held             sessions of the 
 goals_set           learning goals                              set in the month
 goals_done          goals reached                               reached in the month
 goal_progress       average progress (1-5) of rated goals       rated in the month
-sessions_per_pair   sessions held / pairs with a session        sessions of the month
+sessions_per_pair   sessions held / pairs with one held/skipped sessions of the month
 pairs_rematched     ended by a new-partner wish                 ended in the month
 pairs_lapsed        closed after no session reported held       ended in the month
 pulse_average       average of the check-ins (1-5)              answered in the month
@@ -398,19 +398,14 @@ class _Scope:
         ]
 
     def outcomes(self) -> list[Figure]:
-        """``sessions_per_pair`` (sessions held per pair with a session in the period),
+        """``sessions_per_pair`` (sessions held per pair that had a session due in the
+        period: held or skipped, not one still to come),
         ``pairs_rematched``, ``pairs_lapsed``, ``pulse_average`` and ``net_promoter``
         (would recommend, 0-10: the share of 9s and 10s minus that of 0 to 6, in
         points)."""
         period, pairs = self.period, self.live_pairs
-        started = sorted(  # the pairs with a session (held or not) in the period
-            {
-                m.pair_id
-                for m in self.data.sessions
-                if m.pair_id in pairs and period.contains(m.starts_at)
-            }
-        )
-        held = self.held_and_skipped[0]
+        held, skipped = self.held_and_skipped
+        started = sorted({m.pair_id for m in (*held, *skipped)})  # a session was due
         per_pair = len(held) / len(started) if started else 0.0
         parts = {c for i in started for c in self.of_pair(i)}
         parts.update(c for m in held for c in self.of_session(m))

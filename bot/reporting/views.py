@@ -95,7 +95,8 @@ def outcome_lines(lang: str, tz: str | None, figures: list[Shown]) -> tuple[list
         first, last = before[topic], after[topic]
         values = f"{report_value(lang, tz, first)} → {report_value(lang, tz, last)}"
         line = f"• {BY_TOPIC[topic].label(lang)}: {values}"
-        if first.value is not None and last.value is not None and first.state == last.state:
+        same = first.state == last.state and first.since == last.since  # the same people
+        if first.value is not None and last.value is not None and same:
             change = report_trend(lang, first.metric, round(last.value - first.value, 1))
             line += " " + t(lang, "report.change", change=change)
         confidence.append(line)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -201,8 +201,11 @@ def _add_sessions(
     number = after
     added = 0
     for day, starts_at in starts:
-        if last_day is not None and max(day, _local_day(pair, starts_at)) > last_day:
-            break  # the term is over by then: nothing more to plan
+        if last_day is not None and (
+            max(day, _local_day(pair, starts_at)) > last_day
+            or starts_at >= datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
+        ):
+            break  # the term is over by then (it ends at midnight UTC): nothing more
         if any(away_at(person, starts_at) for person in people):
             continue  # a pause with an end: the rhythm resumes after it
         number += 1
