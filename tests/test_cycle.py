@@ -271,6 +271,14 @@ def test_a_pair_that_reports_no_session_is_nudged_at_45_days_and_closed_at_90(bo
     assert len(_nudges(bot, "UEN")) == 1  # one nudge for the whole lapse
 
 
+def test_resume_without_a_pause_does_not_start_the_count_again(bot: Bot) -> None:
+    _pair(bot)
+    _day(bot, 44)
+    assert "not paused" in bot.reply("UEN", "resume")
+    _day(bot, 45)
+    assert len(_nudges(bot, "UEN")) == 1
+
+
 def test_a_session_reported_held_just_before_the_close_keeps_the_pair(bot: Bot) -> None:
     from bot.cycle import prompts
     from storage.models import MentoringSession

@@ -272,6 +272,8 @@ def resume(ctx: Context, user_id: str) -> str:
         if state == ParticipantStatus.LEFT.value:
             return "left"
         was_paused = state == ParticipantStatus.PAUSED.value
+        if not was_paused and participant.status == ParticipantStatus.ACTIVE.value:
+            return "not_paused"  # nothing changes (a lapse keeps counting, bot.cycle)
         participant.status = ParticipantStatus.ACTIVE.value
         participant.paused_until = None
         participant.updated_at = now
