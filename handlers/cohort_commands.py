@@ -11,6 +11,7 @@ from bot.enrollment import cohorts
 from bot.enrollment.views import build_cohort_close
 from bot.slack.text import escape, truncate
 from handlers.common import Invocation, count_text
+from storage.models import Cohort
 
 
 def cohort_create(call: Invocation, args: list[str]) -> None:
@@ -53,14 +54,13 @@ def cohort_list(call: Invocation) -> None:
     lines = [t(lang, "cohort.list_header")]
     for line in found:
         cohort = line.cohort
-        channel = t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
         lines.append(
             t(
                 lang,
                 "cohort.list_line",
                 name=escape(cohort.name),
                 cadence=t(lang, f"cadence.{cohort.cadence}"),
-                channel=channel,
+                channel=_channel(lang, cohort),
                 until=_day(cohort.term_end, lang),
                 active=count_text(lang, line.participants.get("active", 0)),
                 paused=count_text(lang, line.participants.get("paused", 0)),
@@ -91,14 +91,13 @@ def cohort_edit(call: Invocation, args: list[str]) -> None:
         given = escape(truncate(" ".join(args[1:]), 60))
         call.answer(t(lang, result, name=escape(wanted.name), arg=given, usage=""))
         return
-    channel = t(lang, "cohort.channel", channel=result.channel_id) if result.channel_id else ""
     call.answer(
         t(
             lang,
             "cohort.edited",
             name=escape(result.name),
             cadence=t(lang, f"cadence.{result.cadence}"),
-            channel=channel,
+            channel=_channel(lang, result),
             until=_day(result.term_end, lang),
             nudge=result.nudge_days,
             close=result.close_days,
@@ -118,6 +117,11 @@ def cohort_close(call: Invocation, name: str) -> None:
         return
     question = t(lang, "cohort.close_confirm", name=escape(cohort.name))
     call.answer(question, build_cohort_close(lang, question, cohort.id))
+
+
+def _channel(lang: str, cohort: Cohort) -> str:
+    """ ", in #channel" for a cohort with a channel, else nothing."""
+    return t(lang, "cohort.channel", channel=cohort.channel_id) if cohort.channel_id else ""
 
 
 def _day(iso: str | None, lang: str) -> str:

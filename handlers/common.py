@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,27 @@ from slack_sdk.errors import SlackApiError
 from bot.core.context import Context
 from bot.core.i18n import t
 from bot.core.people import Person
+
+#: A number typed or picked in a modal: ASCII digits only (``str.isdigit`` takes "²").
+DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def field_of(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """An input's state in a modal's ``state.values`` (its block's element), or {}."""
+    block = values.get(block_id) or {}
+    return block.get(block_id) or next(iter(block.values()), {}) or {}
+
+
+def selected(values: dict[str, Any], block_id: str) -> str | None:
+    """The value of the option picked in a radio button group or select, if any."""
+    option = field_of(values, block_id).get("selected_option") or {}
+    return option.get("value") if isinstance(option, dict) else None
+
+
+def selected_many(values: dict[str, Any], block_id: str) -> list[str]:
+    """The values of the options picked in checkboxes or a multi-select."""
+    options = field_of(values, block_id).get("selected_options") or []
+    return [o.get("value", "") for o in options if isinstance(o, dict)]
 
 
 def services(context: BoltContext) -> Context:

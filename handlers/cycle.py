@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from logging import Logger
 from typing import Any
 
@@ -20,10 +19,8 @@ from bot.delivery import outbox
 from bot.slack import ids
 from bot.slack.text import clean
 from handlers.commands import open_modal
-from handlers.common import services
+from handlers.common import DIGITS, answer_click, field_of, selected, selected_many, services
 from handlers.edge import row_id
-
-DIGITS = re.compile(r"[0-9]{1,2}")
 
 
 def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -41,19 +38,9 @@ def open_question(
     """Open the modal, or tell the person the question is no longer open."""
     asked = answers.ask(ctx, person.user_id, asked_id) if asked_id is not None else None
     if asked is None:
-        text = t(person.lang, "cycle.gone")
-        if response_url:
-            ctx.slack.respond(response_url, text)
-        else:
-            ctx.slack.post_dm(person.user_id, text)
+        answer_click(ctx, person.user_id, response_url, t(person.lang, "cycle.gone"))
         return
     open_modal(ctx, person, trigger_id, build_modal(person.lang, asked), response_url)
-
-
-def _choice(values: dict[str, Any], block_id: str) -> str | None:
-    field = (values.get(block_id) or {}).get(block_id) or {}
-    option = field.get("selected_option") or {}
-    return option.get("value") if isinstance(option, dict) else None
 
 
 def _number(value: str | None, allowed: range) -> int | None:
@@ -71,16 +58,13 @@ def answers_of(values: dict[str, Any]) -> Answers:
     confidence = {}
     for block_id in values:
         if isinstance(block_id, str) and block_id.startswith(ids.CONFIDENCE_PREFIX):
-            number = _number(_choice(values, block_id), answers.CONFIDENCE)
+            number = _number(selected(values, block_id), answers.CONFIDENCE)
             if number is not None:
                 confidence[block_id.removeprefix(ids.CONFIDENCE_PREFIX)] = number
-    score = _number(_choice(values, ids.PULSE_SCORE), answers.PULSE)
+    score = _number(selected(values, ids.PULSE_SCORE), answers.PULSE)
     if ids.RECOMMEND in values:
-        score = _number(_choice(values, ids.RECOMMEND), answers.RECOMMEND)
-    wish = ((values.get(ids.NEW_PARTNER) or {}).get(ids.NEW_PARTNER) or {}).get(
-        "selected_options"
-    ) or []
-    raw = ((values.get(ids.SURVEY_LEARNING) or {}).get(ids.SURVEY_LEARNING) or {}).get("value")
+        score = _number(selected(values, ids.RECOMMEND), answers.RECOMMEND)
+    raw = field_of(values, ids.SURVEY_LEARNING).get("value")
     try:
         learning = clean(raw, max_length=answers.LEARNED_MAX)
     except ValueError:
@@ -88,7 +72,7 @@ def answers_of(values: dict[str, Any]) -> Answers:
     return Answers(
         confidence=confidence,
         score=score,
-        new_partner=any(isinstance(o, dict) and o.get("value") == "yes" for o in wish),
+        new_partner="yes" in selected_many(values, ids.NEW_PARTNER),
         learning=learning,
     )
 

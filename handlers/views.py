@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from logging import Logger
 from typing import Any
@@ -21,26 +20,8 @@ from bot.sessions import meeting
 from bot.sessions import planning as sessions
 from bot.slack import ids
 from bot.slack.text import clean
-from handlers.common import services
+from handlers.common import DIGITS, field_of, selected, selected_many, services
 from handlers.edge import row_id
-
-DIGITS = re.compile(r"^[0-9]{1,18}$")
-
-
-def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    block = values.get(block_id) or {}
-    return block.get(block_id) or next(iter(block.values()), {}) or {}
-
-
-def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    field = _value(values, block_id)
-    option = field.get("selected_option") or {}
-    return option.get("value")
-
-
-def _selected_many(values: dict[str, Any], block_id: str) -> list[str]:
-    field = _value(values, block_id)
-    return [o.get("value", "") for o in field.get("selected_options") or []]
 
 
 def join_form(values: dict[str, Any]) -> JoinForm:
@@ -49,22 +30,22 @@ def join_form(values: dict[str, Any]) -> JoinForm:
     Raises:
         EnrollmentError: A field cannot be parsed (e.g. an over-long department).
     """
-    department_raw = _value(values, ids.DEPARTMENT).get("value")
+    department_raw = field_of(values, ids.DEPARTMENT).get("value")
     try:
         department = clean(department_raw, max_length=enrollment.DEPARTMENT_MAX)
     except ValueError:
         raise EnrollmentError({ids.DEPARTMENT: "join.error.department"}) from None
-    cohort = _selected(values, ids.COHORT)
+    cohort = selected(values, ids.COHORT)
     weekdays = [
-        int(v) for v in _selected_many(values, ids.WEEKDAYS) if v in {"0", "1", "2", "3", "4"}
+        int(v) for v in selected_many(values, ids.WEEKDAYS) if v in {"0", "1", "2", "3", "4"}
     ]
     return JoinForm(
-        role=_selected(values, ids.ROLE),
-        topics=_selected_many(values, ids.TOPICS),
+        role=selected(values, ids.ROLE),
+        topics=selected_many(values, ids.TOPICS),
         department=department,
-        cohort_id=int(cohort) if cohort and DIGITS.match(cohort) else None,
+        cohort_id=int(cohort) if cohort and DIGITS.fullmatch(cohort) else None,
         weekdays=weekdays,
-        time_window=_selected(values, ids.TIME_WINDOW) or "any",
+        time_window=selected(values, ids.TIME_WINDOW) or "any",
     )
 
 
@@ -99,17 +80,17 @@ def handle_join(
 
 def reflection_form(values: dict[str, Any]) -> ReflectionForm:
     """Turn the reflection modal's ``state.values`` into a :class:`ReflectionForm`."""
-    rating = _selected(values, ids.RATING)
-    learned_raw = _value(values, ids.LEARNED).get("value")
+    rating = selected(values, ids.RATING)
+    learned_raw = field_of(values, ids.LEARNED).get("value")
     try:
         learned = clean(learned_raw, max_length=reflections.LEARNED_MAX)
     except ValueError:
         raise ReflectionError("reflection.too_long") from None
     return ReflectionForm(
-        happened=_selected(values, ids.HAPPENED) != "no",
+        happened=selected(values, ids.HAPPENED) != "no",
         learned=learned,
         rating=int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
-        share="share" in _selected_many(values, ids.SHARE),
+        share="share" in selected_many(values, ids.SHARE),
     )
 
 
@@ -163,7 +144,7 @@ def handle_goals(
             if goal_id is not None
         ]
         texts = [
-            clean(_value(values, slot).get("value"), max_length=goals.GOAL_MAX)
+            clean(field_of(values, slot).get("value"), max_length=goals.GOAL_MAX)
             for slot in ids.GOAL_SLOTS
         ]
         goals.save(ctx, user_id, shown, texts)  # owes the confirmation
@@ -190,12 +171,12 @@ def handle_checkin(
     for block_id in values:
         goal_id = row_id(block_id[9:]) if block_id.startswith("progress_") else None
         if goal_id is not None:
-            level = _selected(values, block_id)
+            level = selected(values, block_id)
             if level in {"1", "2", "3", "4", "5"}:
                 progress[goal_id] = int(level)
     done = {
         goal_id
-        for goal_id in (row_id(v) for v in _selected_many(values, ids.GOAL_DONE))
+        for goal_id in (row_id(v) for v in selected_many(values, ids.GOAL_DONE))
         if goal_id is not None
     }
     goals.check_in(ctx, user_id, progress, done)  # owes the confirmation
@@ -211,8 +192,8 @@ def handle_move(
     user_id = body["user"]["id"]
     person = ctx.people.get(user_id)
     values = view["state"]["values"]
-    picked_date = _value(values, ids.MOVE_DATE).get("selected_date") or ""
-    picked_time = _value(values, ids.MOVE_TIME).get("selected_time") or ""
+    picked_date = field_of(values, ids.MOVE_DATE).get("selected_date") or ""
+    picked_time = field_of(values, ids.MOVE_TIME).get("selected_time") or ""
     metadata = str(view.get("private_metadata") or "")
     try:
         local = datetime.fromisoformat(f"{picked_date}T{picked_time}")
@@ -239,7 +220,7 @@ def handle_meeting_link(
     ctx = services(context)
     user_id = body["user"]["id"]
     person = ctx.people.get(user_id)
-    typed = _value(view["state"]["values"], meeting.LINK_INPUT).get("value") or ""
+    typed = field_of(view["state"]["values"], meeting.LINK_INPUT).get("value") or ""
     link, problem = meeting.check(str(typed))
     if problem is not None:
         ack(response_action="errors", errors={meeting.LINK_INPUT: t(person.lang, problem)})
