@@ -16,6 +16,7 @@ from bot.app.scheduler import plan_sessions
 from bot.cycle import moments
 from bot.delivery import outbox
 from bot.enrollment import service as enrollment
+from bot.sessions import schedule
 from bot.slack import ids
 from storage.models import Cohort, Notification, Pair
 from tests.harness import ADMIN, Bot
@@ -48,16 +49,16 @@ def _at_ten(moment: datetime, tz: str) -> bool:
 def test_pulses_are_at_ten_within_the_term_two_weeks_apart(
     activated: datetime, zone: str, before: int, term: int
 ) -> None:
-    start = moments.local_day(activated, zone) - timedelta(days=before)
+    start = schedule.local_date(activated, zone) - timedelta(days=before)
     end = start + timedelta(days=term)
     found = moments.pulses(activated, start, end, zone)
     for _, moment in found:
         assert _at_ten(moment, zone)
         assert moment > activated
-        assert moments.local_day(moment, zone) <= end
+        assert schedule.local_date(moment, zone) <= end
     if len(found) == 2:
         assert found[1][1] - found[0][1] >= timedelta(days=moments.PULSE_GAP_DAYS - 1)
-    first = moments.local_day(activated, zone) + timedelta(days=30)
+    first = schedule.local_date(activated, zone) + timedelta(days=30)
     assert (moments.PULSE_30D in dict(found)) == (first <= end)
 
 
@@ -124,7 +125,7 @@ def test_whenever_the_passes_come_each_pulse_and_nudge_is_owed_once_and_the_clos
 ) -> None:
     pair, cohort = _active_pair(bot, start, zone)
     assert pair.activated_at is not None and cohort.term_end is not None
-    term_start = moments.local_day(cohort.created_at, zone)
+    term_start = schedule.local_date(cohort.created_at, zone)
     expected = dict(
         moments.pulses(pair.activated_at, term_start, date.fromisoformat(cohort.term_end), zone)
     )

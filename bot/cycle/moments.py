@@ -9,8 +9,9 @@ a week): a question that late no longer fits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
+
+from bot.sessions import schedule
 
 MORNING = time(10, 0)
 STALE = timedelta(days=7)
@@ -29,12 +30,7 @@ PULSE_MID = "mid"
 
 def morning(day: date, tz: str) -> datetime:
     """10:00 on ``day`` in ``tz``, in UTC."""
-    return datetime.combine(day, MORNING, tzinfo=ZoneInfo(tz)).astimezone(UTC)
-
-
-def local_day(moment: datetime, tz: str) -> date:
-    """The date of ``moment`` in ``tz``."""
-    return moment.astimezone(ZoneInfo(tz)).date()
+    return schedule.local_start(day, MORNING, tz)
 
 
 def middle(start: date, end: date) -> date:
@@ -48,7 +44,7 @@ def pulses(
     """A pair's pulse moments: 30 days after its start (when that is within the term),
     and the middle of the term (when the pair is at least two weeks old by then and the
     first pulse is not within two weeks of it)."""
-    start = local_day(activated_at, tz)
+    start = schedule.local_date(activated_at, tz)
     first = start + timedelta(days=FIRST_PULSE_DAYS)
     mid = middle(term_start, term_end)
     found = []
@@ -75,7 +71,7 @@ class Lapse:
 def lapse(since: datetime, tz: str, nudge_days: int, close_days: int) -> Lapse:
     """The nudge ``nudge_days`` and the close ``close_days`` after ``since`` (the last
     session reported held, or the pair's start), each at 10:00 in ``tz``."""
-    day = local_day(since, tz)
+    day = schedule.local_date(since, tz)
     return Lapse(
         nudge_at=morning(day + timedelta(days=nudge_days), tz),
         close_at=morning(day + timedelta(days=max(close_days, nudge_days)), tz),

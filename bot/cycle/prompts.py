@@ -25,6 +25,7 @@ from bot.cycle.answers import ASKED_BY, ask
 from bot.cycle.views import build_nudge, build_question
 from bot.delivery import notices, outbox
 from bot.enrollment import cohorts, service
+from bot.sessions import schedule
 from bot.sessions.planning import away_at
 from storage import queries
 from storage.models import (
@@ -77,7 +78,7 @@ def owe_pulses(ctx: Context, now: datetime) -> None:
         for pair, cohort in _active(session):
             if pair.activated_at is None or pair.slot_tz is None or cohort.term_end is None:
                 continue
-            start = moments.local_day(cohort.created_at, pair.slot_tz)
+            start = schedule.local_date(cohort.created_at, pair.slot_tz)
             end = date.fromisoformat(cohort.term_end)
             for name, moment in moments.pulses(pair.activated_at, start, end, pair.slot_tz):
                 if not moments.due(moment, now):

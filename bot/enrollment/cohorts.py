@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -14,6 +13,7 @@ from sqlmodel import col, select
 from bot.core.context import Context
 from bot.delivery import outbox
 from bot.enrollment import service
+from bot.sessions import schedule
 from storage import queries
 from storage.models import Cadence, Cohort, Pair, Participant
 
@@ -282,9 +282,7 @@ def _not_at_night(now: datetime, tz: str | None) -> datetime:
     ends just after midnight UTC: its thanks come in the morning)."""
     if tz is None:
         return now
-    zone = ZoneInfo(tz)
-    morning = datetime.combine(now.astimezone(zone).date(), time(10), tzinfo=zone)
-    return max(now, morning.astimezone(UTC))
+    return max(now, schedule.local_start(schedule.local_date(now, tz), time(10), tz))
 
 
 def end_terms(ctx: Context, now: datetime | None = None) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -202,7 +201,7 @@ def _add_sessions(
     added = 0
     for day, starts_at in starts:
         if last_day is not None and (
-            max(day, _local_day(pair, starts_at)) > last_day
+            max(day, schedule.local_date(starts_at, pair.slot_tz)) > last_day
             or starts_at >= datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
         ):
             break  # the term is over by then (it ends at midnight UTC): nothing more
@@ -219,11 +218,6 @@ def _add_sessions(
         if added == need:
             break
     return added
-
-
-def _local_day(pair: Pair, moment: datetime) -> date:
-    """The date of ``moment`` in the pair's slot zone."""
-    return moment.astimezone(ZoneInfo(pair.slot_tz)).date() if pair.slot_tz else moment.date()
 
 
 CHECKIN_EVERY = 3

@@ -183,6 +183,11 @@ def local_start(day: date, at: time, tz: str | None) -> datetime:
     return local.astimezone(UTC)
 
 
+def local_date(moment: datetime, tz: str | None) -> date:
+    """The calendar date of the instant ``moment`` in zone ``tz`` (UTC when unknown)."""
+    return moment.astimezone(zone(tz)).date()
+
+
 # ------------------------------------------------------------------------- the slot
 
 
