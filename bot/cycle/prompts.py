@@ -71,31 +71,46 @@ def _active(session: Session) -> list[Active]:
     ]
 
 
+def _to_both(
+    pair: Pair, key: str, kind: str, due_at: datetime, args: dict[str, str]
+) -> list[dict[str, object]]:
+    """The outbox rows (``outbox.enqueue_many``) of one message to each person of a pair,
+    keyed ``<key>:<person>``."""
+    return [
+        {
+            "key": f"{key}:{person}",
+            "kind": kind,
+            "due_at": due_at,
+            "pair_id": pair.id,
+            "user_id": person,
+            "args": args,
+        }
+        for person in (pair.mentor_id, pair.mentee_id)
+        if person
+    ]
+
+
+def _owe(ctx: Context, rows: list[dict[str, object]]) -> None:
+    """Owe the rows, in a unit of work that writes only when there are any."""
+    if rows:
+        with ctx.db.transaction() as session:
+            outbox.enqueue_many(session, rows)
+
+
 def owe_pulses(ctx: Context, now: datetime) -> None:
     """Owe each person of an active pair the pulses whose moment has come."""
     rows: list[dict[str, object]] = []
-    with ctx.db.transaction() as session:
-        for pair, cohort in _active(session):
-            if pair.activated_at is None or pair.slot_tz is None or cohort.term_end is None:
-                continue
-            start = schedule.local_date(cohort.created_at, pair.slot_tz)
-            end = date.fromisoformat(cohort.term_end)
-            for name, moment in moments.pulses(pair.activated_at, start, end, pair.slot_tz):
-                if not moments.due(moment, now):
-                    continue
-                for person in (pair.mentor_id, pair.mentee_id):
-                    if person:
-                        rows.append(
-                            {
-                                "key": f"pulse:{pair.id}:{name}:{person}",
-                                "kind": "pulse",
-                                "due_at": moment,
-                                "pair_id": pair.id,
-                                "user_id": person,
-                                "args": {"moment": name},
-                            }
-                        )
-        outbox.enqueue_many(session, rows)
+    with ctx.db.transaction(write=False) as session:
+        active = _active(session)
+    for pair, cohort in active:
+        if pair.activated_at is None or pair.slot_tz is None or cohort.term_end is None:
+            continue
+        start = schedule.local_date(cohort.created_at, pair.slot_tz)
+        end = date.fromisoformat(cohort.term_end)
+        for name, moment in moments.pulses(pair.activated_at, start, end, pair.slot_tz):
+            if moments.due(moment, now):
+                rows += _to_both(pair, f"pulse:{pair.id}:{name}", "pulse", moment, {"moment": name})
+    _owe(ctx, rows)
 
 
 def _last_held(session: Session, pair_ids: list[int]) -> dict[int, datetime]:
@@ -170,23 +185,9 @@ def lapses(ctx: Context, now: datetime) -> int:
         verdict, key, since = signs.verdict(pair, cohort, now)
         if verdict == "close" and pair.id is not None:
             to_close.append(pair.id)
-        if verdict != "nudge":
-            continue
-        for person in (pair.mentor_id, pair.mentee_id):
-            if person:
-                nudges.append(
-                    {
-                        "key": f"{key}:{person}",
-                        "kind": "lapse_nudge",
-                        "due_at": now,
-                        "pair_id": pair.id,
-                        "user_id": person,
-                        "args": {"since": since.isoformat()},
-                    }
-                )
-    if nudges:
-        with ctx.db.transaction() as session:
-            outbox.enqueue_many(session, nudges)
+        if verdict == "nudge":
+            nudges += _to_both(pair, key, "lapse_nudge", now, {"since": since.isoformat()})
+    _owe(ctx, nudges)
     closed = sum(1 for pair_id in to_close if _close(ctx, pair_id, now))
     if closed:
         logger.info("closed %s lapsed pairs", closed)
