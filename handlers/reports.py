@@ -56,15 +56,7 @@ def send_report(
         made = report.make_report(ctx, targets, total=total)
         for text, blocks in build_report(person.lang, person.tz, made):
             ctx.slack.post_dm(person.user_id, text, blocks)
-        drawn = chart.chart_data(person.lang, made, person.tz)
-        if not drawn.empty:  # only to the admin who asked, in their DM
-            ctx.slack.upload_to_dm(
-                person.user_id,
-                filename=f"reverse-mentoring-chart-{ctx.clock().date().isoformat()}.png",
-                content=chart.render(person.lang, drawn),
-                title=t(person.lang, "chart.title"),
-                comment=t(person.lang, "chart.comment"),
-            )
+        send_chart(ctx, person, made, f"reverse-mentoring-chart-{ctx.clock().date().isoformat()}")
     except (SlackApiError, SlackClientError) as error:
         logger.warning("admin report failed: %s", error)
         ctx.slack.respond(response_url, slack_error_text(person.lang, error))
@@ -115,22 +107,28 @@ def send_admin_export(
         ctx.slack.respond(response_url, t(lang, "error.internal"))
 
 
+def send_chart(ctx: Context, person: Person, made: report.Report, stem: str) -> str | None:
+    """Upload the report's chart (PNG) into the asking admin's DM, only theirs; returns
+    its file name, or None when there is nothing to draw."""
+    drawn = chart.chart_data(person.lang, made, person.tz)
+    if drawn.empty:
+        return None
+    ctx.slack.upload_to_dm(
+        person.user_id,
+        filename=f"{stem}.png",
+        content=chart.render(person.lang, drawn),
+        title=t(person.lang, "chart.title"),
+        comment=t(person.lang, "chart.comment"),
+    )
+    return f"{stem}.png"
+
+
 def send_debrief(ctx: Context, person: Person, cohort: Any, stem: str, day: str) -> None:
     """The debrief of a cohort whose term is over: its chart and the Markdown document,
     from figures released under the report's rules."""
     lang = person.lang
     made = report.make_report(ctx, [cohort], total=False)
-    drawn = chart.chart_data(lang, made, person.tz)
-    picture = None
-    if not drawn.empty:
-        picture = f"reverse-mentoring-chart-{stem}-{day}.png"
-        ctx.slack.upload_to_dm(
-            person.user_id,
-            filename=picture,
-            content=chart.render(lang, drawn),
-            title=t(lang, "chart.title"),
-            comment=t(lang, "chart.comment"),
-        )
+    picture = send_chart(ctx, person, made, f"reverse-mentoring-chart-{stem}-{day}")
     learnings = playbook.build(ctx, [cohort], lang, person.tz, every=False)
     document = debrief.build(lang, person.tz, made, cohort, learnings, picture)
     ctx.slack.upload_to_dm(
