@@ -121,9 +121,10 @@ def _ask(session: Session, user_id: str, row_id: int, *, lock: bool = False) -> 
     role = Role.MENTOR.value if user_id == pair.mentor_id else Role.MENTEE.value
     moment = str((row.args or {}).get("moment", ""))
     topics: list[str] = []
-    if role == Role.MENTEE.value and kind != SurveyKind.PULSE:
+    if role == Role.MENTEE.value and kind == SurveyKind.CLOSING:  # the topics asked before
         baseline = _answer(session, row.pair_id, user_id, SurveyKind.BASELINE.value, "")
-        topics = list(baseline.confidence) if baseline and kind == SurveyKind.CLOSING else []
+        topics = list(baseline.confidence) if baseline else []
+    if role == Role.MENTEE.value and kind != SurveyKind.PULSE:
         topics = topics or _pair_topics(session, pair)
     before = _answer(session, row.pair_id, user_id, kind.value, moment)
     previous = (
