@@ -9,15 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from bot.app.scheduler import plan_sessions
 from bot.core.i18n import t
 from bot.delivery import outbox
+from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.records import Message
 from bot.slack import ids
 from storage.models import BestPractice, Pair, Participant, Reflection, SurveyAnswer
-from tests.harness import ADMIN, Bot, match_and_accept
+from tests.harness import ADMIN, SIGNING_SECRET, Bot, match_and_accept
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
@@ -132,10 +134,13 @@ def test_a_forged_or_impossible_answer_is_refused_in_the_modal_and_nothing_is_st
     assert _answers(bot) == []
 
 
+@pytest.mark.parametrize("transport", ["in-process", "http"])
 def test_a_pulse_comes_30_days_in_once_to_each_and_a_new_partner_wish_ends_the_pair_quietly(
-    bot: Bot,
+    bot: Bot, transport: str
 ) -> None:
     _pair(bot)
+    if transport == "http":  # the clicks and the modal through the bot's HTTP server
+        bot.slack = SlackDriver(bot.url + "/slack/events", SIGNING_SECRET, bot.fake)
     bot.clock.now = datetime(2026, 12, 31, 8, 30, tzinfo=UTC)  # 9:30 in Berlin: not yet
     plan_sessions(bot.ctx)
     _settle(bot)
